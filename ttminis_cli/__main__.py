@@ -1,0 +1,3 @@
+from ttminis_cli.cli import main
+
+raise SystemExit(main())

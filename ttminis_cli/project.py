@@ -1,0 +1,145 @@
+"""Finding a project's root and open data folder, and the domain of a path (DESIGN §3).
+
+This module reads config files leniently: a malformed project.config.json is `validate`'s to
+report; here it only means "declares nothing".
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal, Sequence
+
+PROJECT_CONFIG = "project.config.json"
+GAME_JSON = "game.json"
+CONFIG_FILES = (PROJECT_CONFIG, GAME_JSON)
+DEFAULT_OPEN_DATA_DIR = "openDataContext"
+# Folders never searched for an undeclared openDataContext/ (and never linted by default).
+SKIP_DIRS = frozenset({"node_modules", ".git", ".hg", ".svn", ".ttminis", "__pycache__", ".venv"})
+
+Domain = Literal["main", "open-data"]
+
+
+def read_json_object(path: Path) -> dict | None:
+    """The JSON object in `path`, or None when missing, unreadable or not an object."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def declared_open_data(root: Path) -> tuple[str | None, str | None]:
+    """(folder, file that declares it): project.config.json wins over game.json."""
+    for name in CONFIG_FILES:
+        data = read_json_object(root / name)
+        value = data.get("openDataContext") if data else None
+        if isinstance(value, str) and value.strip():
+            return value.strip().strip("/").removeprefix("./"), name
+    return None, None
+
+
+def find_root(start: Path, fallback: Path | None = None) -> tuple[Path, bool]:
+    """The nearest ancestor of `start` holding a config file, and whether one was found.
+
+    Without one, `fallback` (the directory named on the command line) or the start directory.
+    """
+    start = start.resolve()
+    here = start if start.is_dir() else start.parent
+    found = _find_config_dir(here)
+    if found is not None:
+        return found, True
+    base = (fallback or here).resolve()
+    return (base if base.is_dir() else base.parent), False
+
+
+@lru_cache(maxsize=4096)
+def _find_config_dir(directory: Path) -> Path | None:
+    for candidate in (directory, *directory.parents):
+        if any((candidate / name).is_file() for name in CONFIG_FILES):
+            return candidate
+    return None
+
+
+def discover_open_data_dirs(root: Path) -> list[Path]:
+    """Every folder named openDataContext under `root` (Cocos keeps it under build-templates/…)."""
+    found: list[Path] = []
+    for dirpath, dirnames, _ in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS and not d.startswith(".")]
+        if DEFAULT_OPEN_DATA_DIR in dirnames:
+            found.append(Path(dirpath) / DEFAULT_OPEN_DATA_DIR)
+            dirnames.remove(DEFAULT_OPEN_DATA_DIR)
+    return sorted(found)
+
+
+@dataclass(frozen=True)
+class Project:
+    """A project root and how its files split between the two domains."""
+
+    root: Path
+    has_config: bool  # project.config.json or game.json exists at root
+    open_data_dirs: tuple[Path, ...] = ()  # absolute folders
+    open_data_globs: tuple[str, ...] = ()  # from [lint] open-data, relative to root
+    declared_by: str | None = None  # project.config.json | game.json | ttminis.toml | folder name
+    notes: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def has_open_data(self) -> bool:
+        return bool(self.open_data_dirs or self.open_data_globs)
+
+    @property
+    def domain_rules_enabled(self) -> bool:
+        """Rules that need to know the domains (TTM101–106, TTM401–403) run only when they can.
+
+        A root with a config file always knows (no folder declared: everything is main); engine
+        sources with neither a config file nor an open data folder do not.
+        """
+        return self.has_config or self.has_open_data
+
+    def domain_of(self, path: Path) -> Domain:
+        path = path.resolve() if not path.is_absolute() else path
+        for folder in self.open_data_dirs:
+            if path == folder or folder in path.parents:
+                return "open-data"
+        if self.open_data_globs:
+            try:
+                rel = path.relative_to(self.root).as_posix()
+            except ValueError:
+                return "main"
+            if any(_glob_match(rel, g) for g in self.open_data_globs):
+                return "open-data"
+        return "main"
+
+
+def _glob_match(rel: str, pattern: str) -> bool:
+    """fnmatch with `dir/**` also matching the folder's files at any depth."""
+    pattern = pattern.removeprefix("./")
+    if pattern.endswith("/**"):
+        base = pattern[:-3]
+        return rel == base or rel.startswith(base + "/") or fnmatch.fnmatch(rel, pattern)
+    return fnmatch.fnmatch(rel, pattern)
+
+
+def load_project(root: Path, has_config: bool, open_data_globs: Sequence[str] | None = None) -> Project:
+    """Resolve the open data domain of the project at `root` (DESIGN §3, steps 2–5)."""
+    root = root.resolve()
+    if open_data_globs:
+        return Project(root, has_config, (), tuple(open_data_globs), "ttminis.toml")
+    folder, declared_by = declared_open_data(root) if has_config else (None, None)
+    if folder:
+        return Project(root, has_config, ((root / folder).resolve(),), (), declared_by)
+    found = discover_open_data_dirs(root)
+    if found:
+        return Project(root, has_config, tuple(p.resolve() for p in found), (), DEFAULT_OPEN_DATA_DIR)
+    return Project(root, has_config)
+
+
+def project_for(path: Path, fallback: Path | None = None,
+                open_data_globs: Sequence[str] | None = None) -> Project:
+    """The project a path belongs to (convenience for one-off callers)."""
+    root, has_config = find_root(path, fallback)
+    return load_project(root, has_config, open_data_globs)
