@@ -109,14 +109,25 @@ def load_config(path: Path | None) -> Config:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        where = f"{path}:{exc.lineno}:{exc.colno}" if getattr(exc, "lineno", None) else str(path)
-        raise UserError(f"invalid TOML: {getattr(exc, 'msg', exc)}", where=where,
+        message, line, col = _toml_error_position(exc)
+        where = f"{path}:{line}:{col}" if line else str(path)
+        raise UserError(f"invalid TOML: {message}", where=where,
                         hint="fix the syntax (see https://toml.io)") from None
     prefix: tuple[str, ...] = ()
     if path.name == "pyproject.toml":
         data = data.get("tool", {}).get("ttminis", {})
         prefix = ("tool", "ttminis")
     return _build(path, text, data, prefix)
+
+
+def _toml_error_position(exc: Exception) -> tuple[str, int, int]:
+    """(message, line, column) of a TOML error; before Python 3.14 the position is only in the text."""
+    if getattr(exc, "lineno", None):
+        return getattr(exc, "msg", str(exc)), exc.lineno, exc.colno  # type: ignore[attr-defined]
+    m = re.search(r"^(.*?)\s*\(at line (\d+), column (\d+)\)$", str(exc))
+    if m:
+        return m.group(1), int(m.group(2)), int(m.group(3))
+    return str(exc), 0, 0
 
 
 def _build(path: Path, text: str, data: dict, prefix: tuple[str, ...]) -> Config:
