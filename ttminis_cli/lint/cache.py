@@ -1,0 +1,141 @@
+"""The lint result cache: `<project root>/.ttminis/cache/lint.pickle`, one pack per project.
+
+An entry is keyed by everything `engine.analyze` depends on — the tool (version and the lint
+sources' own fingerprint, so an edited rule never serves stale results), the config, the file's
+FileContext and language, and the sha256 of its bytes — and holds that file's FileResult, facts
+included, so cross-file rules always see fresh facts. One pack per project (not one file per
+entry) because a warm run of a 2,000-file project must read its cache in one go.
+
+Safe against concurrent writers (write a temp file, then os.replace: the last writer wins and every
+reader sees a whole pack) and corrupt or foreign packs (ignored: the run is merely cold). A pack is
+signed with a per-user key kept outside the project, so a `.ttminis/cache` committed to a
+repository can never make `ttminis lint` unpickle someone else's data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import pickle
+import secrets
+import tempfile
+from pathlib import Path
+from typing import Any
+
+CACHE_DIR = Path(".ttminis") / "cache"
+PACK_NAME = "lint.pickle"
+_FORMAT = b"ttminis-lint-cache-1\n"
+_MAC_SIZE = hashlib.sha256().digest_size
+
+
+def user_key() -> bytes | None:
+    """The per-user secret that signs packs, created on first use; None when it cannot be kept."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ttminis"
+    path = base / "cache-key"
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return None
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_bytes(32)
+        fd, tmp = tempfile.mkstemp(dir=base, prefix=".cache-key.")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(key)
+        try:
+            os.link(tmp, path)  # first writer wins; a concurrent one reads the winner's key
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+def tool_fingerprint() -> str:
+    """The tool version plus the size and mtime of every lint and platform source file."""
+    from ttminis_cli import __version__
+
+    package = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256(__version__.encode())
+    for folder in (package / "lint", package / "platform"):
+        for dirpath, dirnames, filenames in os.walk(folder):
+            dirnames.sort()
+            for name in sorted(filenames):
+                if name.endswith((".py", ".json", ".toml")):
+                    st = os.stat(os.path.join(dirpath, name))
+                    h.update(f"{dirpath}/{name}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def entry_key(salt: str, task: Any, digest: str) -> str:
+    """The cache key of one file: salt (tool + config), its FileTask, and the sha256 of its bytes."""
+    return hashlib.sha256(f"{salt}\0{task!r}\0{digest}".encode()).hexdigest()
+
+
+class ResultCache:
+    """One project's pack: {abs_path: (key, FileResult)}, loaded lazily, saved when it changed."""
+
+    def __init__(self, root: Path, key: bytes | None) -> None:
+        self.path = root / CACHE_DIR / PACK_NAME
+        self._key = key
+        self._entries: dict[str, tuple[str, Any]] | None = None
+        self._dirty = False
+
+    @property
+    def entries(self) -> dict[str, tuple[str, Any]]:
+        if self._entries is None:
+            self._entries = self._load()
+        return self._entries
+
+    def _load(self) -> dict[str, tuple[str, Any]]:
+        if self._key is None:
+            return {}
+        try:
+            blob = self.path.read_bytes()
+        except OSError:
+            return {}
+        head, mac, body = blob[:len(_FORMAT)], blob[len(_FORMAT):len(_FORMAT) + _MAC_SIZE], \
+            blob[len(_FORMAT) + _MAC_SIZE:]
+        if head != _FORMAT or not hmac.compare_digest(mac, hmac.new(self._key, body, "sha256").digest()):
+            return {}
+        try:
+            entries = pickle.loads(body)
+        except Exception:  # a pack from another version of the engine's classes: start cold
+            return {}
+        return entries if isinstance(entries, dict) else {}
+
+    def get(self, abs_path: str, key: str) -> Any | None:
+        entry = self.entries.get(abs_path)
+        return entry[1] if entry is not None and entry[0] == key else None
+
+    def put(self, abs_path: str, key: str, result: Any) -> None:
+        self.entries[abs_path] = (key, result)
+        self._dirty = True
+
+    def save(self) -> None:
+        """Write the pack if it changed, dropping entries of files that no longer exist."""
+        if not self._dirty or self._key is None:
+            return
+        entries = {p: e for p, e in self.entries.items() if os.path.exists(p)}
+        try:
+            body = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            gitignore = self.path.parent / ".gitignore"
+            if not gitignore.exists():
+                gitignore.write_text("# ttminis's lint cache: never commit it\n*\n")
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".lint.", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(_FORMAT + hmac.new(self._key, body, "sha256").digest() + body)
+                os.replace(tmp, self.path)
+            except BaseException:
+                os.unlink(tmp)
+                raise
+        except (OSError, pickle.PicklingError):
+            return  # a read-only project simply runs uncached
+        self._dirty = False

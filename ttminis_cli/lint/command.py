@@ -1,0 +1,210 @@
+"""`ttminis lint`, `ttminis rules`, `ttminis explain`: options in, exit code out.
+
+run_lint loads the config, plans, runs the engine through the cached runner, finishes (cross-file
+rules, suppression, select/ignore) and hands the result to the reporter picked by --format. The
+format is text unless --format says otherwise, on a terminal or not: a script that wants a
+machine format asks for it, and a human piping into `less` still reads findings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from ttminis_cli.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UserError
+
+# Below this many files to analyse, a progress bar would only flicker.
+PROGRESS_MIN_FILES = 200
+
+
+def run_lint(paths: Sequence[Path], *, fmt: str | None = None, select: Sequence[str] = (),
+             ignore: Sequence[str] = (), config: Path | None = None, watch: bool = False,
+             max_warnings: int | None = None, statistics: bool = False, progress: bool = True) -> int:
+    """Lint `paths`; 0 when clean (warnings within --max-warnings), 1 on findings, 2 on usage errors."""
+    paths = [Path(p) for p in paths]
+    for p in paths:
+        if not p.exists():
+            raise UserError(f"no such file or folder: {p}", hint="check the path (run from the project folder)")
+    options = dict(fmt=fmt or "text", select=tuple(select), ignore=tuple(ignore), config=config,
+                   max_warnings=max_warnings, statistics=statistics, progress=progress)
+    if watch:
+        from ttminis_cli.lint.watch import watch_lint
+
+        return watch_lint(paths, lambda first: lint_once(paths, quiet_notes=not first, **options),
+                          config=config)
+    return lint_once(paths, **options)
+
+
+def lint_once(paths: Sequence[Path], *, fmt: str, select: tuple[str, ...], ignore: tuple[str, ...],
+              config: Path | None, max_warnings: int | None, statistics: bool, progress: bool,
+              quiet_notes: bool = False) -> int:
+    """One lint pass, reported; the exit code."""
+    from ttminis_cli.lint import engine, runner
+    from ttminis_cli.lint.registry import RULES
+    from ttminis_cli.lint.reporters import LintReport, get_reporter
+
+    cfg, salt = load_lint_config(paths, config, select, ignore)
+    tasks, report_paths, notes, warnings = plan_tasks(paths, cfg)
+    reporter = get_reporter(fmt)(sys.stdout, sys.stderr, rules=RULES)
+    bar = _ProgressBar() if progress and fmt == "text" and sys.stderr.isatty() else None
+    try:
+        run = runner.run(tasks, config_salt=salt, on_progress=bar.update if bar else None)
+    finally:
+        if bar:
+            bar.stop()
+    diagnostics = engine.finish(run.results, cfg, report_paths=report_paths)
+    for text in [] if quiet_notes else notes:
+        reporter.note(text)
+    for text in [*warnings, *run.warnings]:
+        reporter.warn(text)
+    if not tasks:
+        reporter.warn(f"no JavaScript, TypeScript or HTML files to lint in {', '.join(map(str, paths))}")
+    report = LintReport(diagnostics, files_checked=len(report_paths) if report_paths is not None else len(tasks),
+                        notes=notes, warnings=[*warnings, *run.warnings], statistics=statistics,
+                        max_warnings=max_warnings)
+    reporter.report(report)
+    sys.stdout.flush()
+    return EXIT_FINDINGS if report.failed else EXIT_OK
+
+
+def load_lint_config(paths: Sequence[Path], explicit: Path | None, select: Sequence[str],
+                     ignore: Sequence[str]):
+    """(Config with --select replacing and --ignore extending the file's, cache salt of the file's config)."""
+    from ttminis_cli.config import find_and_load
+
+    cfg = find_and_load(paths[0], explicit)
+    check_codes(cfg.lint.select, f"{cfg.path} [lint] select" if cfg.path else "--select")
+    check_codes(cfg.lint.ignore, f"{cfg.path} [lint] ignore" if cfg.path else "--ignore")
+    check_codes(select, "--select")
+    check_codes(ignore, "--ignore")
+    salt = repr(cfg)
+    lint = cfg.lint
+    if select:
+        lint = dataclasses.replace(lint, select=tuple(c.upper() for c in select))
+    if ignore:
+        lint = dataclasses.replace(lint, ignore=(*lint.ignore, *(c.upper() for c in ignore)))
+    return dataclasses.replace(cfg, lint=lint), salt
+
+
+def check_codes(codes: Sequence[str], where: str) -> None:
+    """Every code or prefix must name at least one rule: a typo would silently select nothing."""
+    from ttminis_cli.lint.registry import RULES
+
+    for code in codes:
+        if not any(known.startswith(code.upper()) for known in RULES):
+            raise UserError(f"unknown rule code or prefix '{code}'", where=where,
+                            hint=_nearest_hint(code, RULES) + "; `ttminis rules` lists them all")
+
+
+def _nearest_hint(code: str, rules) -> str:
+    import difflib
+
+    names = {r.name: c for c, r in rules.items()}
+    close = difflib.get_close_matches(code.upper(), list(rules), n=3, cutoff=0.5)
+    close += [names[n] for n in difflib.get_close_matches(code.lower(), list(names), n=2, cutoff=0.6)]
+    close = list(dict.fromkeys(close))
+    return f"did you mean {', '.join(close)}?" if close else "no rule is close"
+
+
+def plan_tasks(paths: Sequence[Path], cfg):
+    """(tasks, report_paths or None, notes, warnings).
+
+    When every path is a file (a pre-commit hook passing staged files, an editor linting the open
+    one), the whole project of each file is read for cross-file facts — keys written elsewhere,
+    messages handled in the other domain — but only the given files are reported on.
+    """
+    from ttminis_cli.lint import engine
+    from ttminis_cli.project import find_root
+
+    cwd = Path.cwd()
+    if not all(p.is_file() for p in paths):
+        plan = engine.plan(list(paths), cfg, cwd=cwd)
+        return plan.tasks, None, list(plan.notes), list(plan.warnings)
+    explicit = engine.plan(list(paths), cfg, cwd=cwd)
+    if not explicit.tasks:
+        return [], set(), list(explicit.notes), list(explicit.warnings)
+    roots = sorted({find_root(p, fallback_root(p, cwd))[0] for p in paths})
+    whole = engine.plan(roots, cfg, cwd=cwd)
+    mine = {t.ctx.abs_path: t for t in explicit.tasks}
+    tasks = [mine.pop(t.ctx.abs_path, t) for t in whole.tasks] + list(mine.values())
+    notes = list(dict.fromkeys([*whole.notes, *explicit.notes]))
+    warnings = list(dict.fromkeys([*whole.warnings, *explicit.warnings]))
+    return tasks, {t.ctx.path for t in explicit.tasks}, notes, warnings
+
+
+def fallback_root(path: Path, cwd: Path) -> Path:
+    """Where a file's project is rooted when no config file is found: the current folder if it holds it."""
+    resolved = path.resolve()
+    return cwd if cwd in resolved.parents else resolved.parent
+
+
+class _ProgressBar:
+    """A transient rich progress bar on stderr, shown only once enough files need analysing."""
+
+    def __init__(self) -> None:
+        self._progress = None
+        self._task = None
+
+    def update(self, done: int, total: int) -> None:
+        if self._progress is None:
+            if total < PROGRESS_MIN_FILES:
+                return
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self._progress = Progress(TextColumn("linting"), BarColumn(), MofNCompleteColumn(),
+                                      TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+            self._progress.start()
+            self._task = self._progress.add_task("lint", total=total)
+        self._progress.update(self._task, completed=done)
+
+    def stop(self) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+
+def run_rules(fmt: str = "text") -> int:
+    """Print the rule catalogue from the registry."""
+    from ttminis_cli.lint.registry import RULES
+
+    rules = [RULES[c] for c in sorted(RULES)]
+    if fmt == "json":
+        import json
+
+        print(json.dumps([{"code": r.code, "name": r.name, "severity": r.severity.value, "summary": r.summary,
+                           "html_only": r.html_only} for r in rules], indent=2))
+        return EXIT_OK
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, show_edge=False, pad_edge=False)
+    for column in ("code", "name", "severity", "summary"):
+        table.add_column(column, overflow="fold")
+    for r in rules:
+        severity = "error" if r.severity.value == "error" else "[yellow]warning[/]"
+        table.add_row(r.code, r.name, severity, r.summary + (" (HTML runtime)" if r.html_only else ""))
+    Console(highlight=False).print(table)
+    return EXIT_OK
+
+
+def run_explain(code: str) -> int:
+    """Print one rule's doc: what, why, bad, good, fix. An unknown code is a usage error."""
+    from ttminis_cli.lint.registry import RULES
+    from ttminis_cli.lint.reporters import rule_markdown
+
+    by_name = {r.name: r for r in RULES.values()}
+    rule = RULES.get(code.strip().upper()) or by_name.get(code.strip().lower())
+    if rule is None:
+        raise UserError(f"no rule '{code}'", hint=_nearest_hint(code, RULES) + "; `ttminis rules` lists them all",
+                        exit_code=EXIT_USAGE)
+    text = rule_markdown(rule)
+    if sys.stdout.isatty():
+        from rich.console import Console
+        from rich.markdown import Markdown
+
+        Console().print(Markdown(text))
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK

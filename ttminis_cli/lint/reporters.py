@@ -1,0 +1,318 @@
+"""Output formats of `ttminis lint` (DESIGN §6): a Reporter base and one class per format, picked by name.
+
+A reporter only formats: it receives the finished diagnostics and writes them to its stream. Rule
+names, severities and docs come from the registry; nothing here restates them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar, Mapping, Sequence, TextIO
+from urllib.parse import quote
+
+from ttminis_cli.lint.diagnostic import Diagnostic, RuleInfo, Severity
+
+# A code frame shows at most this many characters of a line: a minified bundle is one 10 MB line.
+FRAME_WIDTH = 120
+FRAME_CONTEXT = 1  # lines shown before and after the finding
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://pypi.org/project/ttminis/"
+
+
+@dataclass
+class LintReport:
+    """Everything one lint run found: what reporters format."""
+
+    diagnostics: Sequence[Diagnostic]
+    files_checked: int
+    notes: Sequence[str] = ()
+    warnings: Sequence[str] = ()  # files skipped (unreadable, symlink loops …)
+    statistics: bool = False
+    max_warnings: int | None = None
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for d in self.diagnostics if d.severity is Severity.ERROR)
+
+    @property
+    def warning_count(self) -> int:
+        return sum(1 for d in self.diagnostics if d.severity is Severity.WARNING)
+
+    @property
+    def failed(self) -> bool:
+        return self.errors > 0 or (self.max_warnings is not None and self.warning_count > self.max_warnings)
+
+
+def rule_markdown(rule: RuleInfo) -> str:
+    """One rule's doc as markdown: the same text for `explain` and SARIF help."""
+    parts = [f"**{rule.code} {rule.name}** ({rule.severity.value}): {rule.summary}"]
+    if rule.html_only:
+        parts.append("Applies to HTML-runtime games only.")
+    if rule.why:
+        parts.append(f"## Why\n\n{rule.why}")
+    if rule.bad:
+        parts.append(f"## Bad (`{rule.bad_path}`)\n\n```js\n{rule.bad.rstrip()}\n```")
+    if rule.good:
+        parts.append(f"## Good (`{rule.bad_path}`)\n\n```js\n{rule.good.rstrip()}\n```")
+    if rule.fix:
+        parts.append(f"## Fix\n\n{rule.fix}")
+    return "\n\n".join(parts) + "\n"
+
+
+class Reporter:
+    """Writes one LintReport to `out` (stdout) and `err` (stderr)."""
+
+    name: ClassVar[str]
+    machine: ClassVar[bool] = True  # machine formats keep stdout parseable: notes go to `err`
+
+    def __init__(self, out: TextIO, err: TextIO, *, rules: Mapping[str, RuleInfo],
+                 color: bool | None = None) -> None:
+        self.out = out
+        self.err = err
+        self.rules = rules
+        self.color = color
+
+    def report(self, report: LintReport) -> None:
+        self.write_diagnostics(report)
+        if report.statistics:
+            self.err.write(statistics_table(report.diagnostics, self.rules))
+
+    def write_diagnostics(self, report: LintReport) -> None:
+        raise NotImplementedError
+
+    def note(self, text: str) -> None:
+        self.err.write(f"note: {text}\n")
+
+    def warn(self, text: str) -> None:
+        self.err.write(f"warning: {text}\n")
+
+
+def statistics_table(diagnostics: Sequence[Diagnostic], rules: Mapping[str, RuleInfo]) -> str:
+    """Findings per rule, most frequent first (ties by code)."""
+    counts = Counter(d.code for d in diagnostics)
+    if not counts:
+        return ""
+    width = len(str(max(counts.values())))
+    lines = []
+    for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        rule = rules.get(code)
+        lines.append(f"{n:>{width}}  {code}  {rule.name if rule else ''}  "
+                     f"{rule.severity.value if rule else ''}".rstrip())
+    return "\n".join(lines) + "\n"
+
+
+class TextReporter(Reporter):
+    """`path:line:col: CODE message`, a code frame, a summary line; colour only on a terminal."""
+
+    name = "text"
+    machine = False
+
+    def __init__(self, out: TextIO, err: TextIO, **kwargs) -> None:
+        super().__init__(out, err, **kwargs)
+        from rich.console import Console
+
+        # soft_wrap: a finding stays on one line whatever the width, so editors can parse it.
+        self.console = Console(file=out, force_terminal=self.color, no_color=self.color is False,
+                               highlight=False, soft_wrap=True, emoji=False)
+
+    def note(self, text: str) -> None:
+        from rich.text import Text
+
+        self.console.print(Text.assemble(("note", "bold cyan"), f": {text}"))
+
+    def report(self, report: LintReport) -> None:
+        self.write_diagnostics(report)
+        if report.statistics and report.diagnostics:
+            self.console.print()
+            self.console.print(statistics_table(report.diagnostics, self.rules), end="")
+        self.console.print(self.summary(report))
+
+    def write_diagnostics(self, report: LintReport) -> None:
+        from rich.text import Text
+
+        sources = _SourceLines()
+        for d in report.diagnostics:
+            style = "bold red" if d.severity is Severity.ERROR else "bold yellow"
+            self.console.print(Text.assemble((f"{d.path}:{d.line}:{d.column}", "bold"), ": ",
+                                             (d.code, style), f" {d.message}"))
+            frame = code_frame(sources.get(d.path), d)
+            if frame:
+                self.console.print(Text(frame, style="dim"), end="")
+
+    def summary(self, report: LintReport):
+        from rich.text import Text
+
+        files = _plural(report.files_checked, "file")
+        if not report.diagnostics:
+            return Text.assemble(("✓", "bold green"), f" No findings in {files}.")
+        touched = len({d.path for d in report.diagnostics})
+        text = Text.assemble(("✗" if report.failed else "!", "bold red" if report.failed else "bold yellow"),
+                             f" {_plural(report.errors, 'error')} and {_plural(report.warning_count, 'warning')}"
+                             f" in {_plural(touched, 'file')} ({files} checked).")
+        if report.max_warnings is not None and report.warning_count > report.max_warnings:
+            text.append(f" More warnings than --max-warnings {report.max_warnings}.")
+        return text
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+class _SourceLines:
+    """Reads each file with findings once, lazily, for code frames."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, list[str] | None] = {}
+
+    def get(self, path: str) -> list[str] | None:
+        if path not in self._cache:
+            try:
+                raw = Path(path).read_bytes()
+            except OSError:
+                self._cache[path] = None
+            else:
+                self._cache[path] = raw.decode("utf-8", errors="replace").splitlines()
+        return self._cache[path]
+
+
+def code_frame(lines: list[str] | None, d: Diagnostic) -> str:
+    """A few numbered lines around the finding with carets under it, clipped to FRAME_WIDTH."""
+    if not lines or not 1 <= d.line <= len(lines):
+        return ""
+    first = max(1, d.line - FRAME_CONTEXT)
+    last = min(len(lines), d.line + FRAME_CONTEXT)
+    gutter = len(str(last))
+    col = max(d.column, 1) - 1
+    end = d.end_column - 1 if d.end_line in (0, d.line) and d.end_column > d.column else col + 1
+    start = max(0, min(col - FRAME_WIDTH // 3, len(lines[d.line - 1]) - FRAME_WIDTH))
+    out = []
+    for number in range(first, last + 1):
+        text = lines[number - 1].expandtabs(1)
+        clipped = text[start:start + FRAME_WIDTH]
+        if start > 0:
+            clipped = "…" + clipped[1:]
+        if start + FRAME_WIDTH < len(text):
+            clipped = clipped[:-1] + "…"
+        marker = ">" if number == d.line else " "
+        out.append(f" {marker} {number:>{gutter}} | {clipped}".rstrip())
+        if number == d.line:
+            caret_from = col - start
+            caret_len = max(1, min(end, start + FRAME_WIDTH) - col)
+            out.append(f"   {' ' * gutter} | {' ' * caret_from}{'^' * caret_len}")
+    return "\n".join(out) + "\n"
+
+
+class JsonReporter(Reporter):
+    """A JSON list of findings, sorted by path, line, column, code (DESIGN §6)."""
+
+    name = "json"
+
+    def write_diagnostics(self, report: LintReport) -> None:
+        json.dump([d.to_json() for d in sorted(report.diagnostics)], self.out, indent=2, ensure_ascii=False)
+        self.out.write("\n")
+
+
+class GithubReporter(Reporter):
+    """GitHub Actions workflow commands: one `::error`/`::warning` annotation per finding."""
+
+    name = "github"
+
+    def write_diagnostics(self, report: LintReport) -> None:
+        for d in sorted(report.diagnostics):
+            j = d.to_json()
+            props = ",".join(f"{k}={_escape_property(str(v))}" for k, v in (
+                ("file", d.path), ("line", j["line"]), ("col", j["column"]),
+                ("endLine", j["end_line"]), ("endColumn", j["end_column"]), ("title", d.code)))
+            self.out.write(f"::{d.severity.value} {props}::{_escape_data(d.message)}\n")
+
+
+def _escape_data(value: str) -> str:
+    # Per GitHub's toolkit (command.ts escapeData): % first, then the line breaks.
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(value: str) -> str:
+    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+class SarifReporter(Reporter):
+    """SARIF 2.1.0 for GitHub code scanning: every rule with its help, results with relative URIs."""
+
+    name = "sarif"
+
+    def write_diagnostics(self, report: LintReport) -> None:
+        json.dump(self.sarif(report), self.out, indent=2, ensure_ascii=False)
+        self.out.write("\n")
+
+    def sarif(self, report: LintReport) -> dict:
+        from ttminis_cli import __version__
+
+        codes = sorted(self.rules)
+        index = {code: i for i, code in enumerate(codes)}
+        return {
+            "$schema": SARIF_SCHEMA,
+            "version": "2.1.0",
+            "runs": [{
+                "tool": {"driver": {
+                    "name": "ttminis",
+                    "version": __version__,
+                    "semanticVersion": __version__,
+                    "informationUri": INFORMATION_URI,
+                    "rules": [_sarif_rule(self.rules[c]) for c in codes],
+                }},
+                "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().resolve().as_uri() + "/"}},
+                "results": [_sarif_result(d, index) for d in sorted(report.diagnostics)],
+            }],
+        }
+
+
+def _level(severity: Severity) -> str:
+    return "error" if severity is Severity.ERROR else "warning"
+
+
+def _sarif_rule(rule: RuleInfo) -> dict:
+    return {
+        "id": rule.code,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": rule.why or rule.summary},
+        "help": {"text": rule.fix or rule.summary, "markdown": rule_markdown(rule)},
+        "defaultConfiguration": {"level": _level(rule.severity)},
+        "properties": {"tags": ["ttminis", "html-runtime" if rule.html_only else "mini-game"]},
+    }
+
+
+def _sarif_result(d: Diagnostic, index: Mapping[str, int]) -> dict:
+    j = d.to_json()
+    location: dict = {"uri": quote(d.path)}
+    if not Path(d.path).is_absolute():
+        location["uriBaseId"] = "%SRCROOT%"
+    else:
+        location["uri"] = Path(d.path).as_uri()
+    end_line = max(j["end_line"], j["line"])
+    end_column = j["end_column"] if end_line > j["line"] else max(j["end_column"], j["column"])
+    result = {
+        "ruleId": d.code,
+        "level": _level(d.severity),
+        "message": {"text": d.message},
+        "locations": [{"physicalLocation": {
+            "artifactLocation": location,
+            "region": {"startLine": j["line"], "startColumn": j["column"],
+                       "endLine": end_line, "endColumn": end_column},
+        }}],
+    }
+    if d.code in index:
+        result["ruleIndex"] = index[d.code]
+    return result
+
+
+REPORTERS: dict[str, type[Reporter]] = {cls.name: cls for cls in
+                                        (TextReporter, JsonReporter, SarifReporter, GithubReporter)}
+
+
+def get_reporter(name: str) -> type[Reporter]:
+    """The reporter class for a --format name."""
+    return REPORTERS[name]

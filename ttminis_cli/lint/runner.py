@@ -1,0 +1,163 @@
+"""Runs `engine.analyze` over a plan's tasks: cached results first, then the rest, in parallel when it pays.
+
+`analyze` is a pure function of (task, source), so a cached FileResult is as good as a fresh one;
+cross-file rules run afterwards in `engine.finish` over every result, cached or not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+from ttminis_cli.lint.cache import ResultCache, entry_key, tool_fingerprint, user_key
+
+# A process pool costs ~50 ms to start and feed; below this much uncached source a single process wins.
+POOL_MIN_BYTES = 1_000_000
+POOL_MIN_FILES = 8
+# Work is shipped to the pool in batches of about this many bytes (big files go alone, first).
+BATCH_BYTES = 256_000
+
+Progress = Callable[[int, int], None]  # (files analysed so far, files to analyse)
+
+
+@dataclass
+class RunResult:
+    results: list = field(default_factory=list)  # FileResult, in task order
+    warnings: list[str] = field(default_factory=list)  # files that could not be read or analysed
+    analysed: int = 0  # files not served from the cache
+
+
+def cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def run(tasks: Sequence, *, config_salt: str = "", use_cache: bool = True,
+        on_progress: Progress | None = None, jobs: int | None = None) -> RunResult:
+    """Analyse every task (a FileTask); results come from the cache when the key matches."""
+    salt = f"{tool_fingerprint()}\0{config_salt}"
+    key = user_key() if use_cache else None
+    caches: dict[str, ResultCache] = {}
+    out = RunResult()
+    slots: list = [None] * len(tasks)
+    misses: list[tuple[int, int]] = []  # (task index, size)
+    for i, task in enumerate(tasks):
+        try:
+            source = Path(task.ctx.abs_path).read_bytes()
+        except OSError as exc:
+            out.warnings.append(f"{task.ctx.path}: cannot read ({exc.strerror or exc}); skipped")
+            continue
+        if use_cache:
+            cache = caches.get(task.ctx.project_root)
+            if cache is None:
+                cache = caches[task.ctx.project_root] = ResultCache(Path(task.ctx.project_root), key)
+            hit = cache.get(task.ctx.abs_path, entry_key(salt, task, hashlib.sha256(source).hexdigest()))
+            if hit is not None:
+                slots[i] = hit
+                continue
+        misses.append((i, len(source)))
+
+    if misses:
+        workers = min(jobs or cpu_count(), len(misses))
+        total_bytes = sum(size for _, size in misses)
+        parallel = workers > 1 and len(misses) >= POOL_MIN_FILES and total_bytes >= POOL_MIN_BYTES
+        done = _analyse_parallel if parallel else _analyse_serial
+        for i, digest, result, problem in done([tasks[i] for i, _ in misses], misses, workers, on_progress):
+            if problem:
+                out.warnings.append(problem)
+                continue
+            slots[i] = result
+            out.analysed += 1
+            if use_cache:
+                task = tasks[i]
+                caches[task.ctx.project_root].put(task.ctx.abs_path, entry_key(salt, task, digest), result)
+    for cache in caches.values():
+        cache.save()
+    out.results = [r for r in slots if r is not None]
+    return out
+
+
+def _analyse_one(task) -> tuple[str, object, str | None]:
+    """(sha256 of the bytes analysed, FileResult, problem). Runs in the parent or in a worker."""
+    from ttminis_cli.lint import engine
+
+    try:
+        source = Path(task.ctx.abs_path).read_bytes()
+    except OSError as exc:
+        return "", None, f"{task.ctx.path}: cannot read ({exc.strerror or exc}); skipped"
+    try:
+        return hashlib.sha256(source).hexdigest(), engine.analyze(task, source), None
+    except RecursionError:
+        return "", None, f"{task.ctx.path}: nested too deeply to analyse; skipped"
+    except Exception as exc:  # a bug in one rule must not cost the user the other files' findings
+        if os.environ.get("TTMINIS_DEBUG") == "1":
+            raise
+        return "", None, (f"{task.ctx.path}: internal error while analysing ({type(exc).__name__}: {exc}); "
+                          "skipped — this is a bug in ttminis, please report it (rerun with --debug)")
+
+
+def _analyse_serial(tasks, misses, workers, on_progress):
+    for n, (task, (i, _)) in enumerate(zip(tasks, misses), start=1):
+        digest, result, problem = _analyse_one(task)
+        yield i, digest, result, problem
+        if on_progress:
+            on_progress(n, len(misses))
+
+
+def _analyse_batch(tasks) -> list[tuple[str, object, str | None]]:
+    return [_analyse_one(t) for t in tasks]
+
+
+def _ignore_sigint() -> None:
+    # Ctrl-C is the parent's to handle (watch mode exits 0); workers must not print tracebacks.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _batches(tasks, misses) -> list[list[tuple[int, object]]]:
+    """Biggest files first so no core idles at the end; small files grouped to save round trips."""
+    order = sorted(zip(tasks, misses), key=lambda tm: -tm[1][1])
+    batches: list[list[tuple[int, object]]] = []
+    current: list[tuple[int, object]] = []
+    size = 0
+    for task, (i, n) in order:
+        current.append((i, task))
+        size += n
+        if size >= BATCH_BYTES:
+            batches.append(current)
+            current, size = [], 0
+    if current:
+        batches.append(current)
+    return batches
+
+
+def _analyse_parallel(tasks, misses, workers, on_progress):
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from ttminis_cli.lint import engine  # noqa: F401  (imported once here, inherited by forked workers)
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    context = multiprocessing.get_context(method)
+    tasks_by_index = {i: t for t, (i, _) in zip(tasks, misses)}
+    done = 0
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_ignore_sigint) as pool:
+        futures = {pool.submit(_analyse_batch, [t for _, t in batch]): [i for i, _ in batch]
+                   for batch in _batches(tasks, misses)}
+        for future in as_completed(futures):
+            try:
+                answers = future.result()
+            except Exception as exc:  # a worker died (a crash in a native parser): report, go on
+                answers = [("", None, f"{tasks_by_index[i].ctx.path}: analysis failed ({type(exc).__name__}); "
+                            "skipped — please report this file") for i in futures[future]]
+            for i, (digest, result, problem) in zip(futures[future], answers):
+                yield i, digest, result, problem
+            done += len(futures[future])
+            if on_progress:
+                on_progress(done, len(misses))
