@@ -128,6 +128,8 @@ class TextReporter(Reporter):
         if report.statistics and report.diagnostics:
             self.console.print()
             self.console.print(statistics_table(report.diagnostics, self.rules), end="")
+        if report.diagnostics:
+            self.console.print()
         self.console.print(self.summary(report))
 
     def write_diagnostics(self, report: LintReport) -> None:
@@ -192,7 +194,7 @@ def code_frame(lines: list[str] | None, d: Diagnostic) -> str:
     for number in range(first, last + 1):
         text = lines[number - 1].expandtabs(1)
         clipped = text[start:start + FRAME_WIDTH]
-        if start > 0:
+        if start > 0 and clipped:
             clipped = "…" + clipped[1:]
         if start + FRAME_WIDTH < len(text):
             clipped = clipped[:-1] + "…"

@@ -1,0 +1,5 @@
+tt.onMessage((data) => {
+  switch (data.command) {
+    case 'rank': break;
+  }
+});
