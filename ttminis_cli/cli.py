@@ -18,7 +18,29 @@ import typer
 from ttminis_cli import __version__
 from ttminis_cli.errors import EXIT_USAGE, UserError
 
+try:  # typer >= 0.2x vendors click: its usage errors are not click's own classes
+    from typer._click.exceptions import ClickException as _TyperClickException
+except ImportError:  # pragma: no cover - an older typer raises click's
+    _TyperClickException = click.ClickException
+
+
+class _ExitCodeGroup(typer.core.TyperGroup):
+    """Makes `app` itself turn a command's int result and a UserError into the exit code, so that
+    typer's CliRunner sees the same exit codes and messages as `main` (click ignores return values)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            result = super().invoke(ctx)
+        except UserError as exc:
+            _print_error(exc.render())
+            raise typer.Exit(exc.exit_code) from None
+        if isinstance(result, int) and result:
+            raise typer.Exit(result)
+        return result
+
+
 app = typer.Typer(
+    cls=_ExitCodeGroup,
     name="ttminis",
     help="Scaffold, validate, lint and emulate TikTok Minis mini games.\n\n"
     "Start with `ttminis init demo && cd demo && ttminis lint`.",
@@ -274,12 +296,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     command = typer.main.get_command(app)
     try:
         result = command.main(args=args, prog_name="ttminis", standalone_mode=False)
-    except click.exceptions.Exit as exc:
+    except (click.exceptions.Exit, typer.Exit) as exc:
         return exc.exit_code
-    except click.ClickException as exc:
+    except (click.ClickException, _TyperClickException) as exc:
         exc.show()
         return EXIT_USAGE if exc.exit_code not in (0, 1) else exc.exit_code
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except (click.exceptions.Abort, typer.Abort, KeyboardInterrupt):
         click.echo("Aborted.", err=True)
         return 130
     except UserError as exc:
@@ -300,4 +322,4 @@ def _print_error(text: str) -> None:
     from rich.console import Console
     from rich.markup import escape
 
-    Console(stderr=True, highlight=False).print(f"[bold red]error:[/] {escape(text)}")
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {escape(text)}")
