@@ -1,0 +1,610 @@
+"""The HTTP client behind `ttminis storage` (DESIGN §2 over the §7 API), and its rendering.
+
+Each `cmd_*` returns an exit code: 0 done; 1 refused (a limit, an unknown user, a missing key
+for `get`); 2 usage error or the emulator cannot be reached. Every failure is a UserError raised
+here and printed once by cli.py. Limits are checked before anything is sent, with the functions
+(and so the messages) the emulator itself uses.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+import tempfile
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Iterable
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from ttminis_cli.config import _toml_error_position, find_config, load_config, tomllib
+from ttminis_cli.emulator.model import EmulatorError, check_openid
+from ttminis_cli.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UserError
+from ttminis_cli.platform.limits import check_key, check_pairs, check_value
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 9528
+ENV_VAR = "TTMINIS_EMULATOR_HOST"
+START_HINT = "start it with `ttminis emulator start` (or point --emulator at the running one)"
+TIMEOUT_SECONDS = 10.0
+# Beyond this many problems in a push file, the rest are only counted.
+MAX_REPORTED_PROBLEMS = 20
+
+Storage = dict[str, dict[str, str]]  # {openid: {key: value}}, the push/pull file format
+
+
+# --------------------------------------------------------------------------- the address
+
+
+@dataclass(frozen=True)
+class Address:
+    url: str  # http://host:port, no trailing slash
+    source: str  # where it came from, named in error messages
+
+
+def resolve_address(flag: str | None, *, environ: dict[str, str] | None = None,
+                    cwd: Path | None = None) -> Address:
+    """The emulator's address: --emulator, else $TTMINIS_EMULATOR_HOST, else ttminis.toml, else the default."""
+    environ = os.environ if environ is None else environ
+    if flag is not None:
+        return parse_address(flag, "--emulator")
+    if environ.get(ENV_VAR):
+        return parse_address(environ[ENV_VAR], f"${ENV_VAR}")
+    config_path = find_config(cwd or Path.cwd())
+    emulator = load_config(config_path).emulator
+    if emulator.host is not None or emulator.port is not None:
+        host = emulator.host or DEFAULT_HOST
+        port = emulator.port if emulator.port is not None else DEFAULT_PORT
+        return parse_address(f"{_bracket(host)}:{port}", f"{config_path} [emulator]")
+    return Address(f"http://{DEFAULT_HOST}:{DEFAULT_PORT}", "the default address")
+
+
+def parse_address(text: str, source: str) -> Address:
+    """`host:port` or `http://host:port` as a base URL; a usage error naming `source` otherwise."""
+    raw = text.strip()
+    problem = None
+    parts = urlsplit(raw if "://" in raw else f"http://{raw}")
+    try:
+        port = parts.port
+    except ValueError:
+        port, problem = None, "the port is not a number from 1 to 65535"
+    if problem is None:
+        if parts.scheme != "http":
+            problem = f"the scheme is '{parts.scheme}'; the emulator speaks plain http://"
+        elif not parts.hostname:
+            problem = "there is no host"
+        elif not port:
+            problem = "there is no port"
+        elif parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+            problem = "it holds more than a host and a port"
+    if problem:
+        raise UserError(f"malformed emulator address {text!r} from {source}: {problem}",
+                        hint="write it as host:port (e.g. 127.0.0.1:9528) or http://host:port",
+                        exit_code=EXIT_USAGE)
+    return Address(f"http://{_bracket(parts.hostname)}:{port}", source)
+
+
+def _bracket(host: str) -> str:
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+# --------------------------------------------------------------------------- the HTTP client
+
+
+class EmulatorClient:
+    """One emulator, over HTTP with keep-alive. Methods return the parsed JSON of §7's shapes."""
+
+    def __init__(self, address: Address, timeout: float = TIMEOUT_SECONDS) -> None:
+        self.address = address
+        self._http = httpx.Client(base_url=address.url, timeout=timeout, trust_env=False)
+
+    def __enter__(self) -> "EmulatorClient":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._http.close()
+
+    def storage(self, openid: str, keys: list[str] | None = None) -> list[dict]:
+        """The user's KVDataList: the given keys that exist, or every key."""
+        if keys is not None and any("," in key for key in keys):
+            # ?keys= is comma-separated, so such a key cannot be asked for by name: filter here.
+            wanted = set(keys)
+            return [kv for kv in self.storage(openid) if kv["key"] in wanted]
+        params = {"keys": ",".join(keys)} if keys is not None else None
+        body = self._request("GET", f"{_user_path(openid)}/storage", params=params, openid=openid)
+        return _expect_kv_list(body, "KVDataList", self)
+
+    def set_storage(self, openid: str, pairs: list[tuple[str, str]]) -> None:
+        data = [{"key": key, "value": value} for key, value in pairs]
+        self._request("POST", f"{_user_path(openid)}/storage", body={"data": data}, openid=openid)
+
+    def remove_storage(self, openid: str, keys: list[str]) -> None:
+        self._request("POST", f"{_user_path(openid)}/storage:remove", body={"keyList": keys},
+                      openid=openid)
+
+    def friends_storage(self, openid: str, keys: list[str]) -> list[dict]:
+        """Friends who stored at least one of `keys`: [{openid, nickname, avatarUrl, KVDataList}]."""
+        with_comma = [key for key in keys if "," in key]
+        if with_comma:
+            raise UserError(f"key {_short(with_comma[0])!r} holds a ',', which the emulator's "
+                            "?keys=a,b parameter cannot carry", hint="read it with `storage get` instead",
+                            exit_code=EXIT_USAGE)
+        body = self._request("GET", f"{_user_path(openid)}/friends/storage",
+                             params={"keys": ",".join(keys)}, openid=openid)
+        items = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(items, list) or not all(isinstance(i, dict) and "openid" in i for i in items):
+            raise self.not_an_emulator("its friends' storage answer has no data list")
+        for item in items:
+            _expect_kv_list(item, "KVDataList", self)
+        return items
+
+    def users(self) -> list[dict]:
+        body = self._request("GET", "/v1/users")
+        items = body.get("users") if isinstance(body, dict) else body
+        if not isinstance(items, list) or not all(isinstance(u, dict) and "openid" in u for u in items):
+            raise self.not_an_emulator("its user list is not a list of users")
+        return items
+
+    def all_storage(self) -> Storage:
+        """Every user's storage, from the whole-state export (users without storage are absent)."""
+        body = self._request("GET", "/v1/export")
+        storage = body.get("storage") if isinstance(body, dict) else None
+        if not isinstance(storage, dict) or not all(
+                isinstance(pairs, dict) and all(isinstance(v, str) for v in pairs.values())
+                for pairs in storage.values()):
+            raise self.not_an_emulator("its export has no storage table of strings")
+        return storage
+
+    def merge_storage(self, storage: Storage) -> None:
+        """Set every listed key of every listed user in one transaction (unknown users are created)."""
+        self._request("POST", "/v1/import", params={"mode": "merge"},
+                      body={"version": 1, "storage": storage})
+
+    def _request(self, method: str, path: str, *, params: dict | None = None, body: Any = None,
+                 openid: str | None = None) -> Any:
+        try:
+            response = self._http.request(method, path, params=params, json=body)
+        except httpx.TimeoutException:
+            raise self.unreachable(f"no answer within {self._http.timeout.read:g} s") from None
+        except httpx.TransportError as exc:
+            raise self.unreachable(_transport_reason(exc)) from None
+        try:
+            payload = response.json()
+        except ValueError:
+            raise self.not_an_emulator(f"it answered HTTP {response.status_code} without JSON") from None
+        if response.is_success:
+            return payload
+        error = payload.get("error") if isinstance(payload, dict) else None
+        if not isinstance(error, dict) or not isinstance(error.get("message"), str):
+            raise self.not_an_emulator(f"it answered HTTP {response.status_code} without an error body")
+        if response.status_code == 421:  # the emulator's answer to a Host name it does not serve
+            raise UserError(error["message"], where=str(response.url),
+                            hint="use the address the emulator printed when it started", exit_code=EXIT_USAGE)
+        if response.status_code >= 500:
+            raise UserError(f"the emulator failed: {error['message']}", where=str(response.url),
+                            hint="this is a bug in the emulator; its terminal shows the details",
+                            exit_code=EXIT_USAGE)
+        hint = None
+        if response.status_code == 404 and openid is not None:
+            hint = self._unknown_user_hint(openid)
+        raise UserError(error["message"], where=str(response.url), hint=hint, exit_code=EXIT_FINDINGS)
+
+    def _unknown_user_hint(self, openid: str) -> str:
+        how = ("create users in a seed file (`ttminis emulator start --seed FILE`) "
+               f"or with PUT {self.address.url}{_user_path(openid)}")
+        try:
+            known = [u["openid"] for u in self.users()]
+        except UserError:
+            return how
+        listed = ", ".join(known[:10]) + (", …" if len(known) > 10 else "")
+        return f"{how}; known users: {listed or 'none'}"
+
+    def unreachable(self, reason: str) -> UserError:
+        return UserError(f"cannot reach the emulator at {self.address.url} ({self.address.source}): "
+                         f"{reason}; {START_HINT}", exit_code=EXIT_USAGE)
+
+    def not_an_emulator(self, reason: str) -> UserError:
+        return UserError(f"the service at {self.address.url} ({self.address.source}) is not a ttminis "
+                         f"emulator: {reason}; {START_HINT}", exit_code=EXIT_USAGE)
+
+
+def _user_path(openid: str) -> str:
+    return f"/v1/users/{quote(openid, safe='')}"
+
+
+def _transport_reason(exc: httpx.TransportError) -> str:
+    text = str(exc)
+    if "refused" in text.lower():
+        return "connection refused"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "it does not speak HTTP"
+    return text or type(exc).__name__
+
+
+def _expect_kv_list(body: Any, name: str, client: EmulatorClient) -> list[dict]:
+    items = body.get(name) if isinstance(body, dict) else None
+    if not isinstance(items, list) or not all(
+            isinstance(kv, dict) and isinstance(kv.get("key"), str) and isinstance(kv.get("value"), str)
+            for kv in items):
+        raise client.not_an_emulator(f"its answer has no {name} of {{key, value}} strings")
+    return items
+
+
+# --------------------------------------------------------------------------- arguments and limits
+
+
+def parse_pairs(args: list[str]) -> list[tuple[str, str]]:
+    """KEY=VALUE arguments (split on the first '='), checked as the emulator checks `data`."""
+    pairs = []
+    for position, arg in enumerate(args, start=1):
+        key, sep, value = arg.partition("=")
+        if not sep:
+            raise UserError(f"argument {position} {_short(arg)!r} is not KEY=VALUE",
+                            hint=f"write it as {_short(arg) or 'KEY'}=VALUE", exit_code=EXIT_USAGE)
+        pairs.append((key, value))
+    violation = check_pairs(pairs, "data")
+    if violation:
+        index = re.match(r"data\[(\d+)\]", violation.field)
+        where = f"argument {int(index.group(1)) + 1} {_short(args[int(index.group(1))])!r}" if index else None
+        raise UserError(violation.message, where=where, hint="nothing was sent", exit_code=EXIT_FINDINGS)
+    return pairs
+
+
+def check_keys(keys: list[str], field: str) -> list[str]:
+    """Keys to read or remove, without repeats, each checked as the emulator checks `field`."""
+    for i, key in enumerate(keys):
+        violation = check_key(key, f"{field}[{i}]")
+        if violation:
+            raise UserError(violation.message, where=f"argument {i + 1} {_short(key)!r}",
+                            hint="nothing was sent", exit_code=EXIT_FINDINGS)
+    return list(dict.fromkeys(keys))
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+# --------------------------------------------------------------------------- push files
+
+
+def load_storage_file(path: Path) -> Storage:
+    """Parse and validate a whole push file ({openid: {key: value}}) before anything is sent."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise UserError(f"file not found: {path}", hint="check the path", exit_code=EXIT_USAGE) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"cannot read {path}: {exc}", exit_code=EXIT_USAGE) from None
+    data = _parse_toml(path, text) if path.suffix.lower() == ".toml" else _parse_json(path, text)
+    if not isinstance(data, dict):
+        raise UserError("the file must hold an object {openid: {key: value}}", where=str(path),
+                        exit_code=EXIT_USAGE)
+    problems: list[str] = []
+    for openid, pairs in data.items():
+        try:
+            check_openid(openid, "the openid")
+        except EmulatorError as exc:
+            problems.append(f"user {_short(openid)!r}: {exc.message}")
+            continue
+        if not isinstance(pairs, dict):
+            problems.append(f"user {openid!r}: must map keys to values, got {type(pairs).__name__}")
+        else:
+            for key, value in pairs.items():
+                violation = check_key(key) or check_value(value)
+                if violation:
+                    problems.append(f"user {openid!r}, key {_short(key)!r}: {violation.message}")
+    if problems:
+        shown = problems[:MAX_REPORTED_PROBLEMS]
+        more = len(problems) - len(shown)
+        raise UserError("\n  ".join([f"{len(problems)} problem(s), nothing was sent:", *shown]
+                                    + ([f"… and {more} more"] if more else [])),
+                        where=str(path), hint='values are strings: quote numbers ("10000")',
+                        exit_code=EXIT_FINDINGS)
+    return data
+
+
+def _parse_json(path: Path, text: str) -> Any:
+    def no_repeats(items: list[tuple[str, Any]]) -> dict:
+        result: dict = {}
+        for key, value in items:
+            if key in result:
+                raise _RepeatedKey(key)
+            result[key] = value
+        return result
+
+    try:
+        return json.loads(text, object_pairs_hook=no_repeats)
+    except json.JSONDecodeError as exc:
+        raise UserError(f"invalid JSON: {exc.msg}", where=f"{path}:{exc.lineno}:{exc.colno}",
+                        hint="fix the syntax, or name the file .toml if it is TOML",
+                        exit_code=EXIT_USAGE) from None
+    except _RepeatedKey as exc:
+        raise UserError(f"{str(exc)!r} appears twice in one object", where=str(path),
+                        hint="JSON keeps only the last one; remove the other", exit_code=EXIT_USAGE) from None
+
+
+class _RepeatedKey(Exception):
+    pass
+
+
+def _parse_toml(path: Path, text: str) -> Any:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message, line, col = _toml_error_position(exc)
+        if not line:  # "at end of document"
+            line, col = text.count("\n") + 1, len(text.rsplit("\n", 1)[-1]) + 1
+        raise UserError(f"invalid TOML: {message}", where=f"{path}:{line}:{col}",
+                        hint="fix the syntax (see https://toml.io)", exit_code=EXIT_USAGE) from None
+
+
+@dataclass(frozen=True)
+class Change:
+    openid: str
+    key: str
+    kind: str  # added | changed | unchanged
+    old: str | None
+    new: str
+
+
+def diff_storage(current: Storage, wanted: Storage) -> list[Change]:
+    """What pushing `wanted` onto `current` does, per user and key (keys not in `wanted` stay)."""
+    changes = []
+    for openid, pairs in wanted.items():
+        have = current.get(openid, {})
+        for key, value in pairs.items():
+            old = have.get(key)
+            kind = "added" if old is None else "unchanged" if old == value else "changed"
+            changes.append(Change(openid, key, kind, old, value))
+    return changes
+
+
+# --------------------------------------------------------------------------- pull files
+
+
+def dump_json(storage: Storage) -> str:
+    return json.dumps(_sorted(storage), ensure_ascii=False, indent=2) + "\n"
+
+
+def dump_toml(storage: Storage) -> str:
+    """TOML that tomllib reads back as exactly `storage`: one table per openid, every name quoted."""
+    blocks = []
+    for openid, pairs in _sorted(storage).items():
+        lines = [f"[{_toml_string(openid)}]"]
+        lines += [f"{_toml_string(key)} = {_toml_string(value)}" for key, value in pairs.items()]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n" if blocks else ""
+
+
+_TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f",
+                 "\r": "\\r"}
+
+
+def _toml_string(text: str) -> str:
+    def escape(match: re.Match) -> str:
+        char = match.group()
+        return _TOML_ESCAPES.get(char) or f"\\u{ord(char):04X}"
+
+    return '"' + re.sub(r'["\\\x00-\x1f\x7f]', escape, text) + '"'
+
+
+def _sorted(storage: Storage) -> Storage:
+    return {openid: dict(sorted(storage[openid].items())) for openid in sorted(storage)}
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace `path` with `text` in one step, so a reader never sees half a file."""
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, temp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror}", hint="check that the folder exists "
+                        "and is writable", exit_code=EXIT_USAGE) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)  # mkstemp's 0600 would surprise whoever reads the file next
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+# --------------------------------------------------------------------------- leaderboard
+
+
+def rank_friends(items: list[dict], sort_key: str) -> list[tuple[int | None, dict]]:
+    """(rank, item) best first: numbers descending when every value is a number, else text
+    ascending; equal values share a rank; friends without the key come last, unranked."""
+    def value_of(item: dict) -> str | None:
+        return next((kv["value"] for kv in item["KVDataList"] if kv["key"] == sort_key), None)
+
+    having = [(value_of(item), item) for item in items if value_of(item) is not None]
+    missing = [item for item in items if value_of(item) is None]
+    numbers = [_number(value) for value, _ in having]
+    if having and all(n is not None for n in numbers):
+        order = sorted(zip(numbers, having), key=lambda pair: pair[0], reverse=True)
+        ranked = [(n, item) for n, (_, item) in order]
+    else:
+        ranked = sorted(having, key=lambda pair: pair[0])
+    result: list[tuple[int | None, dict]] = []
+    for position, (score, item) in enumerate(ranked, start=1):
+        same_as_previous = position > 1 and score == ranked[position - 2][0]
+        result.append((result[-1][0] if same_as_previous else position, item))
+    return result + [(None, item) for item in missing]
+
+
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def _number(text: str) -> Decimal | None:
+    return Decimal(text.strip()) if _NUMBER.fullmatch(text.strip()) else None
+
+
+# --------------------------------------------------------------------------- output
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=False)
+
+
+def _note(text: str) -> None:
+    """A human message that is not the command's output: stderr, so --json stdout stays clean."""
+    from rich.console import Console
+
+    Console(stderr=True, highlight=False).print(text, markup=False)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def _table(*columns: str):
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    return table
+
+
+def _cells(*values: Any):
+    from rich.text import Text
+
+    return [Text("" if v is None else str(v)) for v in values]
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_get(keys: list[str], *, user: str, json_out: bool, emulator: str | None) -> int:
+    """Print the user's values for `keys`; exit 1 when any key is not set (the others still print)."""
+    keys = check_keys(keys, "keys")
+    with EmulatorClient(resolve_address(emulator)) as client:
+        found = {kv["key"]: kv["value"] for kv in client.storage(user, keys)}
+    present = [{"key": key, "value": found[key]} for key in keys if key in found]
+    missing = [key for key in keys if key not in found]
+    if json_out:
+        _print_json({"KVDataList": present})
+    elif present:
+        table = _table("key", "value")
+        for kv in present:
+            table.add_row(*_cells(kv["key"], kv["value"]))
+        _console().print(table)
+    for key in missing:
+        _note(f"{user}: key {key!r} is not set")
+    return EXIT_FINDINGS if missing else EXIT_OK
+
+
+def cmd_set(pairs: list[str], *, user: str, emulator: str | None) -> int:
+    values = parse_pairs(pairs)
+    with EmulatorClient(resolve_address(emulator)) as client:
+        client.set_storage(user, values)
+    _note(f"{user}: set {', '.join(dict.fromkeys(key for key, _ in values))}")
+    return EXIT_OK
+
+
+def cmd_remove(keys: list[str], *, user: str, emulator: str | None) -> int:
+    keys = check_keys(keys, "keyList")
+    with EmulatorClient(resolve_address(emulator)) as client:
+        client.remove_storage(user, keys)
+    _note(f"{user}: removed {', '.join(keys)}")
+    return EXIT_OK
+
+
+def cmd_list(*, user: str, json_out: bool, emulator: str | None) -> int:
+    with EmulatorClient(resolve_address(emulator)) as client:
+        items = client.storage(user)
+    if json_out:
+        _print_json({"KVDataList": items})
+    elif not items:
+        _note(f"{user} has no cloud storage")
+    else:
+        table = _table("key", "value")
+        for kv in items:
+            table.add_row(*_cells(kv["key"], kv["value"]))
+        _console().print(table)
+    return EXIT_OK
+
+
+def cmd_friends(keys: list[str], *, user: str, sort: str | None, json_out: bool,
+                emulator: str | None) -> int:
+    """Friends' storage for `keys`; with --sort, a leaderboard (the sort key is read too)."""
+    keys = check_keys([*keys, sort] if sort is not None else keys, "keys")
+    with EmulatorClient(resolve_address(emulator)) as client:
+        items = client.friends_storage(user, keys)
+    ranked = rank_friends(items, sort) if sort is not None else [(None, item) for item in items]
+    if json_out:
+        _print_json({"data": [item for _, item in ranked]})
+        return EXIT_OK
+    if not ranked:
+        _note(f"no friend of {user} has stored {', '.join(keys)}")
+        return EXIT_OK
+    columns = (["#"] if sort is not None else []) + ["openid", "nickname", *keys]
+    table = _table(*columns)
+    for rank, item in ranked:
+        values = {kv["key"]: kv["value"] for kv in item["KVDataList"]}
+        row = ([rank if rank is not None else "-"] if sort is not None else [])
+        table.add_row(*_cells(*row, item["openid"], item.get("nickname"), *(values.get(k) for k in keys)))
+    _console().print(table)
+    return EXIT_OK
+
+
+def cmd_push(file: Path, *, dry_run: bool, emulator: str | None) -> int:
+    """Validate the whole file, then set its keys in one atomic request (or only show the changes).
+
+    Keys the file does not name are left alone; users it names that do not exist yet are created,
+    as `storage set` creates them.
+    """
+    wanted = load_storage_file(file)
+    with EmulatorClient(resolve_address(emulator)) as client:
+        changes = diff_storage(client.all_storage(), wanted)
+        _show_changes(changes)
+        if dry_run or all(c.kind == "unchanged" for c in changes):
+            _note(_summary(changes, "dry run, nothing written" if dry_run else "nothing to write"))
+            return EXIT_OK
+        client.merge_storage(wanted)
+    _note(_summary(changes, f"pushed {file}"))
+    return EXIT_OK
+
+
+def cmd_pull(*, output: Path | None, user: str | None, emulator: str | None) -> int:
+    """Write storage as a file `push` accepts: TOML when -o ends in .toml, else JSON."""
+    with EmulatorClient(resolve_address(emulator)) as client:
+        if user is not None:
+            storage = {user: {kv["key"]: kv["value"] for kv in client.storage(user)}}
+        else:
+            storage = client.all_storage()
+    if output is None:
+        sys.stdout.write(dump_json(storage))
+        return EXIT_OK
+    text = dump_toml(storage) if output.suffix.lower() == ".toml" else dump_json(storage)
+    write_atomically(output, text)
+    _note(f"wrote {sum(map(len, storage.values()))} key(s) of {len(storage)} user(s) to {output}")
+    return EXIT_OK
+
+
+def _show_changes(changes: list[Change]) -> None:
+    if not changes:
+        return
+    table = _table("user", "key", "change", "value")
+    for c in changes:
+        shown = f"{c.old} → {c.new}" if c.kind == "changed" else c.new
+        table.add_row(*_cells(c.openid, c.key, c.kind, _short(shown, 60)))
+    _console().print(table)
+
+
+def _summary(changes: list[Change], head: str) -> str:
+    counts = {kind: sum(c.kind == kind for c in changes) for kind in ("added", "changed", "unchanged")}
+    users = len({c.openid for c in changes})
+    return f"{head}: " + ", ".join(f"{n} {kind}" for kind, n in counts.items()) + f" across {users} user(s)"
