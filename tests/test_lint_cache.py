@@ -1,0 +1,192 @@
+"""The lint cache and runner: keys, corrupt and foreign packs, concurrent writers, and cached runs
+that give exactly the uncached findings (cross-file facts included)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ttminis_cli.lint.cache import CACHE_DIR, PACK_NAME, ResultCache, entry_key, user_key
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _private_user_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+
+
+def _cache(root: Path) -> ResultCache:
+    return ResultCache(root, user_key())
+
+
+def test_user_key_is_created_once_and_kept(tmp_path):
+    first = user_key()
+    assert first and len(first) == 32
+    assert user_key() == first
+    assert (tmp_path / "xdg" / "ttminis" / "cache-key").read_bytes() == first
+
+
+def test_entries_round_trip_and_a_changed_key_misses(tmp_path):
+    src = tmp_path / "a.js"
+    src.write_text("x")
+    cache = _cache(tmp_path)
+    cache.put(str(src), "k1", {"result": [1, 2]})
+    cache.save()
+    again = _cache(tmp_path)
+    assert again.get(str(src), "k1") == {"result": [1, 2]}
+    assert again.get(str(src), "k2") is None
+    assert again.get(str(tmp_path / "other.js"), "k1") is None
+    assert (tmp_path / CACHE_DIR / ".gitignore").read_text().strip().endswith("*")
+
+
+def test_entry_key_depends_on_salt_task_and_content():
+    base = entry_key("tool+config", ("task", "main"), "abc")
+    assert base == entry_key("tool+config", ("task", "main"), "abc")
+    assert len({base, entry_key("other", ("task", "main"), "abc"), entry_key("tool+config", ("task", "open-data"), "abc"),
+                entry_key("tool+config", ("task", "main"), "abd")}) == 4
+
+
+@pytest.mark.parametrize("blob", [b"", b"garbage", b"ttminis-lint-cache-1\n" + b"\0" * 40,
+                                  b"ttminis-lint-cache-1\n" + os.urandom(5000)])
+def test_a_corrupt_pack_is_ignored_and_replaced(tmp_path, blob):
+    pack = tmp_path / CACHE_DIR / PACK_NAME
+    pack.parent.mkdir(parents=True)
+    pack.write_bytes(blob)
+    src = tmp_path / "a.js"
+    src.write_text("x")
+    cache = _cache(tmp_path)
+    assert cache.get(str(src), "k") is None
+    cache.put(str(src), "k", "fresh")
+    cache.save()
+    assert _cache(tmp_path).get(str(src), "k") == "fresh"
+
+
+def test_a_pack_signed_with_another_key_is_never_unpickled(tmp_path, monkeypatch):
+    src = tmp_path / "a.js"
+    src.write_text("x")
+    cache = ResultCache(tmp_path, b"k" * 32)  # e.g. a .ttminis/cache committed by someone else
+    cache.put(str(src), "k", "theirs")
+    cache.save()
+    assert ResultCache(tmp_path, b"k" * 32).get(str(src), "k") == "theirs"
+    assert _cache(tmp_path).get(str(src), "k") is None
+
+
+def test_entries_of_deleted_files_are_dropped_on_save(tmp_path):
+    keep, gone = tmp_path / "keep.js", tmp_path / "gone.js"
+    keep.write_text("1")
+    gone.write_text("2")
+    cache = _cache(tmp_path)
+    cache.put(str(keep), "k", 1)
+    cache.put(str(gone), "k", 2)
+    gone.unlink()
+    cache.save()
+    assert set(_cache(tmp_path).entries) == {str(keep)}
+
+
+def test_an_unwritable_cache_location_runs_uncached(tmp_path):
+    root = tmp_path / "file-not-folder"
+    root.write_text("")  # .ttminis cannot be created under a file, whoever runs the test
+    cache = _cache(root)
+    cache.put(str(root), "k", 1)
+    cache.save()
+    assert not (root.parent / ".ttminis").exists()
+
+
+def _writer(root: str, n: int, xdg: str) -> None:
+    os.environ["XDG_CACHE_HOME"] = xdg
+    for round_ in range(30):
+        cache = ResultCache(Path(root), user_key())
+        cache.put(f"{root}/w{n}.js", f"{round_}", "x" * 10_000 * (n + 1))
+        cache.save()
+
+
+def test_concurrent_writers_and_readers_never_see_a_torn_pack(tmp_path):
+    for n in range(4):
+        (tmp_path / f"w{n}.js").write_text("")
+    user_key()  # created before the race: the writers share it
+    ctx = multiprocessing.get_context("fork")
+    writers = [ctx.Process(target=_writer, args=(str(tmp_path), n, str(tmp_path / "xdg"))) for n in range(4)]
+    for w in writers:
+        w.start()
+    while any(w.is_alive() for w in writers):
+        entries = _cache(tmp_path).entries  # must never raise, whatever the writers are doing
+        assert all(v[1] == "x" * len(v[1]) for v in entries.values())
+    for w in writers:
+        w.join(timeout=60)
+        assert w.exitcode == 0
+    assert _cache(tmp_path).entries  # the last writer's whole pack
+    assert not [p for p in (tmp_path / CACHE_DIR).iterdir() if p.name.endswith(".tmp")]
+
+
+# --------------------------------------------------------------------------- the runner over the engine
+
+def _project(root: Path) -> Path:
+    (root / "openDataContext").mkdir(parents=True)
+    (root / "project.config.json").write_text('{"openDataContext": "openDataContext"}')
+    (root / "game.js").write_text("export function save(s) {\n"
+                                  "  tt.setUserCloudStorage({ data: [{ key: 'best', value: String(s) }], fail() {} });\n"
+                                  "}\n")
+    (root / "openDataContext" / "index.js").write_text(
+        "tt.getUserCloudStorage({ keyList: ['best'], success() {}, fail() {} });\n")
+    for i in range(12):
+        (root / f"m{i}.js").write_text(f"export const v{i} = {i};\n" * (i + 1))
+    return root
+
+
+def _lint(root: Path, **kwargs):
+    from ttminis_cli.config import Config
+    from ttminis_cli.lint import engine, runner
+
+    plan = engine.plan([root], Config(), cwd=root)
+    run = runner.run(plan.tasks, **kwargs)
+    return run, [d.to_json() for d in engine.finish(run.results, Config())]
+
+
+def test_a_warm_run_analyses_nothing_and_finds_the_same(tmp_path):
+    root = _project(tmp_path / "p")
+    cold, cold_diags = _lint(root)
+    assert cold.analysed == 14
+    warm, warm_diags = _lint(root)
+    assert warm.analysed == 0
+    assert warm_diags == cold_diags
+    (root / "m3.js").write_text("tt.shareToUser({ openid: 'a', imageUrl: 'https://x/y.png', fail() {} });\n")
+    edited, diags = _lint(root)
+    assert edited.analysed == 1
+    assert any(d["code"] == "TTM101" and d["path"].endswith("m3.js") for d in diags)
+
+
+def test_cross_file_facts_stay_fresh_when_only_the_other_file_changes(tmp_path):
+    root = _project(tmp_path / "p")
+    _, before = _lint(root)
+    assert not [d for d in before if d["code"] == "TTM305"]
+    (root / "game.js").write_text("export const nothing = 0;\n")  # the key is no longer written anywhere
+    run, after = _lint(root)
+    assert run.analysed == 1  # the reader is served from the cache …
+    assert [d["path"] for d in after if d["code"] == "TTM305"] == ["openDataContext/index.js"]  # … yet sees it
+
+
+def test_the_process_pool_finds_exactly_what_one_process_finds(tmp_path, monkeypatch):
+    from ttminis_cli.lint import runner
+
+    root = _project(tmp_path / "p")
+    _, serial = _lint(root, use_cache=False, jobs=1)
+    monkeypatch.setattr(runner, "POOL_MIN_BYTES", 0)
+    monkeypatch.setattr(runner, "POOL_MIN_FILES", 2)
+    parallel_run, parallel = _lint(root, use_cache=False, jobs=2)
+    assert parallel_run.analysed == 14
+    assert parallel == serial
+
+
+def test_the_quick_benchmark_prints_every_figure():
+    proc = subprocess.run([sys.executable, str(REPO / "bench" / "lint_bench.py"), "--files", "40", "--big", "0",
+                           "--no-eslint", "--repeat", "1"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    for figure in ("parse floor", "lint, cold cache", "lint, warm cache", "one file", "lint cold / parse floor",
+                   "lint cold / lint warm"):
+        assert figure in proc.stdout
