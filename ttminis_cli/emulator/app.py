@@ -1,0 +1,228 @@
+"""The emulator's HTTP API (DESIGN §7): the routing table, read top to bottom, and its handlers.
+
+Handlers parse the request, check it with model.py, call store.py and answer JSON. They are
+`async` and call SQLite directly on the event loop: each statement takes microseconds, and one
+thread owning the connection keeps the transactions simple.
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from ttminis_cli.emulator import model
+from ttminis_cli.emulator.guard import HostGuard
+from ttminis_cli.emulator.model import EmulatorError, Invalid, TooLarge
+from ttminis_cli.emulator.openapi import openapi_document
+from ttminis_cli.emulator.store import Store
+
+MAX_BODY_BYTES = 1 << 20  # one storage call is at most 128 × (128 + 2048) characters ≈ 0.3 MB
+MAX_IMPORT_BYTES = 64 << 20
+STATIC_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+                ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
+
+
+def create_app(store: Store, allowed_hosts: frozenset[str], any_ip: bool = False) -> HostGuard:
+    """The ASGI app serving `store`, refusing requests whose Host is not in `allowed_hosts`."""
+    routes = [
+        Route("/", dashboard, methods=["GET"]),
+        Route("/static/{name}", static, methods=["GET"]),
+        Route("/openapi.json", openapi, methods=["GET"]),
+        Route("/v1/users", list_users, methods=["GET"]),
+        Route("/v1/users/{openid}", put_user, methods=["PUT"]),
+        Route("/v1/users/{openid}/friends/storage", friends_storage, methods=["GET"]),
+        Route("/v1/users/{openid}/friends/{other}", befriend, methods=["PUT"]),
+        Route("/v1/users/{openid}/friends/{other}", unfriend, methods=["DELETE"]),
+        Route("/v1/users/{openid}/storage", get_storage, methods=["GET"]),
+        Route("/v1/users/{openid}/storage", set_storage, methods=["POST"]),
+        Route("/v1/users/{openid}/storage:remove", remove_storage, methods=["POST"]),
+        Route("/v1/users/{openid}/authorize", authorize, methods=["POST"]),
+        Route("/v1/users/{openid}/authorize", authorization_status, methods=["GET"]),
+        Route("/v1/users/{openid}/inbox", inbox, methods=["GET"]),
+        Route("/v1/shares", record_share, methods=["POST"]),
+        Route("/v1/export", export, methods=["GET"]),
+        Route("/v1/import", import_state, methods=["POST"]),
+        Route("/v1/data", delete_data, methods=["DELETE"]),
+    ]
+    app = Starlette(routes=routes, exception_handlers={EmulatorError: refused, HTTPException: http_error})
+    app.state.store = store
+    app.state.static = {p.name: p for p in resources.files("ttminis_cli.emulator").joinpath("static").iterdir()
+                        if p.is_file() and p.name[p.name.rfind("."):] in STATIC_TYPES}
+    return HostGuard(app, allowed_hosts, any_ip)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _store(request: Request) -> Store:
+    return request.app.state.store
+
+
+def _openid(request: Request, name: str = "openid") -> str:
+    return model.check_openid(request.path_params[name], name)
+
+
+async def _json_body(request: Request, limit: int = MAX_BODY_BYTES, *, optional: bool = False):
+    """The request's JSON, read no further than `limit` bytes; {} for no body when `optional`."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise TooLarge("body_too_large", f"the body is {declared} bytes; at most {limit}")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge("body_too_large", f"the body is over {limit} bytes")
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw.strip():
+        if optional:
+            return {}
+        raise Invalid("invalid_json", "the body is empty; send a JSON object")
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        raise Invalid("invalid_json", f"the body is not valid JSON: {exc}") from None
+
+
+async def refused(request: Request, exc: EmulatorError) -> JSONResponse:
+    return JSONResponse(exc.body(), status_code=exc.status)
+
+
+async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    message = {404: f"no such endpoint: {request.url.path}; see /openapi.json",
+               405: f"{request.method} is not allowed on {request.url.path}; see /openapi.json"}
+    body = {"error": {"code": code, "message": message.get(exc.status_code, exc.detail), "field": None}}
+    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+
+
+# --------------------------------------------------------------------------- pages
+
+
+async def dashboard(request: Request) -> Response:
+    return await static(request, "index.html")
+
+
+async def static(request: Request, name: str | None = None) -> Response:
+    """Only the files shipped in static/, looked up by exact name: no path reaches the file system."""
+    name = name or request.path_params["name"]
+    path = request.app.state.static.get(name)
+    if path is None:
+        raise HTTPException(404)
+    return Response(path.read_bytes(), media_type=STATIC_TYPES[name[name.rfind("."):]],
+                    headers={"Cache-Control": "no-cache"})
+
+
+async def openapi(request: Request) -> JSONResponse:
+    return JSONResponse(openapi_document())
+
+
+# --------------------------------------------------------------------------- users and friends
+
+
+async def list_users(request: Request) -> JSONResponse:
+    return JSONResponse({"users": _store(request).users()})
+
+
+async def put_user(request: Request) -> JSONResponse:
+    openid = _openid(request)
+    nickname, avatar = model.check_profile(await _json_body(request, optional=True))
+    return JSONResponse(_store(request).put_user(openid, nickname, avatar))
+
+
+async def befriend(request: Request) -> JSONResponse:
+    openid, other = _pair(request)
+    _store(request).befriend(openid, other)
+    return JSONResponse({"openid": openid, "friend": other, "friends": True})
+
+
+async def unfriend(request: Request) -> JSONResponse:
+    openid, other = _pair(request)
+    were = _store(request).unfriend(openid, other)
+    return JSONResponse({"openid": openid, "friend": other, "friends": False, "removed": were})
+
+
+def _pair(request: Request) -> tuple[str, str]:
+    openid, other = _openid(request), _openid(request, "other")
+    if openid == other:
+        raise Invalid("self_friendship", "a user is not their own friend", "other")
+    return openid, other
+
+
+# --------------------------------------------------------------------------- storage
+
+
+async def get_storage(request: Request) -> JSONResponse:
+    keys = model.parse_keys_param(request.query_params.get("keys"), required=False)
+    return JSONResponse({"KVDataList": _store(request).get_storage(_openid(request), keys)})
+
+
+async def set_storage(request: Request) -> JSONResponse:
+    openid = _openid(request)
+    pairs = model.check_set_body(await _json_body(request))
+    _store(request).set_storage(openid, pairs)
+    return JSONResponse({"written": len(pairs)})
+
+
+async def remove_storage(request: Request) -> JSONResponse:
+    openid = _openid(request)
+    keys = model.check_key_list(await _json_body(request))
+    return JSONResponse({"removed": _store(request).remove_storage(openid, keys)})
+
+
+async def friends_storage(request: Request) -> JSONResponse:
+    keys = model.parse_keys_param(request.query_params.get("keys"), required=True)
+    return JSONResponse({"data": _store(request).friends_storage(_openid(request), keys)})
+
+
+# --------------------------------------------------------------------------- authorization and shares
+
+
+async def authorize(request: Request) -> JSONResponse:
+    return JSONResponse({"code": _store(request).authorize(_openid(request))})
+
+
+async def authorization_status(request: Request) -> JSONResponse:
+    """Never grants: the status_only query of authorizeOpenContext({get_status_only: true})."""
+    return JSONResponse({"authorized": _store(request).authorized(_openid(request))})
+
+
+async def record_share(request: Request) -> JSONResponse:
+    share = model.check_share(await _json_body(request))
+    return JSONResponse(_store(request).record_share(share), status_code=201)
+
+
+async def inbox(request: Request) -> JSONResponse:
+    return JSONResponse({"shares": _store(request).inbox(_openid(request))})
+
+
+# --------------------------------------------------------------------------- whole state
+
+
+async def export(request: Request) -> Response:
+    """The whole state; its ETag is the change counter, so a poller gets a cheap 304 until data changes."""
+    store = _store(request)
+    etag = f'"{store.revision()}"'
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers={"ETag": etag})
+    return JSONResponse(store.export(), headers={"ETag": etag, "Cache-Control": "no-cache"})
+
+
+async def import_state(request: Request) -> JSONResponse:
+    mode = request.query_params.get("mode", "replace")
+    if mode not in ("replace", "merge"):
+        raise Invalid("invalid_mode", f"mode must be replace or merge, got {mode!r}", "mode")
+    state = model.check_state(await _json_body(request, MAX_IMPORT_BYTES))
+    return JSONResponse({"imported": _store(request).import_state(state, replace=mode == "replace"),
+                         "mode": mode})
+
+
+async def delete_data(request: Request) -> JSONResponse:
+    _store(request).delete_all()
+    return JSONResponse({"deleted": True})

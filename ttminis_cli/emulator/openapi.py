@@ -1,0 +1,248 @@
+"""The OpenAPI 3.0 document served at /openapi.json: what the HTTP API accepts and answers.
+
+Bounds come from platform/limits.py and model.py so the document cannot drift from the checks
+that enforce it; tests/test_emulator_openapi.py fuzzes the running server against it.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from ttminis_cli import __version__
+from ttminis_cli.emulator.model import (
+    NICKNAME_MAX_CHARS,
+    OPENID_MAX_CHARS,
+    SHARE_KINDS,
+    STATE_VERSION,
+    TEMPLATE_TYPES,
+    TEXT_MAX_CHARS,
+    URL_MAX_CHARS,
+)
+from ttminis_cli.platform.limits import KEY_MAX_CHARS, MAX_PAIRS_PER_CALL, VALUE_MAX_CHARS
+
+JSON = "application/json"
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict, description: str, headers: dict | None = None) -> dict:
+    response = {"description": description, "content": {JSON: {"schema": schema}}}
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+def _error(description: str) -> dict:
+    return _json(_ref("Error"), description)
+
+
+def _obj(properties: dict, required: tuple[str, ...] = (), closed: bool = True) -> dict:
+    schema = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = list(required)
+    if closed:
+        schema["additionalProperties"] = False
+    return schema
+
+
+def _text(max_chars: int, min_chars: int = 0) -> dict:
+    return {"type": "string", "minLength": min_chars, "maxLength": max_chars}
+
+
+OPENID = {"type": "string", "minLength": 1, "maxLength": OPENID_MAX_CHARS, "pattern": "^[^/,\\x00-\\x1f\\x7f]+$",
+          "description": "A user's id; printable characters except '/' and ','."}
+
+
+def _path(name: str, description: str) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": OPENID, "description": description}
+
+
+def _keys_param(required: bool) -> dict:
+    return {"name": "keys", "in": "query", "required": required, "schema": {"type": "string"},
+            "description": "Comma-separated keys (1 to 128 of them)." +
+                           ("" if required else " Omitted or empty: every key.")}
+
+
+def _operation(summary: str, ok: dict, *, params: list | None = None, body: dict | None = None,
+               errors: tuple[int, ...] = (), status: str = "200", description: str | None = None) -> dict:
+    meanings = {400: "The request is refused: a limit, a malformed body or parameter (nothing was written).",
+                403: "Refused: shareToUser to someone who is not a friend of the sender.",
+                404: "An openid in the path or the body is not a user.",
+                413: "The request body is too large."}
+    operation: dict = {"summary": summary, "responses": {status: ok}}
+    if description:
+        operation["description"] = description
+    if params:
+        operation["parameters"] = params
+    if body is not None:
+        operation["requestBody"] = {"required": True, "content": {JSON: {"schema": body}}}
+        errors = (*errors, 400, 413)
+    for code in sorted(set(errors)):
+        operation["responses"][str(code)] = _error(meanings[code])
+    return operation
+
+
+def _schemas() -> dict:
+    kv = _obj({"key": _text(KEY_MAX_CHARS, 1), "value": _text(VALUE_MAX_CHARS)}, ("key", "value"))
+    kv_list = {"type": "array", "items": _ref("KVData"), "maxItems": MAX_PAIRS_PER_CALL}
+    share_request = _obj({
+        "from": OPENID,
+        "to": {**OPENID, "description": "Required for shareToUser (a friend of `from`), absent otherwise."},
+        "kind": {"type": "string", "enum": list(SHARE_KINDS)},
+        "title": _text(TEXT_MAX_CHARS),
+        "subtitle": _text(TEXT_MAX_CHARS),
+        "imageUrl": _text(URL_MAX_CHARS),
+        "templateType": {"type": "integer", "enum": list(TEMPLATE_TYPES)},
+    }, ("from", "kind"))
+    return {
+        "Error": _obj({"error": _obj({
+            "code": {"type": "string", "description": "Stable, e.g. key_too_long, unknown_user, invalid_json."},
+            "message": {"type": "string", "description": "What was wrong and what to do."},
+            "field": {"type": "string", "nullable": True, "description": "The offending field, e.g. data[2].value."},
+        }, ("code", "message", "field"))}, ("error",)),
+        "User": _obj({"openid": OPENID, "nickname": _text(NICKNAME_MAX_CHARS, 1),
+                      "avatarUrl": _text(URL_MAX_CHARS)}, ("openid", "nickname", "avatarUrl")),
+        "UserWithFriends": _obj({"openid": OPENID, "nickname": _text(NICKNAME_MAX_CHARS, 1),
+                                 "avatarUrl": _text(URL_MAX_CHARS),
+                                 "friends": {"type": "array", "items": OPENID}},
+                                ("openid", "nickname", "avatarUrl", "friends")),
+        "Profile": _obj({"nickname": _text(NICKNAME_MAX_CHARS, 1), "avatarUrl": _text(URL_MAX_CHARS)}),
+        "KVData": kv,
+        "KVDataList": _obj({"KVDataList": {"type": "array", "items": _ref("KVData")}}, ("KVDataList",)),
+        "SetStorage": {
+            "description": "The pairs as `data` (TikTok) or `KVDataList` (WeChat, Douyin); one of the two.",
+            "oneOf": [_obj({"data": kv_list}, ("data",)), _obj({"KVDataList": kv_list}, ("KVDataList",))],
+        },
+        "KeyList": _obj({"keyList": {"type": "array", "items": _text(KEY_MAX_CHARS, 1),
+                                     "maxItems": MAX_PAIRS_PER_CALL}}, ("keyList",)),
+        "FriendData": _obj({"openid": OPENID, "nickname": _text(NICKNAME_MAX_CHARS, 1),
+                            "avatarUrl": _text(URL_MAX_CHARS),
+                            "KVDataList": {"type": "array", "items": _ref("KVData"), "minItems": 1}},
+                           ("openid", "nickname", "avatarUrl", "KVDataList")),
+        "ShareRequest": share_request,
+        "Share": _obj({
+            "id": {"type": "integer"}, "from": OPENID, "to": {**OPENID, "nullable": True},
+            "kind": {"type": "string", "enum": list(SHARE_KINDS)}, "title": {"type": "string"},
+            "subtitle": {"type": "string"}, "imageUrl": {"type": "string"},
+            "templateType": {"type": "integer", "enum": list(TEMPLATE_TYPES), "nullable": True},
+            "createdAt": {"type": "string", "format": "date-time"},
+        }, ("id", "from", "to", "kind", "title", "subtitle", "imageUrl", "templateType", "createdAt")),
+        "State": _obj({
+            "version": {"type": "integer", "enum": [STATE_VERSION]},
+            "users": {"type": "array", "items": _ref("User")},
+            "friendships": {"type": "array", "items": {"type": "array", "items": OPENID,
+                                                       "minItems": 2, "maxItems": 2}},
+            "storage": {"type": "object", "description": "{openid: {key: value}}",
+                        "additionalProperties": {"type": "object",
+                                                 "additionalProperties": _text(VALUE_MAX_CHARS)}},
+            "authorizations": {"type": "array", "items": OPENID},
+            "shares": {"type": "array", "items": _obj({
+                "from": OPENID, "to": {**OPENID, "nullable": True},
+                "kind": {"type": "string", "enum": list(SHARE_KINDS)}, "title": _text(TEXT_MAX_CHARS),
+                "subtitle": _text(TEXT_MAX_CHARS), "imageUrl": _text(URL_MAX_CHARS),
+                "templateType": {"type": "integer", "enum": list(TEMPLATE_TYPES), "nullable": True},
+                "createdAt": {"type": "string", "format": "date-time"}}, ("from", "kind"))},
+        }),
+    }
+
+
+@lru_cache(maxsize=1)
+def openapi_document() -> dict:
+    """The whole document; built once per process."""
+    openid = _path("openid", "The user's openid.")
+    other = _path("other", "The other user's openid.")
+    counts = _obj({name: {"type": "integer"} for name in
+                   ("users", "friendships", "storage", "authorizations", "shares")})
+    friendship = _obj({"openid": OPENID, "friend": OPENID, "friends": {"type": "boolean"},
+                       "removed": {"type": "boolean"}}, ("openid", "friend", "friends"))
+    paths = {
+        "/": {"get": {"summary": "The dashboard page: users, friends, storage, leaderboard, inbox.",
+                      "responses": {"200": {"description": "HTML", "content": {"text/html": {}}}}}},
+        "/static/{name}": {"get": {"summary": "The dashboard's script and style sheet.",
+                                   "parameters": [{"name": "name", "in": "path", "required": True,
+                                                   "schema": {"type": "string"}}],
+                                   "responses": {"200": {"description": "The file", "content": {
+                                       "text/javascript": {}, "text/css": {}, "text/html": {}, "image/svg+xml": {}}},
+                                                 "404": _error("No such file among the dashboard's own.")}}},
+        "/openapi.json": {"get": {"summary": "This document.",
+                                  "responses": {"200": _json({"type": "object"}, "OpenAPI 3.0")}}},
+        "/v1/users": {"get": _operation("List users with their friends.", _json(
+            _obj({"users": {"type": "array", "items": _ref("UserWithFriends")}}, ("users",)), "Every user."))},
+        "/v1/users/{openid}": {"put": {
+            **_operation("Create a user, or update the fields given.", _json(_ref("User"), "The user as stored."),
+                         params=[openid], errors=(400, 413)),
+            "requestBody": {"required": False, "content": {JSON: {"schema": _ref("Profile")}}},
+        }},
+        "/v1/users/{openid}/friends/{other}": {
+            "put": _operation("Make two users friends (both directions).",
+                              _json(friendship, "They are friends."), params=[openid, other], errors=(400, 404)),
+            "delete": _operation("End a friendship (both directions).",
+                                 _json(friendship, "They are not friends."), params=[openid, other],
+                                 errors=(400, 404)),
+        },
+        "/v1/users/{openid}/friends/storage": {"get": _operation(
+            "getFriendCloudStorage: friends (and the user) who stored at least one of the keys.",
+            _json(_obj({"data": {"type": "array", "items": _ref("FriendData")}}, ("data",)),
+                  "Only users with at least one requested key; missing keys are omitted."),
+            params=[openid, _keys_param(True)], errors=(400, 404),
+            description="The asking user is included when they stored a requested key, as WeChat does.")},
+        "/v1/users/{openid}/storage": {
+            "get": _operation("getUserCloudStorage: the user's pairs for the keys (all without keys).",
+                              _json(_ref("KVDataList"), "Existing keys only, in the order asked."),
+                              params=[openid, _keys_param(False)], errors=(400, 404)),
+            "post": _operation("setUserCloudStorage: write every pair or none.",
+                               _json(_obj({"written": {"type": "integer"}}, ("written",)), "All written."),
+                               params=[openid], body=_ref("SetStorage"),
+                               description="An unknown openid becomes a user (nickname = openid)."),
+        },
+        "/v1/users/{openid}/storage:remove": {"post": _operation(
+            "removeUserCloudStorage: remove the keys.",
+            _json(_obj({"removed": {"type": "integer"}}, ("removed",)), "How many of the keys existed."),
+            params=[openid], body=_ref("KeyList"), errors=(404,))},
+        "/v1/users/{openid}/authorize": {
+            "post": _operation("authorizeOpenContext: grant, and issue a code.",
+                               _json(_obj({"code": {"type": "string"}}, ("code",)), "Granted."),
+                               params=[openid], errors=(400, 404)),
+            "get": _operation("authorizeOpenContext({get_status_only: true}): the status; never grants.",
+                              _json(_obj({"authorized": {"type": "boolean"}}, ("authorized",)), "The status."),
+                              params=[openid, {"name": "status_only", "in": "query", "required": False,
+                                               "schema": {"type": "string"},
+                                               "description": "Accepted for parity; GET never grants."}],
+                              errors=(400, 404)),
+        },
+        "/v1/users/{openid}/inbox": {"get": _operation(
+            "Shares received (shareToUser), newest first.",
+            _json(_obj({"shares": {"type": "array", "items": _ref("Share")}}, ("shares",)), "The inbox."),
+            params=[openid], errors=(400, 404))},
+        "/v1/shares": {"post": _operation(
+            "Record a share: shareToUser needs `to`, a friend of `from`; the others have no recipient.",
+            _json(_ref("Share"), "Recorded."), status="201", body=_ref("ShareRequest"), errors=(403, 404))},
+        "/v1/export": {"get": {
+            **_operation("The whole state (re-importable; a seed file has the same format).",
+                         _json(_ref("State"), "The state.", {"ETag": {"schema": {"type": "string"},
+                                                                      "description": "The change counter."}}),
+                         params=[{"name": "If-None-Match", "in": "header", "required": False,
+                                  "schema": {"type": "string"}}]),
+        }},
+        "/v1/import": {"post": _operation(
+            "Apply a state document atomically, checked whole first.",
+            _json(_obj({"imported": counts, "mode": {"type": "string", "enum": ["replace", "merge"]}},
+                       ("imported", "mode")), "Applied."),
+            params=[{"name": "mode", "in": "query", "required": False,
+                     "schema": {"type": "string", "enum": ["replace", "merge"], "default": "replace"},
+                     "description": "replace: the document becomes the whole state; merge: upsert into it."}],
+            body=_ref("State"), errors=(404,))},
+        "/v1/data": {"delete": _operation("Delete everything.",
+                                          _json(_obj({"deleted": {"type": "boolean"}}, ("deleted",)), "Empty."))},
+    }
+    paths["/v1/export"]["get"]["responses"]["304"] = {"description": "Unchanged since the ETag given."}
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "ttminis emulator", "version": __version__,
+                 "description": "A local stand-in for the TikTok Minis backend: users, friends, cloud storage, "
+                                "authorization and shares. Errors are {error: {code, message, field}}."},
+        "paths": paths,
+        "components": {"schemas": _schemas()},
+    }

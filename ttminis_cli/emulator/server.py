@@ -1,0 +1,128 @@
+"""`ttminis emulator start`: open the data file, apply a seed, bind, serve until Ctrl-C, export."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import signal
+import socket
+import sys
+from pathlib import Path
+
+import click
+
+from ttminis_cli.config import CONFIG_NAME, find_and_load
+from ttminis_cli.emulator.guard import allowed_hosts, is_loopback
+from ttminis_cli.emulator.model import EmulatorError
+from ttminis_cli.errors import EXIT_OK, EXIT_USAGE, UserError
+from ttminis_cli.project import CONFIG_FILES
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 9528
+DEFAULT_DATA = Path(".ttminis") / "emulator.db"
+
+
+def project_root(start: Path) -> Path:
+    """The nearest folder holding project.config.json, game.json or ttminis.toml; else `start`."""
+    start = start.resolve()
+    for directory in (start, *start.parents):
+        if any((directory / name).is_file() for name in (*CONFIG_FILES, CONFIG_NAME)):
+            return directory
+    return start
+
+
+def run_server(*, host: str | None, port: int | None, data: Path | None, in_memory: bool,
+               seed: Path | None, export_on_exit: Path | None) -> int:
+    """Serve until SIGINT/SIGTERM; 0 after a clean shutdown (and export), UserError otherwise."""
+    import uvicorn
+
+    from ttminis_cli.emulator.app import create_app
+    from ttminis_cli.emulator.seed import load_seed
+    from ttminis_cli.emulator.store import DataFileError, Store
+
+    if data is not None and in_memory:
+        raise UserError("--data and --in-memory exclude each other", hint="keep one of them")
+    settings = find_and_load(Path.cwd()).emulator
+    host = host or settings.host or DEFAULT_HOST
+    port = port if port is not None else settings.port if settings.port is not None else DEFAULT_PORT
+    path = None if in_memory else (data or project_root(Path.cwd()) / DEFAULT_DATA)
+    state = load_seed(seed) if seed is not None else None  # a bad seed fails before anything is touched
+
+    try:
+        store = Store(path)
+    except DataFileError as exc:
+        raise UserError(str(exc), hint="pass another --data file, or --in-memory") from None
+    try:
+        if state is not None:
+            try:
+                store.import_state(state, replace=False)
+            except EmulatorError as exc:
+                raise UserError(exc.message, where=f"{seed}: {exc.field}",
+                                hint="list every user a friendship or share names under [[users]]") from None
+        sock = _bind(host, port)
+        port = sock.getsockname()[1]
+        if not is_loopback(host):
+            click.secho(f"warning: listening on {host}: anyone who can reach this machine can read and "
+                        "change the emulator's data", fg="yellow", err=True)
+        app = create_app(store, allowed_hosts(host, port), any_ip=host in ("0.0.0.0", "::"))
+        shown = f"[{host}]" if ":" in host else host
+        click.echo(f"ttminis emulator on http://{shown}:{port}  (data: {path or 'in memory'})  — Ctrl-C to stop",
+                   err=True)
+        sys.stderr.flush()
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
+                                timeout_graceful_shutdown=5)
+        _serve(uvicorn.Server(config), sock)
+        if export_on_exit is not None:
+            _export(store, export_on_exit)
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """Bind ourselves so "port in use" is one clear error and --port 0 tells us the port it got."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    if os.name != "nt":
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise UserError(f"port {port} on {host} is already in use", where=f"{host}:{port}",
+                            hint="stop the other server, or pick another port with --port") from None
+        raise UserError(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+                        hint="use --host 127.0.0.1 (the default) or an address of this machine") from None
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
+def _serve(server, sock: socket.socket) -> None:
+    """Run uvicorn; a signal shuts it down gracefully and then returns here.
+
+    uvicorn re-raises the signal it caught once it has stopped; with Python's default handlers that
+    would kill the process (SIGTERM) or raise KeyboardInterrupt (SIGINT) before the export runs.
+    Ignoring them around the call turns the re-raise into a no-op.
+    """
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        server.run(sockets=[sock])
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _export(store, target: Path) -> None:
+    """Write the state atomically: a crash mid-write leaves the previous file intact."""
+    temporary = target.with_name(target.name + ".tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary.write_text(json.dumps(store.export(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        os.replace(temporary, target)
+    except OSError as exc:
+        raise UserError(f"cannot write the export: {exc.strerror or exc}", where=str(target),
+                        hint="check that the folder exists and is writable", exit_code=EXIT_USAGE) from None
+    click.echo(f"exported the emulator's state to {target}", err=True)
