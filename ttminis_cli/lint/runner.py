@@ -6,8 +6,10 @@ cross-file rules run afterwards in `engine.finish` over every result, cached or 
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -48,7 +50,7 @@ def run(tasks: Sequence, *, config_salt: str = "", use_cache: bool = True,
     misses: list[tuple[int, int]] = []  # (task index, size)
     for i, task in enumerate(tasks):
         try:
-            source = Path(task.ctx.abs_path).read_bytes()
+            source = read_source(task.ctx.abs_path)
         except OSError as exc:
             out.warnings.append(f"{task.ctx.path}: cannot read ({exc.strerror or exc}); skipped")
             continue
@@ -82,12 +84,21 @@ def run(tasks: Sequence, *, config_salt: str = "", use_cache: bool = True,
     return out
 
 
+def read_source(path: str) -> bytes:
+    """A regular file's bytes. A FIFO or device named like a source file is refused, never waited on."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        return fh.read()
+
+
 def _analyse_one(task) -> tuple[str, object, str | None]:
     """(sha256 of the bytes analysed, FileResult, problem). Runs in the parent or in a worker."""
     from ttminis_cli.lint import engine
 
     try:
-        source = Path(task.ctx.abs_path).read_bytes()
+        source = read_source(task.ctx.abs_path)
     except OSError as exc:
         return "", None, f"{task.ctx.path}: cannot read ({exc.strerror or exc}); skipped"
     try:

@@ -1,0 +1,195 @@
+"""Whatever the input, `ttminis lint` finishes with a sensible exit code and no traceback.
+
+Hostile inputs go through the real CLI in a subprocess (as a user or CI runs it); a hypothesis
+property test mutates real sources and feeds them to engine.analyze directly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ttminis_cli.lint.registry import RULES
+
+GOLDEN_SRC = Path(__file__).parent / "golden" / "lint" / "src"
+
+
+def _project(root: Path) -> Path:
+    (root / "openDataContext").mkdir(parents=True)
+    (root / "project.config.json").write_text('{"openDataContext": "openDataContext"}\n')
+    (root / "openDataContext" / "index.js").write_text("tt.onMessage(function (msg) {});\n")
+    (root / "game.js").write_text("export const ok = 1;\n")
+    return root
+
+
+def _lint(root: Path, *args: str, timeout: float = 120) -> tuple[subprocess.CompletedProcess, list[dict]]:
+    env = {**os.environ, "XDG_CACHE_HOME": str(root.parent / "xdg")}
+    proc = subprocess.run([sys.executable, "-m", "ttminis_cli", "lint", "--format", "json", *args], cwd=root,
+                          capture_output=True, text=True, timeout=timeout, env=env)
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert "internal error" not in proc.stderr
+    assert proc.returncode in (0, 1), proc.stderr
+    return proc, json.loads(proc.stdout)
+
+
+def _codes_for(findings: list[dict], path: str) -> set[str]:
+    return {d["code"] for d in findings if d["path"] == path}
+
+
+def test_a_syntax_error_is_ttm002_and_other_rules_still_run(tmp_path):
+    root = _project(tmp_path / "g")
+    (root / "broken.js").write_text("function (\n  tt.shareToUser({ openid: 'a', imageUrl: 'https://x/y.png' });\n"
+                                    "const = ;\n")
+    proc, findings = _lint(root)
+    assert proc.returncode == 1
+    assert "TTM002" in _codes_for(findings, "broken.js")
+    assert "TTM101" in _codes_for(findings, "broken.js")
+
+
+@pytest.mark.parametrize("name, content", [
+    ("empty.js", b""),
+    ("latin1.js", b"const s = '\xe9t\xe9';\ntt.showToast({ title: '\xff\xfe' });\n"),
+    ("bom.ts", b"\xef\xbb\xbfconst n: number = 1;\n"),
+    ("binary.js", bytes(range(256)) * 64),
+    ("nul.tsx", b"const a = <div>\x00</div>;\n"),
+])
+def test_odd_bytes_never_crash(tmp_path, name, content):
+    root = _project(tmp_path / "g")
+    (root / name).write_bytes(content)
+    proc, findings = _lint(root)
+    assert _codes_for(findings, name) <= set(RULES)
+    if name == "empty.js":
+        assert _codes_for(findings, name) == set()
+
+
+def test_a_10_mb_one_line_bundle(tmp_path):
+    root = _project(tmp_path / "g")
+    chunk = "var a%d=function(b){return b*%d+tt.getSystemInfoSync().pixelRatio};"
+    body = "".join(chunk % (i, i) for i in range(10_000_000 // len(chunk % (0, 0)) + 1))
+    (root / "bundle.js").write_text(body + "tt.shareToUser({openid:'a',imageUrl:'https://x/y.png'});")
+    assert (root / "bundle.js").stat().st_size >= 10_000_000
+    proc, findings = _lint(root, timeout=300)
+    hits = [d for d in findings if d["path"] == "bundle.js" and d["code"] == "TTM101"]
+    assert hits and hits[0]["line"] == 1 and hits[0]["column"] > 9_000_000
+    text = subprocess.run([sys.executable, "-m", "ttminis_cli", "lint", "bundle.js"], cwd=root, capture_output=True,
+                          text=True, timeout=300, env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg")})
+    assert max(len(line) for line in text.stdout.splitlines()) < 400  # the code frame is clipped
+
+
+@pytest.mark.parametrize("shape", ["arrays", "calls", "blocks"])
+def test_5000_deep_nesting(tmp_path, shape):
+    depth = 5000
+    opener, closer = {"arrays": ("[", "]"), "calls": ("f(", ")"), "blocks": ("{", "}")}[shape]
+    root = _project(tmp_path / "g")
+    (root / "deep.js").write_text(f"const x = {opener * depth}tt.shareToUser({{}}){closer * depth};\n"
+                                  if shape != "blocks" else f"{opener * depth}tt.shareToUser({{}});{closer * depth}\n")
+    _lint(root, timeout=300)
+
+
+def test_symlink_loops_and_dangling_links_are_skipped_with_a_warning(tmp_path):
+    root = _project(tmp_path / "g")
+    (root / "src").mkdir()
+    (root / "src" / "loop").symlink_to(root / "src")
+    (root / "src" / "self.js").symlink_to(root / "src" / "self.js")
+    (root / "src" / "dangling.js").symlink_to(root / "nowhere.js")
+    (root / "src" / "real.js").write_text("tt.shareToUser({ openid: 'a', imageUrl: 'https://x/y.png' });\n")
+    proc, findings = _lint(root)
+    assert proc.returncode == 1
+    assert "TTM101" in _codes_for(findings, "src/real.js")
+    assert "warning:" in proc.stderr
+
+
+def test_a_fifo_named_like_a_source_is_not_waited_on(tmp_path):
+    root = _project(tmp_path / "g")
+    os.mkfifo(root / "pipe.js")
+    _lint(root, timeout=60)
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads chmod 000 files; the dangling-link test covers "
+                                              "unreadable paths for root")
+def test_an_unreadable_file_is_a_warning_then_the_rest_is_linted(tmp_path):
+    root = _project(tmp_path / "g")
+    secret = root / "secret.js"
+    secret.write_text("tt.shareToUser({});\n")
+    secret.chmod(0)
+    (root / "other.js").write_text("tt.shareToUser({ openid: 'a', imageUrl: 'https://x/y.png' });\n")
+    try:
+        proc, findings = _lint(root)
+    finally:
+        secret.chmod(0o644)
+    assert "secret.js" in proc.stderr and "TTM101" in _codes_for(findings, "other.js")
+
+
+# --------------------------------------------------------------------------- property: mutated real sources
+
+
+def _seed_sources() -> list[tuple[str, bytes]]:
+    """Real sources: the golden fixtures and every rule's bad and good example, with their language."""
+    sources = [("js", p.read_bytes()) for p in sorted(GOLDEN_SRC.rglob("*.js"))]
+    for rule in RULES.values():
+        for example in (rule.bad, rule.good):
+            if example:
+                language = "html" if rule.bad_path.endswith(".html") else \
+                    "ts" if rule.bad_path.endswith(".ts") else "js"
+                sources.append((language, example.encode()))
+    return sources
+
+
+SOURCES = _seed_sources()
+
+
+@st.composite
+def mutated(draw):
+    language, source = draw(st.sampled_from(SOURCES))
+    data = bytearray(source)
+    for _ in range(draw(st.integers(1, 4))):
+        n = len(data)
+        i = draw(st.integers(0, n))
+        j = draw(st.integers(i, min(n, i + 40)))
+        kind = draw(st.sampled_from(["delete", "insert", "duplicate"]))
+        if kind == "delete":
+            del data[i:j]
+        elif kind == "insert":
+            data[i:i] = draw(st.binary(max_size=12) | st.sampled_from(
+                [b"{", b"}", b"(", b"`${", b"/*", b"'", b"tt.", b"// ttminis-disable-next-line\n", b"\xff"]))
+        else:
+            data[i:i] = data[i:j]
+    return language, bytes(data)
+
+
+@pytest.fixture(scope="module")
+def tasks(tmp_path_factory):
+    """One real FileTask per language and domain, from the engine's own planning of a project."""
+    from ttminis_cli.config import Config
+    from ttminis_cli.lint import engine
+
+    root = _project(tmp_path_factory.mktemp("prop") / "g")
+    for name in ("a.ts", "openDataContext/b.ts", "index.html"):
+        (root / name).write_text("")
+    (root / "index.html").write_text('<script src="https://developers.tiktok.com/js/minis.js"></script>')
+    plan = engine.plan([root], Config(), cwd=root)
+    return {(t.language, t.ctx.domain): t for t in plan.tasks}
+
+
+@settings(max_examples=100, deadline=2000, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(sample=mutated(), open_data=st.booleans())
+def test_analyze_and_finish_never_raise_on_mutated_sources(tasks, sample, open_data):
+    from ttminis_cli.config import Config
+    from ttminis_cli.lint import engine
+
+    language, source = sample
+    domain = "open-data" if open_data else "main"
+    task = tasks.get((language, domain)) or tasks.get((language, "main"))
+    if task is None:
+        pytest.skip(f"the engine plans no {language} file")
+    result = engine.analyze(task, source)
+    assert all(d.code in RULES for d in result.diagnostics)
+    for d in engine.finish([result], Config()):
+        assert d.code in RULES and d.line >= 1 and d.column >= 1
