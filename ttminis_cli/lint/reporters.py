@@ -267,6 +267,8 @@ class SarifReporter(Reporter):
                 }},
                 "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().resolve().as_uri() + "/"}},
                 "results": [_sarif_result(d, index) for d in sorted(report.diagnostics)],
+                # The engine counts columns in characters, not bytes or UTF-16 units (lint/model.py).
+                "columnKind": "unicodeCodePoints",
             }],
         }
 
