@@ -336,3 +336,19 @@ def test_another_service_on_the_port_is_named_as_not_the_emulator(other_service,
             call(client)
     assert caught.value.exit_code == 2
     assert f"the service at {other_service} (the default address) is not a ttminis emulator" in caught.value.message
+
+
+def test_address_from_pyproject_names_its_table(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[tool.ttminis.emulator]\nport = 7020\n", encoding="utf-8")
+    address = resolve_address(None, environ={}, cwd=tmp_path)
+    assert address.url == "http://127.0.0.1:7020"
+    assert address.source.endswith("pyproject.toml [tool.ttminis.emulator]")
+
+
+def test_more_pairs_than_one_call_may_write_are_refused_before_sending():
+    from ttminis_cli.platform.limits import MAX_PAIRS_PER_CALL
+
+    with pytest.raises(UserError) as caught:
+        parse_pairs([f"k{i}=v" for i in range(MAX_PAIRS_PER_CALL + 1)])
+    assert caught.value.exit_code == 1
+    assert f"one call may write at most {MAX_PAIRS_PER_CALL}" in caught.value.message

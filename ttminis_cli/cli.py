@@ -206,7 +206,7 @@ def storage_get(
     json_out: bool = typer.Option(False, "--json", help="Print JSON."),
     emulator: Optional[str] = typer.Option(None, "--emulator", help=_EMULATOR_HELP),
 ) -> int:
-    """Read keys of one user's cloud storage."""
+    """Read keys of one user's cloud storage; exit 1 when one of them is not set."""
     from ttminis_cli.storage_client import cmd_get
 
     return cmd_get(keys, user=user, json_out=json_out, emulator=emulator)

@@ -59,7 +59,8 @@ def resolve_address(flag: str | None, *, environ: dict[str, str] | None = None,
     if emulator.host is not None or emulator.port is not None:
         host = emulator.host or DEFAULT_HOST
         port = emulator.port if emulator.port is not None else DEFAULT_PORT
-        return parse_address(f"{_bracket(host)}:{port}", f"{config_path} [emulator]")
+        table = "[tool.ttminis.emulator]" if config_path.name == "pyproject.toml" else "[emulator]"
+        return parse_address(f"{_bracket(host)}:{port}", f"{config_path} {table}")
     return Address(f"http://{DEFAULT_HOST}:{DEFAULT_PORT}", "the default address")
 
 
@@ -188,14 +189,12 @@ class EmulatorClient:
             raise UserError(f"the emulator failed: {error['message']}", where=str(response.url),
                             hint="this is a bug in the emulator; its terminal shows the details",
                             exit_code=EXIT_USAGE)
-        hint = None
-        if response.status_code == 404 and openid is not None:
-            hint = self._unknown_user_hint(openid)
+        hint = self._unknown_user_hint(openid) if error.get("code") == "unknown_user" and openid else None
         raise UserError(error["message"], where=str(response.url), hint=hint, exit_code=EXIT_FINDINGS)
 
     def _unknown_user_hint(self, openid: str) -> str:
-        how = ("create users in a seed file (`ttminis emulator start --seed FILE`) "
-               f"or with PUT {self.address.url}{_user_path(openid)}")
+        how = (f"a user exists once it stores a key (`ttminis storage set KEY=VALUE --user {openid}`) "
+               "or is listed in a seed file (`ttminis emulator start --seed FILE`)")
         try:
             known = [u["openid"] for u in self.users()]
         except UserError:
