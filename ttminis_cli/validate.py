@@ -209,6 +209,11 @@ def _explain_decode_error(text: str, exc: json.JSONDecodeError) -> JsonProblem:
     if rest.startswith("'"):
         return JsonProblem(line, column, "strings and keys must use double quotes, not single quotes",
                            'write "text" instead of \'text\'')
+    if exc.msg.startswith("Unterminated string"):
+        return JsonProblem(line, column, "this string is never closed", 'end it with a double quote (")')
+    if exc.msg.startswith("Invalid control character"):
+        return JsonProblem(line, column, "a line break or control character inside a string",
+                           "close the string before the line ends, or write \\n")
     if exc.msg == "Extra data":
         return JsonProblem(line, column, "unexpected text after the end of the JSON value",
                            "a JSON file holds exactly one value: remove what follows it")
@@ -349,6 +354,7 @@ class _Checked:
     root: Path
     config: JsonDoc | None = None
     game: JsonDoc | None = None
+    malformed: bool = False
     findings: list[Finding] = field(default_factory=list)
 
 
@@ -369,9 +375,11 @@ def validate_project(root: Path) -> list[Finding]:
         checked.findings.append(Finding(_shown(game_path), 1, 1, ERROR,
                                         f"{GAME_JSON} is missing: the platform's dev tool requires it",
                                         hint='create it; "{}" is enough to start'))
-    checked.findings += _open_data_findings(checked)
-    if checked.game:
-        checked.findings += _size_findings(checked.game, root)
+    # A config file that does not parse may declare anything: checks that depend on it would guess.
+    if not checked.malformed:
+        checked.findings += _open_data_findings(checked)
+        if checked.game:
+            checked.findings += _size_findings(checked.game, root)
     return sorted(checked.findings, key=Finding.sort_key)
 
 
@@ -380,10 +388,12 @@ def _load(path: Path, checked: _Checked) -> JsonDoc | None:
     try:
         doc = load_json(path, shown)
     except JsonProblem as problem:
+        checked.malformed = True
         checked.findings.append(Finding(shown, problem.line, problem.column, ERROR, problem.message,
                                         hint=problem.hint))
         return None
     if not isinstance(doc.data, dict):
+        checked.malformed = True
         checked.findings.append(doc.at("", ERROR, f"{path.name} must hold a JSON object, got "
                                        f"{_json_type(doc.data)}", 'wrap the settings in { … }'))
         return None
@@ -498,39 +508,47 @@ def _open_data_findings(checked: _Checked) -> list[Finding]:
             "/openDataContext", WARNING, f'{PROJECT_CONFIG} declares openDataContext "{both[0]}" but '
             f'{GAME_JSON} declares "{both[1]}"; {PROJECT_CONFIG} wins',
             "declare the same folder in both files, or remove one of them"))
-    if ((root / DEFAULT_OPEN_DATA_DIR).is_dir()
-            and DEFAULT_OPEN_DATA_DIR not in {_normal(value) for value in both if value}):
-        anchor = checked.config or checked.game
-        target = anchor.shown if anchor else _shown(root / PROJECT_CONFIG)
-        hint = (f'add "openDataContext": "{DEFAULT_OPEN_DATA_DIR}" to {PROJECT_CONFIG}' if folder is None
-                else f'remove the folder, or declare it instead of "{folder}"')
-        findings.append(Finding(target, 1, 1, WARNING, f"{DEFAULT_OPEN_DATA_DIR}/ is at the project root but "
-                                "no file declares it: the platform will not load it", hint=hint))
+    default_dir = root / DEFAULT_OPEN_DATA_DIR
     doc = docs.get(declared_by) if declared_by else None
-    if doc is None:
-        return findings
+    if doc is not None:
+        problem = _open_data_problem(doc, root, default_dir.is_dir())
+        if problem:
+            return [*findings, problem]
+    declares_any = any(d is not None and "openDataContext" in d.data for d in docs.values())
+    declared = {_normal(value) for value in both if value}
+    if default_dir.is_dir() and DEFAULT_OPEN_DATA_DIR not in declared and (folder or not declares_any):
+        anchor = checked.config or checked.game
+        hint = (f'add "openDataContext": "{DEFAULT_OPEN_DATA_DIR}" to {PROJECT_CONFIG}' if not declares_any
+                else f'remove the folder, or declare it instead of "{folder}"')
+        findings.append(Finding(anchor.shown, 1, 1, WARNING, f"{DEFAULT_OPEN_DATA_DIR}/ is at the project root "
+                                "but no file declares it: the platform will not load it", hint=hint))
+    return findings
+
+
+def _open_data_problem(doc: JsonDoc, root: Path, default_exists: bool) -> Finding | None:
+    """What is wrong with the open data folder that `doc` declares (and wins with), if anything."""
     raw = doc.data["openDataContext"]
+    suggestion = f'"{DEFAULT_OPEN_DATA_DIR}"'
 
     def at(severity: str, message: str, hint: str) -> Finding:
         return doc.at("/openDataContext", severity, f'openDataContext "{raw}" {message}', hint)
 
     problem = _relative_path_problem(raw.strip(), root)
     if problem:
-        return [*findings, at(ERROR, problem, "name a folder inside the project, e.g. "
-                                              f'"{DEFAULT_OPEN_DATA_DIR}"')]
+        return at(ERROR, problem, f"name a folder inside the project, e.g. {suggestion}")
     path = root / _normal(raw)
     if not path.exists():
-        findings.append(at(ERROR, "does not exist", "create the folder with an index.js, or fix the path"))
-    elif not path.is_dir():
-        findings.append(at(ERROR, "is a file, not a folder", "name the folder that holds index.js"))
-    elif not (path / "index.js").is_file():
-        if (path / "index.ts").is_file():
-            findings.append(at(NOTE, "has index.ts but no index.js yet",
-                               "run the build (npm run build): the platform loads index.js"))
-        else:
-            findings.append(at(ERROR, "has no index.js: the platform loads the open data domain from it",
-                               f"add {_normal(raw)}/index.js"))
-    return findings
+        return at(ERROR, "does not exist", f"did you mean {suggestion}? That folder exists" if default_exists
+                  else "create the folder with an index.js, or fix the path")
+    if not path.is_dir():
+        return at(ERROR, "is a file, not a folder", "name the folder that holds index.js")
+    if (path / "index.js").is_file():
+        return None
+    if (path / "index.ts").is_file():
+        return at(NOTE, "has index.ts but no index.js yet",
+                  "run the build (npm run build): the platform loads index.js")
+    return at(ERROR, "has no index.js: the platform loads the open data domain from it",
+              f"add {_normal(raw)}/index.js")
 
 
 def _declared(doc: JsonDoc | None) -> str | None:
