@@ -85,9 +85,12 @@ async def _json_body(request: Request, limit: int = MAX_BODY_BYTES, *, optional:
             return {}
         raise Invalid("invalid_json", "the body is empty; send a JSON object")
     try:
-        return json.loads(raw)
+        body = json.loads(raw)
+        # JSON may escape lone surrogates (\ud800) that no UTF-8 database can store
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
     except (ValueError, RecursionError) as exc:
         raise Invalid("invalid_json", f"the body is not valid JSON: {exc}") from None
+    return body
 
 
 async def refused(request: Request, exc: EmulatorError) -> JSONResponse:
@@ -178,7 +181,8 @@ async def remove_storage(request: Request) -> JSONResponse:
 
 async def friends_storage(request: Request) -> JSONResponse:
     keys = model.parse_keys_param(request.query_params.get("keys"), required=True)
-    return JSONResponse({"data": _store(request).friends_storage(_openid(request), keys)})
+    data = _store(request).friends_storage_json(_openid(request), keys)
+    return Response(f'{{"data":{data}}}', media_type="application/json")
 
 
 # --------------------------------------------------------------------------- authorization and shares

@@ -83,7 +83,9 @@ def run_server(*, host: str | None, port: int | None, data: Path | None, in_memo
 def _bind(host: str, port: int) -> socket.socket:
     """Bind ourselves so "port in use" is one clear error and --port 0 tells us the port it got."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto must say TCP: asyncio disables Nagle (TCP_NODELAY) only on sockets that do, and without
+    # it every keep-alive response waits ~40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     if os.name != "nt":
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
