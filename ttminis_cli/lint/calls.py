@@ -1,0 +1,546 @@
+"""Recognising platform calls through every spelling users write (DESIGN §4), and nothing else.
+
+The search starts from the few identifiers that can name the platform (`tt`, `wx`, `GameGlobal`,
+`window`, `globalThis`, `TTMinis`) and the web globals some rules care about, found by one compiled
+query, and climbs from each occurrence to the member access, call, alias or destructuring it sits
+in. New aliases (`const g = TTMinis.game`, `const { shareToUser: s } = tt`,
+`const ctx = wx.getOpenDataContext()`) become names of the next round, until none are new. Scopes
+are honoured: a parameter or local that shadows `tt` is not the platform, a TypeScript
+`declare const tt` is. Strings and comments never match because only identifier nodes do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tree_sitter import Node
+
+from ttminis_cli.lint import parse as P
+
+PLATFORM = ("platform",)
+GLOBAL = ("global",)
+TTMINIS = ("ttminis",)
+CONTEXT = ("context",)
+POST = ("post",)
+NULLISH = ("nullish",)
+_CYCLE = ("cycle",)
+
+PLATFORM_NAMES = ("tt", "wx")
+GLOBAL_NAMES = ("GameGlobal", "window", "globalThis")
+# Web globals that rules look at: network and storage (TTM104), dynamic code (TTM501), DOM and
+# navigation (TTM502–504), the parent frame (TTM105).
+WEB_NAMES = ("fetch", "XMLHttpRequest", "WebSocket", "document", "localStorage", "sessionStorage",
+             "eval", "Function", "setTimeout", "setInterval", "navigator", "location", "parent")
+ROOT_NAMES = PLATFORM_NAMES + GLOBAL_NAMES + ("TTMinis",) + WEB_NAMES
+
+_FUNCTIONS = frozenset({"function_declaration", "function_expression", "function", "arrow_function",
+                        "method_definition", "generator_function_declaration", "generator_function"})
+_BLOCKS = frozenset({"statement_block", "program", "for_statement", "for_in_statement", "switch_body",
+                     "class_body"})
+_PARAM_WRAPPERS = frozenset({"required_parameter", "optional_parameter", "assignment_pattern",
+                             "rest_pattern", "formal_parameters"})
+_MAX_DEPTH = 40
+
+
+@dataclass
+class Call:
+    """A call of a platform API (or a namespace mistake like bare `TTMinis.login()`)."""
+
+    api: str
+    node: Node  # the call_expression
+    callee: Node  # where findings point: the property (or identifier) naming the API
+    optional: bool  # `tt.x?.()`
+    namespace_mistake: bool = False
+
+
+@dataclass
+class Access:
+    """A platform member read without being called: `if (tt.shareAppMessage)`, `typeof tt.x`."""
+
+    api: str
+    node: Node
+
+
+@dataclass
+class WebUse:
+    """A web global used in a way some rule cares about."""
+
+    what: str  # e.g. "call:fetch", "new:XMLHttpRequest", "call:document.createElement", "assign:location.href"
+    node: Node  # the call / new / assignment
+    at: Node  # where findings point
+    value: Node | None = None  # the assigned value or first argument
+
+
+@dataclass
+class Post:
+    node: Node  # the call_expression
+    message: Node | None  # the first argument
+    shorthand: bool  # `wx.postMessage(…)` rather than the context's
+
+
+@dataclass
+class Uses:
+    calls: list[Call] = field(default_factory=list)
+    accesses: list[Access] = field(default_factory=list)
+    web: list[WebUse] = field(default_factory=list)
+    posts: list[Post] = field(default_factory=list)
+
+
+def _key(node: Node) -> tuple[int, int, int]:
+    return (node.start_byte, node.end_byte, node.kind_id)
+
+
+def _same(a: Node | None, b: Node | None) -> bool:
+    return a is not None and b is not None and _key(a) == _key(b)
+
+
+class _Finder:
+    def __init__(self, lang: str, root: Node) -> None:
+        self.lang = lang
+        self.root = root
+        self.scopes: dict[tuple, dict[str, object]] = {}  # scope key -> name -> kind or declarator
+        self.assigned: dict[str, tuple] = {}  # `x = tt.getOpenDataContext()` without a declaration value
+        self.this_members: dict[str, tuple] = {}  # `this.ctx = …`
+        self.memo: dict[tuple, tuple | None] = {}
+        self.evaluating: set[tuple] = set()
+        self.uses = Uses()
+        self.seen_calls: set[tuple] = set()
+        self.seen_nodes: set[tuple] = set()
+        self.new_names: set[str] = set()
+        self.new_members: set[str] = set()
+
+    # ------------------------------------------------------------------ driver
+
+    def run(self) -> Uses:
+        names = set(ROOT_NAMES)
+        known_names: set[str] = set()
+        members: set[str] = set()
+        extra: list[tuple[Node, tuple]] = []
+        window_props = P.captures(self.lang, _WINDOW_PROPERTY_QUERY, self.root).get("m", [])
+        extra.extend((m, GLOBAL) for m in window_props)
+        for _ in range(8):
+            occurrences = self._occurrences(names) if names else []
+            for node in occurrences:
+                self._declare(node)
+            if members:
+                for prop in P.captures(self.lang, _this_query(members), self.root).get("m", []):
+                    name = P.text(prop.child_by_field_name("property"))
+                    extra.append((prop, self.this_members[name]))
+            for node in occurrences:
+                if not self._is_declaration_name(node):
+                    kind = self._resolve(node, P.text(node))
+                    if kind is not None and kind not in (NULLISH, _CYCLE):
+                        self._climb(node, kind)
+            for node, kind in extra:
+                self._climb(node, kind)
+            extra = []
+            known_names |= names
+            names = self.new_names - known_names
+            members = {m for m in self.new_members if m in self.this_members}
+            self.new_names, self.new_members = set(), set()
+            if not names and not members:
+                break
+        return self.uses
+
+    def _occurrences(self, names: set[str]) -> list[Node]:
+        found = P.captures(self.lang, f"((identifier) @id (#any-of? @id {P.quote_names(names)}))", self.root)
+        return sorted(found.get("id", []), key=lambda n: n.start_byte)
+
+    # ------------------------------------------------------------------ declarations and scopes
+
+    def _is_declaration_name(self, node: Node) -> bool:
+        parent = node.parent
+        if parent is None:
+            return False
+        t = parent.type
+        if t == "variable_declarator":
+            return _same(parent.child_by_field_name("name"), node)
+        if t in _PARAM_WRAPPERS or t in ("catch_clause", "import_specifier", "import_clause",
+                                          "namespace_import", "class_declaration", "function_declaration",
+                                          "function_expression", "generator_function_declaration",
+                                          "pair_pattern", "object_pattern", "array_pattern"):
+            if t == "assignment_pattern":
+                return _same(parent.child_by_field_name("left"), node)
+            if t == "pair_pattern":
+                return _same(parent.child_by_field_name("value"), node)
+            if t in ("function_declaration", "function_expression", "class_declaration",
+                     "generator_function_declaration"):
+                return _same(parent.child_by_field_name("name"), node)
+            if t == "catch_clause":
+                return _same(parent.child_by_field_name("parameter"), node)
+            return True
+        if t == "arrow_function":
+            return _same(parent.child_by_field_name("parameter"), node)
+        return False
+
+    def _declare(self, node: Node) -> None:
+        """Record what a declaration of `node`'s name binds in its scope."""
+        if not self._is_declaration_name(node):
+            return
+        name = P.text(node)
+        parent = node.parent
+        t = parent.type
+        if t == "variable_declarator":
+            decl = parent.parent
+            ambient = any(a.type == "ambient_declaration" for a in P.ancestors(parent))
+            scope = self._scope_of_declaration(parent)
+            if parent.child_by_field_name("value") is None:
+                if ambient:  # `declare const tt: …` is the platform object, typed
+                    self._bind(scope, name, PLATFORM if name in PLATFORM_NAMES else _global_kind(name))
+                    return
+                if decl is not None and decl.parent is not None and decl.parent.type in (
+                        "for_in_statement",):
+                    self._bind(scope, name, None)
+                    return
+                self._bind(scope, name, ("assigned", name))
+                return
+            self._bind(scope, name, ("declarator", parent))
+            return
+        if t in ("function_declaration", "class_declaration", "generator_function_declaration"):
+            self._bind(self._block_of(parent), name, None)
+            return
+        if t in ("function_expression",):
+            self._bind(parent, name, None)
+            return
+        if t == "catch_clause":
+            self._bind(parent, name, None)
+            return
+        if t in ("import_specifier", "import_clause", "namespace_import"):
+            self._bind(self.root, name, None)
+            return
+        if t in ("pair_pattern", "object_pattern", "array_pattern"):
+            # Destructuring: a declarator above binds it (handled when its value is a platform object),
+            # a parameter pattern shadows.
+            owner = next((a for a in P.ancestors(node) if a.type in ("variable_declarator", "formal_parameters",
+                                                                     "arrow_function", "catch_clause")), None)
+            if owner is None:
+                return
+            if owner.type == "variable_declarator":
+                existing = self.scopes.get(_key(self._scope_of_declaration(owner)), {})
+                if name not in existing:
+                    self._bind(self._scope_of_declaration(owner), name, ("pattern", owner, node))
+                return
+            fn = owner.parent if owner.type in ("formal_parameters",) else owner
+            self._bind(fn, name, None)
+            return
+        # parameters
+        fn = next((a for a in P.ancestors(node) if a.type in _FUNCTIONS), None)
+        if fn is not None:
+            self._bind(fn, name, None)
+
+    def _bind(self, scope: Node, name: str, value: object) -> None:
+        self.scopes.setdefault(_key(scope), {}).setdefault(name, value)
+
+    def _scope_of_declaration(self, declarator: Node) -> Node:
+        decl = declarator.parent
+        if decl is not None and decl.type == "variable_declaration":  # var: function scoped
+            return next((a for a in P.ancestors(declarator) if a.type in _FUNCTIONS), self.root)
+        return self._block_of(declarator)
+
+    def _block_of(self, node: Node) -> Node:
+        return next((a for a in P.ancestors(node) if a.type in _BLOCKS), self.root)
+
+    def _resolve(self, node: Node, name: str) -> tuple | None:
+        """The kind of the value an identifier names at `node`."""
+        here = node.parent
+        while here is not None:
+            bound = self.scopes.get(_key(here))
+            if bound is not None and name in bound:
+                return self._binding_kind(bound[name])
+            here = here.parent
+        return _global_kind(name)
+
+    def _binding_kind(self, binding: object) -> tuple | None:
+        if binding is None or (isinstance(binding, tuple) and binding and binding[0] not in (
+                "declarator", "pattern", "assigned")):
+            return binding  # a kind, or None for a shadowing local
+        tag = binding[0]
+        if tag == "assigned":
+            return self.assigned.get(binding[1])
+        declarator = binding[1]
+        key = (tag, _key(declarator), _key(binding[2]) if tag == "pattern" else None)
+        if key in self.memo:
+            return self.memo[key]
+        if key in self.evaluating:
+            return _CYCLE
+        self.evaluating.add(key)
+        try:
+            value_kind = self.kind_of(declarator.child_by_field_name("value"))
+            if tag == "pattern":
+                kind = self._pattern_kind(declarator.child_by_field_name("name"), binding[2], value_kind)
+            else:
+                kind = value_kind
+        finally:
+            self.evaluating.discard(key)
+        self.memo[key] = kind
+        return kind
+
+    def _pattern_kind(self, pattern: Node | None, target: Node, value_kind: tuple | None) -> tuple | None:
+        if value_kind is None or pattern is None or pattern.type != "object_pattern":
+            return None
+        for child in pattern.named_children:
+            if child.type == "shorthand_property_identifier_pattern" and _same(child, target):
+                return _member(value_kind, P.text(child))
+            if child.type == "pair_pattern":
+                value = child.child_by_field_name("value")
+                if value is not None and value.type == "assignment_pattern":
+                    value = value.child_by_field_name("left")
+                if _same(value, target):
+                    return _member(value_kind, P.property_key(child.child_by_field_name("key")) or "")
+        return None
+
+    # ------------------------------------------------------------------ evaluating expressions
+
+    def kind_of(self, node: Node | None, depth: int = 0) -> tuple | None:
+        """The kind of an expression's value (top-down, bounded depth)."""
+        node = P.unwrap(node)
+        if node is None or depth > _MAX_DEPTH:
+            return None
+        t = node.type
+        if t == "identifier":
+            name = P.text(node)
+            if name == "undefined":
+                return NULLISH
+            return self._resolve(node, name)
+        if t in ("null", "undefined"):
+            return NULLISH
+        if t == "object" and not node.named_children:
+            return NULLISH
+        if t == "member_expression":
+            obj = P.unwrap(node.child_by_field_name("object"))
+            if obj is not None and obj.type == "this":
+                return self.this_members.get(P.text(node.child_by_field_name("property")))
+            return _member(self.kind_of(obj, depth + 1), P.text(node.child_by_field_name("property")))
+        if t == "subscript_expression":
+            index = P.string_value(node.child_by_field_name("index"))
+            if index is None:
+                return None
+            return _member(self.kind_of(node.child_by_field_name("object"), depth + 1), index)
+        if t == "call_expression":
+            return _call_result(self.kind_of(node.child_by_field_name("function"), depth + 1), node)
+        if t == "ternary_expression":
+            return _combine([self.kind_of(node.child_by_field_name("consequence"), depth + 1),
+                             self.kind_of(node.child_by_field_name("alternative"), depth + 1)])
+        if t == "binary_expression":
+            op = P.text(node.child_by_field_name("operator"))
+            right = self.kind_of(node.child_by_field_name("right"), depth + 1)
+            if op == "&&":
+                return right
+            if op in ("||", "??"):
+                return _combine([self.kind_of(node.child_by_field_name("left"), depth + 1), right])
+            return None
+        return None
+
+    # ------------------------------------------------------------------ climbing from an occurrence
+
+    def _climb(self, node: Node, kind: tuple) -> None:
+        n = node
+        while True:
+            p = n.parent
+            if p is None:
+                return
+            t = p.type
+            if t in P._WRAPPERS:
+                n = p
+                continue
+            if t in ("member_expression", "subscript_expression") and _same(p.child_by_field_name("object"), n):
+                if t == "member_expression":
+                    prop_node = p.child_by_field_name("property")
+                    prop = P.text(prop_node)
+                else:
+                    prop_node = p.child_by_field_name("index")
+                    prop = P.string_value(prop_node)
+                    if prop is None:
+                        return
+                new_kind = _member(kind, prop)
+                if new_kind is None:
+                    return
+                kind, n = new_kind, p
+                if kind[0] in ("api", "ttminis-member") and not self._is_called(p):
+                    if kind[0] == "api" and _key(p) not in self.seen_nodes:
+                        self.seen_nodes.add(_key(p))
+                        self.uses.accesses.append(Access(kind[1], p))
+                self._web_member(kind, p)
+                continue
+            if t == "call_expression" and _same(p.child_by_field_name("function"), n):
+                self._record_call(kind, p, n)
+                kind = _call_result(kind, p)
+                if kind is None:
+                    return
+                n = p
+                continue
+            if t == "new_expression" and _same(p.child_by_field_name("constructor"), n):
+                if kind[0] == "web":
+                    self._web(f"new:{kind[1]}", p, n, P.first_argument(p))
+                return
+            if t in ("ternary_expression", "binary_expression"):
+                if t == "ternary_expression" and _same(p.child_by_field_name("condition"), n):
+                    return
+                combined = self.kind_of(p)
+                if combined is None or combined in (NULLISH, _CYCLE):
+                    return
+                kind, n = combined, p
+                continue
+            if t == "variable_declarator" and _same(p.child_by_field_name("value"), n):
+                self._bind_declarator(p)
+                return
+            if t == "assignment_expression" and _same(p.child_by_field_name("right"), n):
+                self._bind_assignment(p.child_by_field_name("left"), kind)
+                return
+            if t == "assignment_expression" and _same(p.child_by_field_name("left"), n):
+                if kind[0] in ("web", "web-member", "element-member"):
+                    self._web("assign:" + ".".join(kind[1:]), p, n, p.child_by_field_name("right"))
+                return
+            if t in ("field_definition", "public_field_definition") and _same(p.child_by_field_name("value"), n):
+                name_node = p.child_by_field_name("property") or p.child_by_field_name("name")
+                self._set_this_member(P.text(name_node), kind)
+                return
+            return
+
+    def _is_called(self, member: Node) -> bool:
+        n = member
+        p = n.parent
+        while p is not None and p.type in P._WRAPPERS:
+            n, p = p, p.parent
+        return p is not None and p.type == "call_expression" and _same(p.child_by_field_name("function"), n)
+
+    def _record_call(self, kind: tuple, call: Node, callee_expr: Node) -> None:
+        if _key(call) in self.seen_calls:
+            return
+        self.seen_calls.add(_key(call))
+        callee = P.unwrap(callee_expr)
+        at = callee
+        if callee is not None and callee.type == "member_expression":
+            at = callee.child_by_field_name("property")
+        elif callee is not None and callee.type == "subscript_expression":
+            at = callee.child_by_field_name("index")
+        optional = any(c.type == "optional_chain" for c in call.children)
+        if kind[0] == "api":
+            self.uses.calls.append(Call(kind[1], call, at, optional))
+            if kind[1] == "postMessage":
+                self.uses.posts.append(Post(call, P.first_argument(call), shorthand=True))
+        elif kind[0] == "ttminis-member":
+            self.uses.calls.append(Call(kind[1], call, at, optional, namespace_mistake=True))
+        elif kind == POST:
+            self.uses.posts.append(Post(call, P.first_argument(call), shorthand=False))
+        elif kind[0] in ("web", "web-member"):
+            self._web("call:" + ".".join(kind[1:]), call, at, P.first_argument(call))
+
+    def _web(self, what: str, node: Node, at: Node, value: Node | None) -> None:
+        self.uses.web.append(WebUse(what, node, at, value))
+
+    def _web_member(self, kind: tuple, member: Node) -> None:
+        if kind[0] == "web-member" and kind[1:] == ("navigator", "clipboard"):
+            self._web("read:navigator.clipboard", member, member.child_by_field_name("property") or member, None)
+
+    def _bind_declarator(self, declarator: Node) -> None:
+        name = declarator.child_by_field_name("name")
+        if name is None:
+            return
+        scope = self._scope_of_declaration(declarator)
+        if name.type == "identifier":
+            self._bind(scope, P.text(name), ("declarator", declarator))
+            self.new_names.add(P.text(name))
+            return
+        if name.type == "object_pattern":
+            for child in name.named_children:
+                target = None
+                if child.type == "shorthand_property_identifier_pattern":
+                    target = child
+                elif child.type == "pair_pattern":
+                    target = child.child_by_field_name("value")
+                    if target is not None and target.type == "assignment_pattern":
+                        target = target.child_by_field_name("left")
+                if target is not None and target.type in ("identifier", "shorthand_property_identifier_pattern"):
+                    self._bind(scope, P.text(target), ("pattern", declarator, target))
+                    self.new_names.add(P.text(target))
+
+    def _bind_assignment(self, left: Node | None, kind: tuple) -> None:
+        left = P.unwrap(left)
+        if left is None:
+            return
+        if left.type == "identifier":
+            self.assigned.setdefault(P.text(left), kind)
+            self.new_names.add(P.text(left))
+        elif left.type == "member_expression":
+            obj = P.unwrap(left.child_by_field_name("object"))
+            if obj is not None and obj.type == "this":
+                self._set_this_member(P.text(left.child_by_field_name("property")), kind)
+
+    def _set_this_member(self, name: str, kind: tuple) -> None:
+        if name and kind not in (NULLISH, _CYCLE):
+            self.this_members.setdefault(name, kind)
+            self.new_members.add(name)
+
+
+_WINDOW_PROPERTY_QUERY = '(member_expression property: (property_identifier) @p (#eq? @p "window")) @m'
+
+
+def _this_query(names: set[str]) -> str:
+    return (f"(member_expression object: (this) property: (property_identifier) @p "
+            f"(#any-of? @p {P.quote_names(names)})) @m")
+
+
+def _global_kind(name: str) -> tuple | None:
+    if name in PLATFORM_NAMES:
+        return PLATFORM
+    if name in GLOBAL_NAMES:
+        return GLOBAL
+    if name == "TTMinis":
+        return TTMINIS
+    if name in WEB_NAMES:
+        return ("web", name)
+    return None
+
+
+def _member(kind: tuple | None, prop: str) -> tuple | None:
+    if kind is None:
+        return None
+    tag = kind[0]
+    if tag == "platform":
+        return ("api", prop)
+    if tag == "global":
+        if prop in PLATFORM_NAMES:
+            return PLATFORM
+        if prop == "TTMinis":
+            return TTMINIS
+        if prop in WEB_NAMES:
+            return ("web", prop)
+        return None
+    if tag == "ttminis":
+        return PLATFORM if prop == "game" else ("ttminis-member", prop)
+    if tag == "context":
+        return POST if prop == "postMessage" else None
+    if tag == "web":
+        if kind[1] == "parent" and prop != "postMessage":
+            return None
+        return ("web-member", kind[1], prop)
+    if tag == "element":
+        return ("element-member", kind[1], prop)
+    return None
+
+
+def _call_result(kind: tuple | None, call: Node) -> tuple | None:
+    if kind is None:
+        return None
+    if kind == ("api", "getOpenDataContext"):
+        return CONTEXT
+    if kind == ("web-member", "document", "createElement"):
+        tag = P.string_value(P.first_argument(call))
+        return ("element", tag.lower()) if tag else None
+    return None
+
+
+def _combine(kinds: list[tuple | None]) -> tuple | None:
+    """A value that can only be one kind of platform object (the others nullish or a cycle)."""
+    real = {k for k in kinds if k not in (NULLISH, _CYCLE)}
+    if len(real) == 1 and None not in real:
+        return real.pop()
+    if not real and _CYCLE in kinds:
+        return _CYCLE
+    return None
+
+
+def find_uses(lang: str, root: Node) -> Uses:
+    """Every platform call, platform member read, context post and web-global use in a tree."""
+    return _Finder(lang, root).run()

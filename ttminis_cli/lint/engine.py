@@ -1,0 +1,260 @@
+"""The lint engine: which files, what each file says, and what the project as a whole says.
+
+    plan(paths, config)      discovery, project roots, domains, runtime  -> LintPlan (tasks)
+    analyze(task, source)    one file, pure: parse, per-file rules, facts -> FileResult
+    finish(results, config)  cross-file rules, suppressions, select/ignore -> diagnostics
+
+`analyze` is a pure function of its arguments so that results can be computed in other processes
+and cached on disk; everything it depends on is in the FileTask.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Sequence
+
+from ttminis_cli.config import Config
+from ttminis_cli.errors import UserError
+from ttminis_cli.lint.diagnostic import Diagnostic
+from ttminis_cli.project import SKIP_DIRS, Project, find_root, load_project
+
+SUFFIX_LANGUAGE = {".js": "js", ".mjs": "js", ".cjs": "js", ".jsx": "js",
+                   ".ts": "ts", ".mts": "ts", ".cts": "ts", ".tsx": "tsx"}
+# Generated output and dependencies: never linted unless named on the command line.
+DEFAULT_EXCLUDED_DIRS = SKIP_DIRS | {"dist", "build", "bower_components"}
+DEFAULT_EXCLUDED_FILES = ("*.min.js",)
+SDK_SCRIPT = "/js/minis.js"
+DOMAIN_RULE_CODES = "TTM101–TTM106 and TTM401–TTM403"
+
+
+@dataclass(frozen=True)
+class FileContext:
+    path: str
+    abs_path: str
+    domain: str
+    project_root: str
+    has_open_data: bool
+    domain_rules: bool
+    html_runtime: bool
+    extra_apis: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FileTask:
+    ctx: FileContext
+    language: str  # js | ts | tsx | html
+
+
+@dataclass(frozen=True)
+class FileResult:
+    path: str
+    diagnostics: tuple[Diagnostic, ...]
+    facts: object
+
+
+@dataclass
+class LintPlan:
+    tasks: list[FileTask] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------- plan
+
+
+def plan(paths: list[Path], config: Config, *, cwd: Path | None = None) -> LintPlan:
+    """Find the files to lint and everything their analysis depends on."""
+    planner = _Planner(config, (cwd or Path.cwd()).resolve())
+    for raw in paths:
+        path = raw if raw.is_absolute() else planner.cwd / raw
+        if not os.path.lexists(path):
+            raise UserError(f"{raw}: no such file or directory", hint="check the path you asked to lint")
+        if path.is_dir():
+            planner.walk(Path(os.path.abspath(path)))
+        else:
+            planner.add_file(Path(os.path.abspath(path)), Path(os.path.abspath(path)).parent, explicit=True)
+    return planner.result
+
+
+class _Planner:
+    def __init__(self, config: Config, cwd: Path) -> None:
+        self.config = config
+        self.cwd = cwd
+        self.result = LintPlan()
+        self.seen: set[str] = set()
+        self.projects: dict[tuple[Path, bool], tuple[Project, bool]] = {}
+        self.exclude_base = config.root.resolve() if config.root else cwd
+
+    def walk(self, top: Path) -> None:
+        visited: set[str] = set()
+
+        def onerror(err: OSError) -> None:
+            self.result.warnings.append(f"cannot read {self._display(Path(err.filename or top))}: "
+                                        f"{err.strerror or err}; skipped")
+
+        for dirpath, dirnames, filenames in os.walk(top, onerror=onerror, followlinks=True):
+            real = os.path.realpath(dirpath)
+            if real in visited:
+                self.result.warnings.append(f"symlink loop at {self._display(Path(dirpath))}; skipped")
+                dirnames[:] = []
+                continue
+            visited.add(real)
+            here = Path(dirpath)
+            dirnames[:] = sorted(d for d in dirnames if d not in DEFAULT_EXCLUDED_DIRS and not d.startswith(".")
+                                 and not self._excluded(here / d))
+            for name in sorted(filenames):
+                self.add_file(here / name, top, explicit=False)
+
+    def add_file(self, path: Path, fallback: Path, *, explicit: bool) -> None:
+        language = SUFFIX_LANGUAGE.get(path.suffix.lower())
+        is_html = path.name.lower() == "index.html"
+        if language is None and not is_html:
+            if explicit:
+                self.result.warnings.append(f"{self._display(path)}: not a JavaScript or TypeScript file; skipped")
+            return
+        if any(fnmatch.fnmatch(path.name, p) for p in DEFAULT_EXCLUDED_FILES) or self._excluded(path):
+            return
+        key = os.path.realpath(path)
+        if key in self.seen:
+            return
+        try:
+            root, has_config = find_root(path, fallback)
+        except OSError as exc:
+            self.result.warnings.append(f"cannot read {self._display(path)}: {exc}; skipped")
+            return
+        project, html_runtime = self._project(root, has_config)
+        if is_html:
+            if not (html_runtime and path.parent.resolve() == project.root):
+                return
+            language = "html"
+        self.seen.add(key)
+        self.result.tasks.append(FileTask(FileContext(
+            path=self._display(path),
+            abs_path=os.path.normpath(str(path)).replace(os.sep, "/"),
+            domain=project.domain_of(path),
+            project_root=str(project.root).replace(os.sep, "/"),
+            has_open_data=project.has_open_data,
+            domain_rules=project.domain_rules_enabled,
+            html_runtime=html_runtime,
+            extra_apis=tuple(self.config.lint.extra_apis),
+        ), language))
+
+    def _project(self, root: Path, has_config: bool) -> tuple[Project, bool]:
+        key = (root, has_config)
+        if key not in self.projects:
+            project = load_project(root, has_config, self.config.lint.open_data or None)
+            runtime = self.config.lint.runtime
+            html = runtime == "html" or (runtime == "auto" and _loads_sdk(project.root / "index.html"))
+            self.projects[key] = (project, html)
+            if not project.domain_rules_enabled:
+                self.result.notes.append(
+                    f"{self._display(project.root)}: no project.config.json, game.json or openDataContext/ "
+                    f"folder found, so the domain rules ({DOMAIN_RULE_CODES}) are off; declare the open data "
+                    "folder with `[lint] open-data = [\"<folder>/**\"]` in ttminis.toml")
+        return self.projects[key]
+
+    def _excluded(self, path: Path) -> bool:
+        patterns = self.config.lint.exclude
+        if not patterns:
+            return False
+        try:
+            rel = Path(os.path.abspath(path)).relative_to(self.exclude_base).as_posix()
+        except ValueError:
+            rel = Path(path).as_posix()
+        return any(glob_match(rel, p) for p in patterns)
+
+    def _display(self, path: Path) -> str:
+        absolute = Path(os.path.abspath(path))
+        try:
+            return absolute.relative_to(self.cwd).as_posix() or "."
+        except ValueError:
+            return absolute.as_posix()
+
+
+def glob_match(rel: str, pattern: str) -> bool:
+    """Gitignore-like: `dir/**` matches everything below dir; a pattern without `/` matches any segment."""
+    pattern = pattern.removeprefix("./").rstrip("/") if pattern != "/" else pattern
+    if pattern.endswith("/**"):
+        base = pattern[:-3]
+        if rel == base or rel.startswith(base + "/") or fnmatch.fnmatch(rel, pattern):
+            return True
+        if "/" not in base:
+            return any(fnmatch.fnmatch(seg, base) for seg in rel.split("/")[:-1])
+        return False
+    if fnmatch.fnmatch(rel, pattern):
+        return True
+    if "/" not in pattern:
+        return any(fnmatch.fnmatch(seg, pattern) for seg in rel.split("/"))
+    return fnmatch.fnmatch(rel, pattern + "/*") or rel.startswith(pattern + "/")
+
+
+class _SdkScript(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "script" and any(k == "src" and v and v.split("?")[0].endswith(SDK_SCRIPT) for k, v in attrs):
+            self.found = True
+
+
+def _loads_sdk(index_html: Path) -> bool:
+    """An index.html that loads the platform's SDK (`…/js/minis.js`) makes an HTML-runtime game."""
+    try:
+        text = index_html.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    parser = _SdkScript()
+    parser.feed(text)
+    return parser.found
+
+
+# ---------------------------------------------------------------------------- analyze
+
+
+def analyze(task: FileTask, source: bytes) -> FileResult:
+    """Per-file findings and facts. Never raises: an internal failure becomes a finding on the file."""
+    from ttminis_cli.lint import analysis
+
+    try:
+        return analysis.analyze(task, source)
+    except Exception as exc:  # one bad file must not stop a project's lint
+        return analysis.failed(task, exc)
+
+
+# ---------------------------------------------------------------------------- finish
+
+
+def finish(results: Sequence[FileResult], config: Config, *, report_paths: set[str] | None = None
+           ) -> list[Diagnostic]:
+    """Cross-file rules, suppression comments (and TTM001), select/ignore and per-file-ignores."""
+    from ttminis_cli.lint import analysis
+
+    return analysis.finish(results, config, report_paths=report_paths)
+
+
+def lint(paths: list[Path], config: Config, *, cwd: Path | None = None,
+         report_paths: set[str] | None = None) -> tuple[list[Diagnostic], LintPlan]:
+    """plan -> read -> analyze (sequentially) -> finish."""
+    the_plan = plan(paths, config, cwd=cwd)
+    results = []
+    for task in the_plan.tasks:
+        try:
+            source = Path(task.ctx.abs_path).read_bytes()
+        except OSError as exc:
+            the_plan.warnings.append(f"cannot read {task.ctx.path}: {exc.strerror or exc}; skipped")
+            continue
+        results.append(analyze(task, source))
+    return finish(results, config, report_paths=report_paths), the_plan
+
+
+def selected(code: str, select: Sequence[str], ignore: Sequence[str]) -> bool:
+    """Ruff's rule: the most specific matching prefix wins; select wins a tie."""
+    best_select = max((len(s) for s in select if code.startswith(s)), default=-1)
+    best_ignore = max((len(i) for i in ignore if code.startswith(i)), default=-1)
+    return best_select >= 0 and best_select >= best_ignore
+

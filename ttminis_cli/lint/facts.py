@@ -1,0 +1,346 @@
+"""Per-file facts that cross-file rules combine: imports (TTM103), cloud-storage keys written and read
+(TTM305), messages posted and handled (TTM401–402), and suppression comments.
+
+Facts are plain frozen records of strings, numbers and spans so that they pickle cheaply (they go
+through multiprocessing and the on-disk cache).
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from dataclasses import dataclass
+
+from tree_sitter import Node
+
+from ttminis_cli.lint import parse as P
+from ttminis_cli.lint.model import FileModel, Span
+
+STORAGE_WRITE = "setUserCloudStorage"
+STORAGE_READS = ("getUserCloudStorage", "getFriendCloudStorage")
+# Keys that name a message's kind, in the order ported games use them.
+DISCRIMINANTS = ("type", "command", "cmd", "action", "event", "kind", "msgType", "messageType", "op", "method")
+
+
+@dataclass(frozen=True)
+class Import:
+    spec: str
+    target: str  # absolute posix path the specifier points at (extension may be missing)
+    span: Span
+
+
+@dataclass(frozen=True)
+class KeyRead:
+    key: str
+    api: str
+    span: Span
+
+
+@dataclass(frozen=True)
+class PostedMessage:
+    """One `postMessage({...})` with an object literal: its string-valued keys."""
+
+    fields: tuple[tuple[str, str | None, Span], ...]  # (key, literal value or None, span of the value)
+    span: Span
+
+
+@dataclass(frozen=True)
+class Handler:
+    """One onMessage handler: the message fields it dispatches on and the literal values it compares."""
+
+    understood: bool
+    fields: tuple[tuple[str, tuple[str, ...], bool, Span], ...] = ()  # (field, values, dynamic, first read)
+    span: Span = (0, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class Suppression:
+    kind: str  # next-line | line | disable | enable | file
+    codes: tuple[str, ...]  # empty: every code
+    span: Span
+
+
+@dataclass(frozen=True)
+class Facts:
+    path: str
+    abs_path: str
+    project_root: str
+    domain: str
+    domain_rules: bool
+    imports: tuple[Import, ...] = ()
+    keys_written: tuple[str, ...] = ()
+    writes_unknown: bool = False  # some write's keys cannot be read statically
+    writes: int = 0
+    key_reads: tuple[KeyRead, ...] = ()
+    posts: tuple[PostedMessage, ...] = ()
+    handlers: tuple[Handler, ...] = ()
+    suppressions: tuple[Suppression, ...] = ()
+    line_count: int = 0
+
+
+_IMPORTS = """
+(import_statement source: (string) @s)
+(export_statement source: (string) @s)
+(call_expression function: (identifier) @f arguments: (arguments . (string) @s) (#eq? @f "require"))
+(call_expression function: (import) arguments: (arguments . (string) @s))
+"""
+_STRING_CONSTS = "(variable_declarator name: (identifier) @n value: [(string) (template_string)] @v)"
+
+
+def collect(model: FileModel, suppressions: tuple[Suppression, ...]) -> Facts:
+    ctx = model.ctx
+    base = dict(path=ctx.path, abs_path=ctx.abs_path, project_root=ctx.project_root, domain=ctx.domain,
+                domain_rules=ctx.domain_rules, suppressions=suppressions,
+                line_count=model.source.count(b"\n") + 1)
+    if model.root is None:
+        return Facts(**base)
+    written, unknown, writes, reads = _storage(model)
+    return Facts(**base, imports=_imports(model), keys_written=written, writes_unknown=unknown, writes=writes,
+                 key_reads=reads, posts=_posts(model), handlers=_handlers(model))
+
+
+def _imports(model: FileModel) -> tuple[Import, ...]:
+    src = model.source
+    if b"import" not in src and b"require" not in src and b"export" not in src:
+        return ()
+    out = []
+    directory = posixpath.dirname(model.ctx.abs_path)
+    for node in P.captures(model.language, _IMPORTS, model.root).get("s", []):
+        spec = P.string_value(node)
+        if not spec or not spec.startswith((".", "/")):
+            continue
+        if spec.startswith("/"):  # WeChat-style package-absolute path
+            target = posixpath.normpath(posixpath.join(model.ctx.project_root, spec.lstrip("/")))
+        else:
+            target = posixpath.normpath(posixpath.join(directory, spec))
+        out.append(Import(spec, target, model.span(node)))
+    return tuple(sorted(out, key=lambda i: i.span))
+
+
+# ---------------------------------------------------------------------------- storage
+
+
+def string_consts(model: FileModel) -> dict[str, str]:
+    """`const NAME = 'literal'` bindings of the file (the last one wins; names are rarely reused)."""
+    out: dict[str, str] = {}
+    for _, m in P.matches(model.language, _STRING_CONSTS, model.root):
+        value = P.string_value(m["v"][0])
+        if value is not None:
+            out[P.text(m["n"][0])] = value
+    return out
+
+
+def static_string(node: Node | None, consts: dict[str, str]) -> str | None:
+    node = P.unwrap(node)
+    if node is None:
+        return None
+    if node.type == "identifier":
+        return consts.get(P.text(node))
+    return P.string_value(node)
+
+
+def storage_list(call_node: Node) -> tuple[str, Node] | tuple[None, None]:
+    """The `data` (or `KVDataList`) array of a setUserCloudStorage options literal."""
+    for key, _, value in P.object_pairs(P.first_argument(call_node)):
+        if key in ("data", "KVDataList"):
+            return key, value
+    return None, None
+
+
+def _storage(model: FileModel) -> tuple[tuple[str, ...], bool, int, tuple[KeyRead, ...]]:
+    calls = [c for c in model.uses.calls if c.api == STORAGE_WRITE or c.api in STORAGE_READS]
+    if not calls:
+        return (), False, 0, ()
+    consts = string_consts(model)
+    written: list[str] = []
+    unknown = False
+    writes = 0
+    reads: list[KeyRead] = []
+    for call in calls:
+        if call.api == STORAGE_WRITE:
+            writes += 1
+            _, data = storage_list(call.node)
+            data = P.unwrap(data)
+            if data is None or data.type != "array":
+                unknown = True
+                continue
+            for element in data.named_children:
+                key = None
+                for name, _, value in P.object_pairs(element):
+                    if name == "key":
+                        key = static_string(value, consts)
+                if key is None:
+                    unknown = True
+                else:
+                    written.append(key)
+        else:
+            for name, _, value in P.object_pairs(P.first_argument(call.node)):
+                value = P.unwrap(value)
+                if name == "keyList" and value is not None and value.type == "array":
+                    for element in value.named_children:
+                        key = static_string(element, consts)
+                        if key is not None:
+                            reads.append(KeyRead(key, call.api, model.span(element)))
+    return tuple(written), unknown, writes, tuple(reads)
+
+
+# ---------------------------------------------------------------------------- messages
+
+
+def _posts(model: FileModel) -> tuple[PostedMessage, ...]:
+    if model.open_data:
+        return ()
+    out = []
+    for post in model.uses.posts:
+        message = P.unwrap(post.message)
+        if message is None or message.type != "object":
+            continue
+        fields = []
+        for key, _, value in P.object_pairs(message):
+            literal = P.string_value(value)
+            if literal is None and P.unwrap(value) is not None and P.unwrap(value).type == "identifier" \
+                    and key in DISCRIMINANTS:
+                literal = None  # `{ type: show }` (the platform's own sample): a kind we cannot read
+            fields.append((key, literal, model.span(value)))
+        out.append(PostedMessage(tuple(fields), model.span(message)))
+    return tuple(out)
+
+
+def _handlers(model: FileModel) -> tuple[Handler, ...]:
+    out = []
+    for call in model.uses.calls:
+        if call.api != "onMessage" or call.namespace_mistake:
+            continue
+        fn = _handler_function(model, P.first_argument(call.node))
+        if fn is None:
+            out.append(Handler(False, span=model.span(call.callee)))
+            continue
+        out.append(_analyze_handler(model, fn, model.span(call.callee)))
+    return tuple(out)
+
+
+_FUNCTION_TYPES = ("arrow_function", "function_expression", "function", "function_declaration",
+                   "method_definition")
+
+
+def _handler_function(model: FileModel, arg: Node | None) -> Node | None:
+    arg = P.unwrap(arg)
+    if arg is None:
+        return None
+    if arg.type in _FUNCTION_TYPES:
+        return arg
+    if arg.type == "identifier":
+        name = P.text(arg)
+        for node in P.walk(model.root):
+            if node.type == "function_declaration" and P.text(node.child_by_field_name("name")) == name:
+                return node
+            if node.type == "variable_declarator" and P.text(node.child_by_field_name("name")) == name:
+                value = P.unwrap(node.child_by_field_name("value"))
+                if value is not None and value.type in _FUNCTION_TYPES:
+                    return value
+    return None
+
+
+def _analyze_handler(model: FileModel, fn: Node, span: Span) -> Handler:
+    params = fn.child_by_field_name("parameters") or fn.child_by_field_name("parameter")
+    first = None
+    if params is not None:
+        if params.type == "identifier":
+            first = params
+        else:
+            first = next((c for c in params.named_children if c.type != "comment"), None)
+            if first is not None and first.type in ("required_parameter", "optional_parameter"):
+                first = first.child_by_field_name("pattern")
+    messages: set[str] = set()
+    field_vars: dict[str, str] = {}  # local name -> message field it holds
+    if first is not None and first.type == "identifier":
+        messages.add(P.text(first))
+    elif first is not None and first.type == "object_pattern":
+        field_vars.update(_pattern_fields(first))
+    else:
+        return Handler(False, span=span)
+    body = fn.child_by_field_name("body")
+    if body is None:
+        return Handler(False, span=span)
+    found: dict[str, tuple[list[str], list[bool], list[Span]]] = {}
+
+    def field_of(node: Node | None) -> str | None:
+        node = P.unwrap(node)
+        if node is None:
+            return None
+        if node.type == "member_expression":
+            obj = P.unwrap(node.child_by_field_name("object"))
+            if obj is not None and obj.type == "identifier" and P.text(obj) in messages:
+                return P.text(node.child_by_field_name("property"))
+        if node.type == "identifier":
+            return field_vars.get(P.text(node))
+        return None
+
+    def note(field: str, value: str | None, at: Node) -> None:
+        values, dynamic, spans = found.setdefault(field, ([], [False], []))
+        if value is None:
+            dynamic[0] = True
+        else:
+            values.append(value)
+        spans.append(model.span(at))
+
+    for node in P.walk(body):
+        t = node.type
+        if t == "variable_declarator":
+            value = P.unwrap(node.child_by_field_name("value"))
+            name = node.child_by_field_name("name")
+            if value is not None and value.type == "identifier" and P.text(value) in messages:
+                if name is not None and name.type == "object_pattern":
+                    field_vars.update(_pattern_fields(name))
+                elif name is not None and name.type == "identifier":
+                    messages.add(P.text(name))
+            elif name is not None and name.type == "identifier" and field_of(value) is not None:
+                field_vars[P.text(name)] = field_of(value)
+        elif t == "binary_expression" and P.text(node.child_by_field_name("operator")) in ("===", "==", "!==", "!="):
+            left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+            for a, b in ((left, right), (right, left)):
+                field = field_of(a)
+                if field is not None and P.string_value(b) is not None:
+                    note(field, P.string_value(b), a)
+        elif t == "switch_statement":
+            value = node.child_by_field_name("value")
+            field = field_of(value)
+            if field is not None:
+                cases = [P.string_value(c.child_by_field_name("value"))
+                         for c in (node.child_by_field_name("body").named_children
+                                   if node.child_by_field_name("body") is not None else [])
+                         if c.type == "switch_case"]
+                at = P.unwrap(value)
+                if not cases:
+                    note(field, None, at)
+                for case in cases:
+                    note(field, case, at)
+        elif t == "subscript_expression":
+            field = field_of(node.child_by_field_name("index"))
+            if field is not None:
+                note(field, None, P.unwrap(node.child_by_field_name("index")))
+    fields = tuple((name, tuple(values), dynamic[0], spans[0]) for name, (values, dynamic, spans) in found.items())
+    return Handler(True, fields, span)
+
+
+def _pattern_fields(pattern: Node) -> dict[str, str]:
+    out = {}
+    for child in pattern.named_children:
+        if child.type == "shorthand_property_identifier_pattern":
+            out[P.text(child)] = P.text(child)
+        elif child.type == "pair_pattern":
+            value = child.child_by_field_name("value")
+            if value is not None and value.type == "assignment_pattern":
+                value = value.child_by_field_name("left")
+            key = P.property_key(child.child_by_field_name("key"))
+            if key and value is not None and value.type == "identifier":
+                out[P.text(value)] = key
+        elif child.type == "object_assignment_pattern":
+            left = child.child_by_field_name("left")
+            if left is not None:
+                out[P.text(left)] = P.text(left)
+    return out
+
+
+def abs_posix(path: str) -> str:
+    return os.path.normpath(os.path.abspath(path)).replace(os.sep, "/")

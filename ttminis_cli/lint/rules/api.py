@@ -1,0 +1,404 @@
+"""API-contract rules TTM201–209, driven by the platform table (ttminis_cli/platform/api.py)."""
+
+from __future__ import annotations
+
+import difflib
+from urllib.parse import urlsplit
+
+from tree_sitter import Node
+
+from ttminis_cli.lint import parse as P
+from ttminis_cli.lint.calls import Call
+from ttminis_cli.lint.diagnostic import RuleInfo, Severity
+from ttminis_cli.lint.model import FileModel
+from ttminis_cli.platform.api import API, TIKTOK_WAY, Api, other_platform_api
+
+TTM201 = RuleInfo(
+    code="TTM201", name="unknown-api", severity=Severity.ERROR,
+    summary="A member of `tt` / `TTMinis.game` that no mini-game platform has (a typo, mostly); "
+            "suggests the nearest name.",
+    why="Calling a member that does not exist throws `TypeError: tt.x is not a function` on the device, "
+        "usually far from where it was written. Bare `TTMinis.login()` belongs to another product (Minis "
+        "for dramas); in a mini game it is `TTMinis.game.login()`.",
+    bad="tt.shareToUsr({\n  openid: friend.openid,\n  imageUrl: 'https://cdn.example.com/card.png',\n"
+        "  fail(err) { console.error(err); },\n});\n",
+    good="tt.shareToUser({\n  openid: friend.openid,\n  imageUrl: 'https://cdn.example.com/card.png',\n"
+         "  fail(err) { console.error(err); },\n});\n",
+    fix="Use the suggested name; a member your runtime really has can be declared with "
+        "`[lint] extra-apis = [\"name\"]`.",
+    bad_path="openDataContext/index.js",
+)
+TTM202 = RuleInfo(
+    code="TTM202", name="missing-required-param", severity=Severity.ERROR,
+    summary="An object-literal argument without a required key (shareToUser: openid, imageUrl; "
+            "shareAppMessage: imageUrl; setUserCloudStorage: data; the get/remove storage calls: keyList).",
+    why="The platform fails the call (or silently does nothing) when a required key is missing.",
+    bad="tt.getFriendCloudStorage({\n  success(res) { console.log(res.data); },\n  fail(err) { console.error(err); },\n});\n",
+    good="tt.getFriendCloudStorage({\n  keyList: ['score'],\n  success(res) { console.log(res.data); },\n"
+         "  fail(err) { console.error(err); },\n});\n",
+    fix="Add the missing key.",
+    bad_path="openDataContext/index.js",
+)
+TTM203 = RuleInfo(
+    code="TTM203", name="unknown-param", severity=Severity.WARNING,
+    summary="A key the API does not take; suggests the nearest (openId → openid, keylist → keyList, "
+            "the WeChat/Douyin KVDataList → data).",
+    why="Unknown keys are ignored, so a misspelt required key fails at run time. Ported WeChat and "
+        "Douyin code passes setUserCloudStorage a `KVDataList`; TikTok names that list `data`.",
+    bad="tt.setUserCloudStorage({\n  KVDataList: [{ key: 'score', value: '10' }],\n"
+        "  fail(err) { console.error(err); },\n});\n",
+    good="tt.setUserCloudStorage({\n  data: [{ key: 'score', value: '10' }],\n  fail(err) { console.error(err); },\n});\n",
+    fix="Rename the key as suggested.",
+)
+TTM204 = RuleInfo(
+    code="TTM204", name="invalid-template-type", severity=Severity.ERROR,
+    summary="A templateType literal other than 1 or 2.",
+    why="The share card has two templates: 1 (call to action) and 2 (interactive); any other value "
+        "fails the share.",
+    bad="tt.shareToUser({\n  openid: friend.openid,\n  imageUrl: 'https://cdn.example.com/card.png',\n"
+        "  templateType: 3,\n  fail(err) { console.error(err); },\n});\n",
+    good="tt.shareToUser({\n  openid: friend.openid,\n  imageUrl: 'https://cdn.example.com/card.png',\n"
+         "  templateType: 1,\n  fail(err) { console.error(err); },\n});\n",
+    fix="Use 1 (call to action) or 2 (interactive).",
+    bad_path="openDataContext/index.js",
+)
+TTM205 = RuleInfo(
+    code="TTM205", name="wrong-param-type", severity=Severity.ERROR,
+    summary="A literal of the wrong type (keyList: 'a' instead of ['a'], get_status_only: 'true', "
+            "data not an array).",
+    why="The platform checks parameter types and fails the call.",
+    bad="tt.getUserCloudStorage({\n  keyList: 'score',\n  success(res) { console.log(res.KVDataList); },\n"
+        "  fail(err) { console.error(err); },\n});\n",
+    good="tt.getUserCloudStorage({\n  keyList: ['score'],\n  success(res) { console.log(res.KVDataList); },\n"
+         "  fail(err) { console.error(err); },\n});\n",
+    fix="Pass a value of the documented type.",
+    bad_path="openDataContext/index.js",
+)
+TTM206 = RuleInfo(
+    code="TTM206", name="unguarded-versioned-api", severity=Severity.WARNING,
+    summary="shareAppMessage (client ≥ 40.3.0) or another versioned API called with no canIUse check "
+            "or feature test.",
+    why="On an older TikTok client the member is missing and the call throws; the platform asks games "
+        "to check `canIUse('<api>')` first (shareAppMessage needs 40.3.0, the revisit APIs 41.0.0).",
+    bad="class Game {\n  share() {\n    tt.shareAppMessage({\n      imageUrl: 'https://cdn.example.com/card.png',\n"
+        "      fail(err) { console.error(err); },\n    });\n  }\n}\n",
+    good="class Game {\n  share() {\n    if (!tt.canIUse('shareAppMessage')) return;\n    tt.shareAppMessage({\n"
+         "      imageUrl: 'https://cdn.example.com/card.png',\n      fail(err) { console.error(err); },\n"
+         "    });\n  }\n}\n",
+    fix="Wrap the call in `if (tt.canIUse('<api>'))`, return early when it is false, or feature-test the "
+        "member (`if (tt.x)`, `tt.x?.(…)`).",
+)
+TTM207 = RuleInfo(
+    code="TTM207", name="missing-fail-callback", severity=Severity.WARNING,
+    summary="A callback-style platform call with a success handler and no fail (or complete) handler.",
+    why="Platform calls fail for ordinary reasons (denied authorization, no network, a cancelled share); "
+        "without fail the game waits forever for a success that never comes.",
+    bad="tt.login({\n  success(res) { console.log(res.code); },\n});\n",
+    good="tt.login({\n  success(res) { console.log(res.code); },\n  fail(err) { console.error(err); },\n});\n",
+    fix="Add `fail(err) { … }` (or `complete`), or use the promise form with `.catch`.",
+)
+TTM208 = RuleInfo(
+    code="TTM208", name="not-on-tiktok", severity=Severity.WARNING,
+    summary="A WeChat or Douyin mini-game API that TikTok Minis does not document; names the TikTok "
+            "way when there is one.",
+    why="Ported games keep calls TikTok's runtime does not provide; they throw or do nothing there.",
+    bad="wx.shareMessageToFriend({\n  openId: friend.openid,\n  fail(err) { console.error(err); },\n});\n",
+    good="tt.shareToUser({\n  openid: friend.openid,\n  imageUrl: 'https://cdn.example.com/card.png',\n"
+         "  fail(err) { console.error(err); },\n});\n",
+    fix="Use the TikTok API named in the message, or feature-test the member before calling it.",
+    bad_path="openDataContext/index.js",
+)
+TTM209 = RuleInfo(
+    code="TTM209", name="image-url-not-public", severity=Severity.WARNING,
+    summary="An imageUrl literal in a share call that is not an absolute https:// URL.",
+    why="The platform's troubleshooting table: share cards need a publicly reachable image; a package "
+        "path, http:// or localhost shows a blank card.",
+    bad="if (tt.canIUse('shareAppMessage')) {\n  tt.shareAppMessage({\n    imageUrl: 'images/card.png',\n"
+        "    fail(err) { console.error(err); },\n  });\n}\n",
+    good="if (tt.canIUse('shareAppMessage')) {\n  tt.shareAppMessage({\n    imageUrl: 'https://cdn.example.com/card.png',\n"
+         "    fail(err) { console.error(err); },\n  });\n}\n",
+    fix="Host the image on a public https:// address (your CDN) and use that URL.",
+)
+
+RULES = (TTM201, TTM202, TTM203, TTM204, TTM205, TTM206, TTM207, TTM208, TTM209)
+
+# Object.prototype members: calling them on the platform object is not an API use.
+_OBJECT_MEMBERS = frozenset({"hasOwnProperty", "toString", "valueOf", "isPrototypeOf", "propertyIsEnumerable",
+                             "toLocaleString", "constructor"})
+_SHARE_CALLS = frozenset({"shareAppMessage", "shareToUser", "shareToStory"})
+_CALLBACK_KEYS = ("fail", "complete")
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0", "[::1]")
+
+
+def check_file(model: FileModel) -> None:
+    guards = _Guards(model)
+    extra = set(model.ctx.extra_apis)
+    for call in model.uses.calls:
+        if call.api in _OBJECT_MEMBERS:
+            continue
+        api = API.get(call.api)
+        if call.namespace_mistake:
+            _namespace_mistake(model, call, api)
+            continue
+        if api is None:
+            if call.api in extra:
+                continue
+            others = other_platform_api()
+            if call.api in others:
+                if not guards.guarded(call):
+                    way = TIKTOK_WAY.get(call.api)
+                    hint = f"on TikTok use {way}" if way else "remove it or feature-test it (`if (tt.x)`) first"
+                    model.report(TTM208, call.callee, f"{call.api} is a {others[call.api]} mini-game API that "
+                                                      f"TikTok Minis does not document; {hint}")
+                continue
+            model.report(TTM201, call.callee, _unknown_message(call.api, extra))
+            continue
+        wrong_domain = model.open_data and model.ctx.domain_rules and api.domain == "main"
+        if api.guard and not wrong_domain and not guards.guarded(call):
+            model.report(TTM206, call.callee,
+                         f"{call.api} needs TikTok {api.min_client} or newer: check "
+                         f"`tt.canIUse('{call.api}')` before calling it (or feature-test `tt.{call.api}`)")
+        _check_options(model, call, api)
+
+
+def _unknown_message(name: str, extra: set[str]) -> str:
+    close = difflib.get_close_matches(name, [*API, *extra], n=1, cutoff=0.6)
+    if not close:
+        lowered = {n.lower(): n for n in API}
+        close = [lowered[name.lower()]] if name.lower() in lowered else []
+    hint = f"did you mean {close[0]}?" if close else "check the spelling, or add it to `[lint] extra-apis`"
+    return f"{name} is not an API of any mini-game platform; {hint}"
+
+
+def _namespace_mistake(model: FileModel, call: Call, api: Api | None) -> None:
+    if api is not None:
+        message = (f"TTMinis.{call.api} belongs to the Minis (dramas) SDK; in a mini game call "
+                   f"TTMinis.game.{call.api}")
+    else:
+        message = f"TTMinis.{call.api} is not a mini-game API; mini-game APIs live on TTMinis.game"
+    model.report(TTM201, call.callee, message)
+
+
+def _check_options(model: FileModel, call: Call, api: Api) -> None:
+    options = P.unwrap(P.first_argument(call.node))
+    if options is None or options.type != "object":
+        return
+    pairs = list(P.object_pairs(options))
+    keys = {k for k, _, _ in pairs}
+    renamed = dict(api.renamed)
+    if api.params is not None:
+        known = {p.name for p in api.params}
+        for key, key_node, _ in pairs:
+            if key in known:
+                continue
+            if key in renamed:
+                model.report(TTM203, key_node, f"{call.api} takes its list as `{renamed[key]}` on TikTok, not "
+                                               f"`{key}` (the WeChat/Douyin name): rename it to `{renamed[key]}`")
+                continue
+            model.report(TTM203, key_node, f"{call.api} does not take `{key}`; {_nearest(key, known)}")
+        if not P.has_spread(options):
+            present = keys | {renamed[k] for k in keys if k in renamed}
+            missing = [p.name for p in api.params if p.required and p.name not in present
+                       and not _misspelt(p.name, keys)]
+            if missing:
+                model.report(TTM202, call.callee, f"{call.api} needs {', '.join('`' + m + '`' for m in missing)}; "
+                                                  "add it to the options object")
+    for key, key_node, value in pairs:
+        param = api.param(key) or api.param(renamed.get(key, ""))
+        if param is None:
+            continue
+        if param.type == "1|2":
+            _template_type(model, call, value)
+        else:
+            _param_type(model, call, param.name, param.type, value)
+        if key == "imageUrl" and call.api in _SHARE_CALLS:
+            _image_url(model, call, value)
+    if api.style == "callback" and "success" in keys and not any(k in keys for k in _CALLBACK_KEYS) \
+            and not P.has_spread(options) and not _promise_used(call.node):
+        model.report(TTM207, call.callee, f"{call.api} has a success callback but no fail (or complete): add "
+                                          "`fail(err) { … }` so the game does not wait forever when it fails")
+
+
+def _nearest(key: str, known: set[str]) -> str:
+    lowered = {k.lower(): k for k in known}
+    if key.lower() in lowered:
+        return f"did you mean `{lowered[key.lower()]}`?"
+    close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+    return f"did you mean `{close[0]}`?" if close else f"it takes {', '.join(sorted(known))}"
+
+
+def _misspelt(required: str, keys: set[str]) -> bool:
+    """A required key present under a near spelling is TTM203's to report, not TTM202's too."""
+    return any(k.lower() == required.lower() for k in keys)
+
+
+_WRONG = {
+    "string": {"number", "boolean", "array", "object", "function"},
+    "number": {"string", "boolean", "array", "object", "function"},
+    "boolean": {"string", "number", "array", "object", "function"},
+    "string[]": {"string", "number", "boolean", "object", "function"},
+    "kv[]": {"string", "number", "boolean", "object", "function"},
+    "function": {"string", "number", "boolean", "array", "object"},
+}
+_DESCRIBE = {"string[]": "an array of strings", "kv[]": "an array of { key, value }", "boolean": "a boolean",
+             "string": "a string", "number": "a number", "function": "a function"}
+
+
+def _param_type(model: FileModel, call: Call, name: str, typ: str, value: Node) -> None:
+    kind = P.literal_kind(value)
+    if kind is None or kind not in _WRONG.get(typ, ()):
+        return
+    shown = P.text(value)
+    shown = shown if len(shown) <= 30 else shown[:27] + "…"
+    model.report(TTM205, value, f"{call.api}: `{name}` must be {_DESCRIBE[typ]}, not {kind} {shown}")
+
+
+def _template_type(model: FileModel, call: Call, value: Node) -> None:
+    kind = P.literal_kind(value)
+    if kind is None:
+        return
+    text = P.string_value(value) if kind == "string" else P.text(P.unwrap(value))
+    if text not in ("1", "2"):
+        model.report(TTM204, value, f"{call.api}: templateType must be 1 (call to action) or 2 (interactive), "
+                                    f"not {P.text(value)}")
+
+
+def _image_url(model: FileModel, call: Call, value: Node) -> None:
+    url = P.string_value(value)
+    if url is None:
+        return
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme == "https" and host and host not in _LOCAL_HOSTS:
+        return
+    what = ("a local address" if host in _LOCAL_HOSTS and host else
+            "not https" if parts.scheme == "http" else "a package path")
+    model.report(TTM209, value, f"{call.api}: imageUrl '{url}' is {what}; share cards need a publicly "
+                                "reachable https:// image")
+
+
+def _promise_used(call: Node) -> bool:
+    """`await tt.x({...})`, `tt.x({...}).then(…)`, `return tt.x({...})`: the promise form."""
+    n = call
+    p = n.parent
+    while p is not None and p.type in P._WRAPPERS:
+        n, p = p, p.parent
+    if p is None:
+        return False
+    if p.type in ("await_expression", "return_statement"):
+        return True
+    if p.type == "member_expression" and P.text(p.child_by_field_name("property")) in ("then", "catch", "finally"):
+        return True
+    return False
+
+
+class _Guards:
+    """Where a versioned API is checked: canIUse('<api>…') or a feature test of the member, directly
+    or through a variable, property or helper function holding that check."""
+
+    def __init__(self, model: FileModel) -> None:
+        self.model = model
+        self.by_api: dict[str, list[Node]] | None = None
+
+    def _build(self) -> dict[str, list[Node]]:
+        out: dict[str, list[Node]] = {}
+        for call in self.model.uses.calls:
+            if call.api == "canIUse":
+                schema = P.string_value(P.first_argument(call.node))
+                if schema:
+                    out.setdefault(schema.split(".")[0], []).append(call.node)
+        for access in self.model.uses.accesses:
+            out.setdefault(access.api, []).append(access.node)
+        derived: dict[str, str] = {}
+        for api, nodes in out.items():
+            for node in nodes:
+                name = _holder_name(node)
+                if name:
+                    derived[name] = api
+        if derived and self.model.root is not None:
+            found = P.captures(self.model.language,
+                               f"([(identifier) (property_identifier)] @n (#any-of? @n {P.quote_names(derived)}))",
+                               self.model.root).get("n", [])
+            for node in found:
+                out.setdefault(derived[P.text(node)], []).append(node)
+        return out
+
+    def guarded(self, call: Call) -> bool:
+        if call.optional:
+            return True
+        if self.by_api is None:
+            self.by_api = self._build()
+        guards = self.by_api.get(call.api)
+        if not guards:
+            return False
+        n = call.node
+        for p in P.ancestors(call.node):
+            t = p.type
+            if t in ("if_statement", "ternary_expression", "while_statement"):
+                cond = p.child_by_field_name("condition")
+                if cond is not None and not P.contains(cond, n) and _any_in(cond, guards):
+                    return True
+            elif t == "binary_expression" and P.text(p.child_by_field_name("operator")) in ("&&", "||"):
+                left = p.child_by_field_name("left")
+                if left is not None and not P.contains(left, n) and _any_in(left, guards):
+                    return True
+            elif t in ("statement_block", "program", "switch_case", "class_body"):
+                for sibling in p.named_children:
+                    if sibling.start_byte >= n.start_byte:
+                        break
+                    if sibling.type == "if_statement" and _exits(sibling.child_by_field_name("consequence")):
+                        cond = sibling.child_by_field_name("condition")
+                        if cond is not None and _any_in(cond, guards):
+                            return True
+            n = p
+        return False
+
+
+def _any_in(outer: Node, guards: list[Node]) -> bool:
+    return any(P.contains(outer, g) for g in guards)
+
+
+def _exits(node: Node | None) -> bool:
+    if node is None:
+        return False
+    if node.type in ("return_statement", "throw_statement", "break_statement", "continue_statement"):
+        return True
+    if node.type == "statement_block":
+        return any(c.type in ("return_statement", "throw_statement") for c in node.named_children)
+    if node.type == "expression_statement":
+        return False
+    return False
+
+
+def _holder_name(guard: Node) -> str | None:
+    """The variable, property or function that holds a guard's result, if any."""
+    returned = False
+    for p in P.ancestors(guard):
+        t = p.type
+        if t == "return_statement":
+            returned = True
+        elif t == "variable_declarator":
+            name = p.child_by_field_name("name")
+            return P.text(name) if name is not None and name.type == "identifier" else None
+        elif t == "assignment_expression":
+            left = p.child_by_field_name("left")
+            if left is not None and left.type == "member_expression":
+                return P.text(left.child_by_field_name("property"))
+            return P.text(left) if left is not None and left.type == "identifier" else None
+        elif t in ("field_definition", "public_field_definition"):
+            return P.text(p.child_by_field_name("property") or p.child_by_field_name("name"))
+        elif t in ("function_declaration", "method_definition"):
+            return P.text(p.child_by_field_name("name")) if returned else None
+        elif t in ("arrow_function", "function_expression"):
+            body = p.child_by_field_name("body")
+            if not returned and (body is None or body.type == "statement_block"):
+                return None
+            holder = p.parent
+            if holder is not None and holder.type == "variable_declarator":
+                return P.text(holder.child_by_field_name("name"))
+            if holder is not None and holder.type == "pair":
+                return P.property_key(holder.child_by_field_name("key"))
+            return None
+        elif t in ("if_statement", "expression_statement", "program") or (t == "statement_block" and not returned):
+            return None
+    return None

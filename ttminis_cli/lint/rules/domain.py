@@ -1,0 +1,185 @@
+"""Domain rules TTM101–106: which code may run in the main domain and which in the open data domain
+(DESIGN §3–§4, platform.md "The two domains")."""
+
+from __future__ import annotations
+
+import posixpath
+from typing import Callable, Iterable, Sequence
+
+from ttminis_cli.lint import parse as P
+from ttminis_cli.lint.diagnostic import RuleInfo, Severity
+from ttminis_cli.lint.facts import Facts
+from ttminis_cli.lint.model import FileModel
+from ttminis_cli.platform.api import API
+
+OPEN_DATA_EXAMPLE = "openDataContext/index.js"
+
+TTM101 = RuleInfo(
+    code="TTM101", name="open-data-api-in-main", severity=Severity.ERROR,
+    summary="An open-data-only API (shareToUser, getFriendCloudStorage, getUserCloudStorage, onMessage) "
+            "called in the main domain.",
+    why="Friends' data and direct messages are reachable only from the open data domain, an isolated "
+        "iframe; in the main domain these members do not exist and the call throws or does nothing.",
+    bad="tt.getFriendCloudStorage({\n  keyList: ['score'],\n  success(res) { console.log(res.data); },\n"
+        "  fail(err) { console.error(err); },\n});\n",
+    good="const openData = tt.getOpenDataContext();\nopenData.postMessage({ type: 'showRank' });\n",
+    fix="Move the call into the open data folder (its index.js) and ask for it from the main domain "
+        "with getOpenDataContext().postMessage({ type: … }).",
+)
+TTM102 = RuleInfo(
+    code="TTM102", name="main-api-in-open-data", severity=Severity.ERROR,
+    summary="A main-only API (shareAppMessage, shareToStory, getOpenDataContext, authorizeOpenContext) "
+            "called in the open data domain.",
+    why="The platform lists these as main-domain methods; the open data iframe does not have them.",
+    bad="tt.shareAppMessage({\n  imageUrl: 'https://cdn.example.com/card.png',\n  fail(err) { console.error(err); },\n});\n",
+    good="tt.shareToUser({\n  openid: friend.openid,\n  imageUrl: 'https://cdn.example.com/card.png',\n"
+         "  fail(err) { console.error(err); },\n});\n",
+    fix="Call it in the main domain (game.js and its modules); from the open data domain share to one "
+        "friend with shareToUser.",
+    bad_path=OPEN_DATA_EXAMPLE,
+)
+TTM103 = RuleInfo(
+    code="TTM103", name="cross-domain-import", severity=Severity.ERROR,
+    summary="An import/require/dynamic import() of a file in the other domain.",
+    why="The two domains are packaged and run apart (WeChat and Douyin forbid `require` across them "
+        "both ways); a module imported across the boundary is either missing or runs with the wrong APIs.",
+    bad="import { drawRank } from '../openDataContext/rank.js';\n\ndrawRank();\n",
+    good="const openData = tt.getOpenDataContext();\nopenData.postMessage({ type: 'showRank' });\n",
+    fix="Share code by message (postMessage) or by copying the helper into both folders; never import "
+        "across the open data boundary.",
+)
+TTM104 = RuleInfo(
+    code="TTM104", name="unavailable-in-open-data", severity=Severity.ERROR,
+    summary="A platform API or web capability the open data domain lacks (network, local storage, DOM).",
+    why="The open data iframe has limited capabilities: no network (fetch, XMLHttpRequest, WebSocket, "
+        "tt.request), no DOM, no local storage, no login, ads or payments.",
+    bad="fetch('https://api.example.com/rank').then((r) => r.json());\n",
+    good="tt.getFriendCloudStorage({\n  keyList: ['score'],\n  success(res) { console.log(res.data); },\n"
+         "  fail(err) { console.error(err); },\n});\n",
+    fix="Do network and storage work in the main domain and send the result with postMessage; read "
+        "friends' scores with getFriendCloudStorage.",
+    bad_path=OPEN_DATA_EXAMPLE,
+)
+TTM105 = RuleInfo(
+    code="TTM105", name="open-data-posts-message", severity=Severity.ERROR,
+    summary="The open data domain sending messages to the main domain (messaging is one-way).",
+    why="Messages flow main → open data only; the open data domain has no channel back, so the "
+        "message is lost (WeChat and Douyin say so explicitly).",
+    bad="tt.postMessage({ type: 'rankReady' });\n",
+    good="tt.onMessage((msg) => {\n  if (msg.type === 'showRank') {\n    console.log('draw the rank');\n  }\n});\n",
+    fix="Draw the result on the shared canvas instead; let the main domain decide what to show next.",
+    bad_path=OPEN_DATA_EXAMPLE,
+)
+TTM106 = RuleInfo(
+    code="TTM106", name="todataurl-with-open-data", severity=Severity.ERROR,
+    summary="toDataURL() called in the main domain of a project that has an open data domain.",
+    why="The platform's canvas page: once a game has an open data domain, main-domain canvases lose "
+        "toDataURL, so the call throws.",
+    bad="const canvas = tt.createCanvas();\nconst url = canvas.toDataURL();\n",
+    good="const canvas = tt.createCanvas();\ncanvas.toTempFilePath({\n  success(res) { console.log(res.tempFilePath); },\n"
+         "  fail(err) { console.error(err); },\n});\n",
+    fix="Keep images as canvases or use toTempFilePath; do not read main-domain canvases as data URLs.",
+)
+
+RULES = (TTM101, TTM102, TTM103, TTM104, TTM105, TTM106)
+
+# Sharing and open-data members the platform documents as main-only: calling them in the open data
+# domain is TTM102; other main APIs there are TTM104 (the capability is missing).
+_MAIN_ONLY_FAMILIES = frozenset({"sharing", "open data"})
+_WEB_UNAVAILABLE = ("call:fetch", "new:XMLHttpRequest", "new:WebSocket", "call:XMLHttpRequest",
+                    "call:document.", "call:localStorage.", "call:sessionStorage.")
+_TODATAURL = '(call_expression function: (member_expression property: (property_identifier) @p (#eq? @p "toDataURL")))'
+
+
+def check_file(model: FileModel) -> None:
+    ctx = model.ctx
+    if not ctx.domain_rules:
+        return
+    if model.open_data:
+        _check_open_data(model)
+    else:
+        _check_main(model)
+
+
+def _check_main(model: FileModel) -> None:
+    for call in model.uses.calls:
+        api = API.get(call.api)
+        if call.namespace_mistake or api is None or api.domain != "open-data":
+            continue
+        if model.ctx.has_open_data:
+            hint = ("move it into the open data folder and ask for it from the main domain with "
+                    "getOpenDataContext().postMessage({ type: … })")
+        else:
+            hint = ("this project declares no open data folder: add \"openDataContext\": \"openDataContext\" "
+                    "to project.config.json (or game.json), put this call in openDataContext/index.js, "
+                    "and post it a message from the main domain")
+        model.report(TTM101, call.callee, f"{call.api} runs only in the open data domain; {hint}")
+    if model.ctx.has_open_data and model.root is not None and b"toDataURL" in model.source:
+        for prop in P.captures(model.language, _TODATAURL, model.root).get("p", []):
+            model.report(TTM106, prop, "toDataURL() is removed from main-domain canvases once the game has an "
+                                       "open data domain; use toTempFilePath or keep the canvas")
+
+
+def _check_open_data(model: FileModel) -> None:
+    for call in model.uses.calls:
+        api = API.get(call.api)
+        if call.namespace_mistake or api is None or api.domain != "main" or call.api == "postMessage":
+            continue
+        if api.family in _MAIN_ONLY_FAMILIES:
+            model.report(TTM102, call.callee, f"{call.api} is a main-domain API; the open data domain does not "
+                                              f"have it: call it from game.js"
+                         + ("; share to one friend here with shareToUser" if api.family == "sharing" else ""))
+        else:
+            model.report(TTM104, call.callee, f"{call.api} is not available in the open data domain "
+                                              f"({api.family}); do it in the main domain and postMessage the result")
+    for use in model.uses.web:
+        if use.what.startswith(_WEB_UNAVAILABLE):
+            name = use.what.split(":", 1)[1]
+            model.report(TTM104, use.at, f"{name} is not available in the open data domain (no network, DOM or "
+                                         "local storage there); do it in the main domain and postMessage the result")
+        elif use.what == "call:parent.postMessage":
+            model.report(TTM105, use.at, "the open data domain cannot message the main domain (messages flow "
+                                         "main → open data only); draw the result on the shared canvas")
+    for post in model.uses.posts:
+        at = post.node.child_by_field_name("function")
+        at = at.child_by_field_name("property") if at is not None and at.type == "member_expression" else at
+        model.report(TTM105, at or post.node, "postMessage in the open data domain goes nowhere: messages flow "
+                                              "main → open data only; draw the result on the shared canvas")
+
+
+def check_project(facts: Sequence[Facts], report: Callable[[RuleInfo, Facts, tuple, str], None]) -> None:
+    """TTM103: imports whose target is a linted file of the other domain."""
+    by_path = {f.abs_path: f for f in facts}
+    for f in facts:
+        if not f.domain_rules:
+            continue
+        for imp in f.imports:
+            target = _resolve(imp.target, by_path)
+            if target is None or target.domain == f.domain or target.project_root != f.project_root:
+                continue
+            report(TTM103, f, imp.span,
+                   f"'{imp.spec}' is in the {_name(target.domain)} domain but this file runs in the "
+                   f"{_name(f.domain)} domain; the domains cannot import each other: pass data with postMessage")
+
+
+def _resolve(target: str, by_path: dict[str, Facts]) -> Facts | None:
+    for candidate in _candidates(target):
+        if candidate in by_path:
+            return by_path[candidate]
+    return None
+
+
+def _candidates(target: str) -> Iterable[str]:
+    yield target
+    for ext in (".js", ".ts", ".tsx", ".mjs", ".cjs", ".jsx"):
+        yield target + ext
+    stem, ext = posixpath.splitext(target)
+    if ext == ".js":
+        yield stem + ".ts"
+        yield stem + ".tsx"
+    for index in ("index.js", "index.ts", "index.tsx"):
+        yield posixpath.join(target, index)
+
+
+def _name(domain: str) -> str:
+    return "open data" if domain == "open-data" else "main"

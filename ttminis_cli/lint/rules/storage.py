@@ -1,0 +1,144 @@
+"""Cloud-storage rules TTM301–305 (limits from ttminis_cli/platform/limits.py)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Callable, Sequence
+
+from ttminis_cli.lint import parse as P
+from ttminis_cli.lint.diagnostic import RuleInfo, Severity
+from ttminis_cli.lint.facts import STORAGE_READS, STORAGE_WRITE, Facts, static_string, storage_list, string_consts
+from ttminis_cli.lint.model import FileModel
+from ttminis_cli.platform.limits import KEY_MAX_CHARS, VALUE_MAX_CHARS
+
+_LONG_KEY = "k" * (KEY_MAX_CHARS + 1)
+
+TTM301 = RuleInfo(
+    code="TTM301", name="storage-key-too-long", severity=Severity.ERROR,
+    summary=f"A cloud-storage key literal over {KEY_MAX_CHARS} characters.",
+    why=f"The platform refuses keys longer than {KEY_MAX_CHARS} characters and fails the whole write.",
+    bad=f"tt.setUserCloudStorage({{\n  data: [{{ key: '{_LONG_KEY}', value: '10' }}],\n"
+        "  fail(err) { console.error(err); },\n});\n",
+    good="tt.setUserCloudStorage({\n  data: [{ key: 'score', value: '10' }],\n  fail(err) { console.error(err); },\n});\n",
+    fix="Use a short key name; put long data in the value.",
+)
+TTM302 = RuleInfo(
+    code="TTM302", name="storage-value-too-long", severity=Severity.ERROR,
+    summary=f"A value literal over {VALUE_MAX_CHARS} characters.",
+    why=f"The platform refuses values longer than {VALUE_MAX_CHARS} characters and fails the whole write.",
+    bad="tt.setUserCloudStorage({\n  data: [{ key: 'save', value: '" + "x" * (VALUE_MAX_CHARS + 1) + "' }],\n"
+        "  fail(err) { console.error(err); },\n});\n",
+    good="tt.setUserCloudStorage({\n  data: [{ key: 'save', value: 'level=3' }],\n  fail(err) { console.error(err); },\n});\n",
+    fix="Store less (an id, a compact summary) or split the data over several keys.",
+)
+TTM303 = RuleInfo(
+    code="TTM303", name="storage-value-not-string", severity=Severity.ERROR,
+    summary="A value that is a number, boolean, object or array literal.",
+    why="Cloud-storage values are strings; the platform fails (or mangles) anything else.",
+    bad="tt.setUserCloudStorage({\n  data: [{ key: 'score', value: 10 }],\n  fail(err) { console.error(err); },\n});\n",
+    good="tt.setUserCloudStorage({\n  data: [{ key: 'score', value: String(10) }],\n  fail(err) { console.error(err); },\n});\n",
+    fix="Convert it: `String(x)` for numbers, `JSON.stringify(x)` for objects and arrays.",
+)
+TTM304 = RuleInfo(
+    code="TTM304", name="duplicate-storage-key", severity=Severity.WARNING,
+    summary="The same key twice in one setUserCloudStorage call.",
+    why="Only one of the two values is kept; which one is not documented.",
+    bad="tt.setUserCloudStorage({\n  data: [\n    { key: 'score', value: '10' },\n    { key: 'score', value: '12' },\n"
+        "  ],\n  fail(err) { console.error(err); },\n});\n",
+    good="tt.setUserCloudStorage({\n  data: [\n    { key: 'score', value: '12' },\n    { key: 'level', value: '3' },\n"
+         "  ],\n  fail(err) { console.error(err); },\n});\n",
+    fix="Write each key once per call.",
+)
+TTM305 = RuleInfo(
+    code="TTM305", name="storage-key-never-written", severity=Severity.WARNING,
+    summary="A key read (keyList of a get call) that no setUserCloudStorage in the project writes.",
+    why="Reading a key nobody writes returns nothing, and friends without the key drop out of the "
+        "leaderboard; it is usually a typo of the key the game writes.",
+    bad="tt.setUserCloudStorage({\n  data: [{ key: 'score', value: '10' }],\n  fail(err) { console.error(err); },\n});\n"
+        "tt.getUserCloudStorage({\n  keyList: ['scroe'],\n  success(res) { console.log(res.KVDataList); },\n"
+        "  fail(err) { console.error(err); },\n});\n",
+    good="tt.setUserCloudStorage({\n  data: [{ key: 'score', value: '10' }],\n  fail(err) { console.error(err); },\n});\n"
+         "tt.getUserCloudStorage({\n  keyList: ['score'],\n  success(res) { console.log(res.KVDataList); },\n"
+         "  fail(err) { console.error(err); },\n});\n",
+    fix="Read the key the game writes (check the spelling), or write it somewhere.",
+    bad_path="openDataContext/index.js",
+)
+
+RULES = (TTM301, TTM302, TTM303, TTM304, TTM305)
+
+_KEY_APIS = (STORAGE_WRITE, "removeUserCloudStorage", *STORAGE_READS)
+_NOT_STRING = {"number": "a number", "boolean": "a boolean", "object": "an object", "array": "an array",
+               "null": "null"}
+
+
+def check_file(model: FileModel) -> None:
+    calls = [c for c in model.uses.calls if c.api in _KEY_APIS and not c.namespace_mistake]
+    if not calls:
+        return
+    consts = string_consts(model)
+    for call in calls:
+        if call.api == STORAGE_WRITE:
+            _check_write(model, call.node, consts)
+        else:
+            for key, _, value in P.object_pairs(P.first_argument(call.node)):
+                value = P.unwrap(value)
+                if key == "keyList" and value is not None and value.type == "array":
+                    for element in value.named_children:
+                        _check_key(model, static_string(element, consts), element)
+
+
+def _check_write(model: FileModel, call_node, consts: dict[str, str]) -> None:
+    _, data = storage_list(call_node)
+    data = P.unwrap(data)
+    if data is None or data.type != "array":
+        return
+    seen: dict[str, int] = {}
+    for element in data.named_children:
+        for name, _, value in P.object_pairs(element):
+            if name == "key":
+                key = static_string(value, consts)
+                _check_key(model, key, value)
+                if key is not None:
+                    if key in seen:
+                        model.report(TTM304, value, f"key '{key}' is written twice in this call (first on line "
+                                                    f"{seen[key]}); only one value is kept: write it once")
+                    else:
+                        seen[key] = model.span(value)[0]
+            elif name == "value":
+                _check_value(model, value, consts)
+
+
+def _check_key(model: FileModel, key: str | None, node) -> None:
+    if key is not None and len(key) > KEY_MAX_CHARS:
+        model.report(TTM301, node, f"cloud-storage key is {len(key)} characters; keys may have at most "
+                                   f"{KEY_MAX_CHARS}: use a shorter name")
+
+
+def _check_value(model: FileModel, value, consts: dict[str, str]) -> None:
+    kind = P.literal_kind(value)
+    if kind in _NOT_STRING:
+        fix = "JSON.stringify(x)" if kind in ("object", "array") else "String(x)"
+        model.report(TTM303, value, f"cloud-storage values must be strings, this is {_NOT_STRING[kind]}: "
+                                    f"write {fix}")
+        return
+    text = static_string(value, consts)
+    if text is not None and len(text) > VALUE_MAX_CHARS:
+        model.report(TTM302, value, f"cloud-storage value is {len(text)} characters; values may have at most "
+                                    f"{VALUE_MAX_CHARS}: store less or split it over several keys")
+
+
+def check_project(facts: Sequence[Facts], report: Callable) -> None:
+    """TTM305: keys read that no write in the same project ever writes (only when every write is legible)."""
+    projects: dict[str, list[Facts]] = defaultdict(list)
+    for f in facts:
+        projects[f.project_root].append(f)
+    for files in projects.values():
+        if not any(f.writes for f in files) or any(f.writes_unknown for f in files):
+            continue
+        written = {k for f in files for k in f.keys_written}
+        for f in files:
+            for read in f.key_reads:
+                if read.key not in written:
+                    report(TTM305, f, read.span,
+                           f"{read.api} reads '{read.key}' but no setUserCloudStorage in this project writes it"
+                           f" (written: {', '.join(sorted(written))}); check the spelling")
