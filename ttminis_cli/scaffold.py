@@ -179,7 +179,7 @@ def _check_app_id(app_id: str) -> str:
 
 
 def _check_open_data_dir(name: str) -> str:
-    cleaned = name.strip().strip("/").removeprefix("./")
+    cleaned = name.strip().rstrip("/").removeprefix("./")
     parts = cleaned.split("/")
     if not cleaned or not all(_FOLDER.fullmatch(p) for p in parts) or any(p in SKIP_DIRS for p in parts):
         raise UserError(f"--open-data-dir must be a folder path inside the project, got {name!r}",

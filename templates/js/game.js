@@ -22,7 +22,7 @@ sharedCanvas.style.top = `${board.top}vh`;
 sharedCanvas.style.width = `${board.width}vw`;
 sharedCanvas.style.height = `${board.height}vh`;
 
-const openDataContext = tt.getOpenDataContext();
+const openData = tt.getOpenDataContext();
 
 let score = 0;
 let best = readBest();
@@ -99,7 +99,7 @@ function saveBest() {
 function toggleLeaderboard() {
   if (boardVisible) {
     boardVisible = false;
-    openDataContext.postMessage({ type: 'hideLeaderboard' });
+    openData.postMessage({ type: 'hideLeaderboard' });
     return;
   }
   saveBest();
@@ -133,7 +133,7 @@ function uploadBestAndShow() {
 
 function showLeaderboard() {
   boardVisible = true;
-  openDataContext.postMessage({ type: 'showLeaderboard' });
+  openData.postMessage({ type: 'showLeaderboard' });
   draw();
 }
 
@@ -162,7 +162,7 @@ function shareGame() {
 // shared-canvas pixels.
 function forwardTap(x, y) {
   const rect = boardRect();
-  openDataContext.postMessage({
+  openData.postMessage({
     type: 'tap',
     x: ((x - rect.x) / rect.w) * sharedCanvas.width,
     y: ((y - rect.y) / rect.h) * sharedCanvas.height,

@@ -23,7 +23,7 @@ sharedCanvas.style.top = `${board.top}vh`;
 sharedCanvas.style.width = `${board.width}vw`;
 sharedCanvas.style.height = `${board.height}vh`;
 
-const openDataContext = tt.getOpenDataContext();
+const openData = tt.getOpenDataContext();
 
 let score = 0;
 let best = readBest();
@@ -107,7 +107,7 @@ function saveBest(): void {
 function toggleLeaderboard(): void {
   if (boardVisible) {
     boardVisible = false;
-    openDataContext.postMessage({ type: 'hideLeaderboard' });
+    openData.postMessage({ type: 'hideLeaderboard' });
     return;
   }
   saveBest();
@@ -141,7 +141,7 @@ function uploadBestAndShow(): void {
 
 function showLeaderboard(): void {
   boardVisible = true;
-  openDataContext.postMessage({ type: 'showLeaderboard' });
+  openData.postMessage({ type: 'showLeaderboard' });
   draw();
 }
 
@@ -170,7 +170,7 @@ function shareGame(): void {
 // shared-canvas pixels.
 function forwardTap(x: number, y: number): void {
   const rect = boardRect();
-  openDataContext.postMessage({
+  openData.postMessage({
     type: 'tap',
     x: ((x - rect.x) / rect.w) * sharedCanvas.width,
     y: ((y - rect.y) / rect.h) * sharedCanvas.height,
