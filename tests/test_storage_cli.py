@@ -429,3 +429,12 @@ def test_localhost_reaches_the_emulator_too(seeded):
     port = seeded.host_port.split(":")[1]
     result = CliRunner().invoke(app, ["storage", "list", "--user", "carol", "--emulator", f"localhost:{port}"])
     assert result.exit_code == 0, result.output
+
+
+def test_a_host_name_the_emulator_does_not_serve_is_exit_2_with_its_address(seeded):
+    port = seeded.host_port.split(":")[1]
+    # 127.1 reaches 127.0.0.1 but is not a name the emulator answers to (its DNS-rebinding guard)
+    result = CliRunner().invoke(app, ["storage", "list", "--user", "carol", "--emulator", f"127.1:{port}"])
+    assert result.exit_code == 2
+    assert f"answers to http://127.0.0.1:{port}" in result.stderr
+    assert "use the address the emulator printed" in result.stderr
