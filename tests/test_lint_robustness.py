@@ -59,7 +59,7 @@ def test_a_syntax_error_is_ttm002_and_other_rules_still_run(tmp_path):
     ("bom.ts", b"\xef\xbb\xbfconst n: number = 1;\n"),
     ("binary.js", bytes(range(256)) * 64),
     ("nul.tsx", b"const a = <div>\x00</div>;\n"),
-])
+], ids=lambda v: v if isinstance(v, str) else "")
 def test_odd_bytes_never_crash(tmp_path, name, content):
     root = _project(tmp_path / "g")
     (root / name).write_bytes(content)
