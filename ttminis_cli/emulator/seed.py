@@ -13,6 +13,7 @@ highScore = "9000"
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -37,8 +38,10 @@ def load_seed(path: Path) -> State:
         try:
             doc = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            where = f"{path}:{exc.lineno}:{exc.colno}" if getattr(exc, "lineno", None) else str(path)
-            raise UserError(f"invalid TOML: {getattr(exc, 'msg', exc)}", where=where,
+            # Python < 3.14 gives the position only inside the message: "… (at line 3, column 7)"
+            found = re.search(r"^(.*) \(at line (\d+), column (\d+)\)$", str(exc))
+            message, where = (found.group(1), f"{path}:{found.group(2)}:{found.group(3)}") if found else (exc, path)
+            raise UserError(f"invalid TOML: {message}", where=str(where),
                             hint="fix the syntax (see https://toml.io)") from None
     else:
         try:
