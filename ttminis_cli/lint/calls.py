@@ -48,7 +48,7 @@ class Call:
 
     api: str
     node: Node  # the call_expression
-    callee: Node  # where findings point: the property (or identifier) naming the API
+    callee: Node  # where findings point: the callee expression (`tt.shareToUser`)
     optional: bool  # `tt.x?.()`
     namespace_mistake: bool = False
 
@@ -408,12 +408,7 @@ class _Finder:
         if _key(call) in self.seen_calls:
             return
         self.seen_calls.add(_key(call))
-        callee = P.unwrap(callee_expr)
-        at = callee
-        if callee is not None and callee.type == "member_expression":
-            at = callee.child_by_field_name("property")
-        elif callee is not None and callee.type == "subscript_expression":
-            at = callee.child_by_field_name("index")
+        at = call.child_by_field_name("function") or callee_expr
         optional = any(c.type == "optional_chain" for c in call.children)
         if kind[0] == "api":
             self.uses.calls.append(Call(kind[1], call, at, optional))

@@ -118,12 +118,16 @@ class _Planner:
             return
         if any(fnmatch.fnmatch(path.name, p) for p in DEFAULT_EXCLUDED_FILES) or self._excluded(path):
             return
+        if not os.path.isfile(path):  # dangling or looping symlink, FIFO, device
+            what = "a broken or looping symlink" if os.path.islink(path) else "not a regular file"
+            self.result.warnings.append(f"{self._display(path)}: {what}; skipped")
+            return
         key = os.path.realpath(path)
         if key in self.seen:
             return
         try:
             root, has_config = find_root(path, fallback)
-        except OSError as exc:
+        except (OSError, RuntimeError) as exc:
             self.result.warnings.append(f"cannot read {self._display(path)}: {exc}; skipped")
             return
         project, html_runtime = self._project(root, has_config)

@@ -141,9 +141,7 @@ def _check_open_data(model: FileModel) -> None:
             model.report(TTM105, use.at, "the open data domain cannot message the main domain (messages flow "
                                          "main → open data only); draw the result on the shared canvas")
     for post in model.uses.posts:
-        at = post.node.child_by_field_name("function")
-        at = at.child_by_field_name("property") if at is not None and at.type == "member_expression" else at
-        model.report(TTM105, at or post.node, "postMessage in the open data domain goes nowhere: messages flow "
+        model.report(TTM105, post.node.child_by_field_name("function") or post.node, "postMessage in the open data domain goes nowhere: messages flow "
                                               "main → open data only; draw the result on the shared canvas")
 
 

@@ -128,12 +128,12 @@ def _check_value(model: FileModel, value, consts: dict[str, str]) -> None:
 
 
 def check_project(facts: Sequence[Facts], report: Callable) -> None:
-    """TTM305: keys read that no write in the same project ever writes (only when every write is legible)."""
+    """TTM305: keys read that no write in the same project writes (only when every write is legible)."""
     projects: dict[str, list[Facts]] = defaultdict(list)
     for f in facts:
         projects[f.project_root].append(f)
     for files in projects.values():
-        if not any(f.writes for f in files) or any(f.writes_unknown for f in files):
+        if any(f.writes_unknown for f in files):
             continue
         written = {k for f in files for k in f.keys_written}
         for f in files:
@@ -141,4 +141,8 @@ def check_project(facts: Sequence[Facts], report: Callable) -> None:
                 if read.key not in written:
                     report(TTM305, f, read.span,
                            f"{read.api} reads '{read.key}' but no setUserCloudStorage in this project writes it"
-                           f" (written: {', '.join(sorted(written))}); check the spelling")
+                           f" ({_written(written)}); check the spelling")
+
+
+def _written(keys: set[str]) -> str:
+    return "it writes " + ", ".join(f"'{k}'" for k in sorted(keys)) if keys else "it writes no keys"
