@@ -16,13 +16,13 @@ import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import httpx
 
 from ttminis_cli.config import _toml_error_position, find_config, load_config, tomllib
-from ttminis_cli.emulator.model import EmulatorError, check_openid
+from ttminis_cli.emulator.model import STATE_VERSION, EmulatorError, check_openid
 from ttminis_cli.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UserError
 from ttminis_cli.platform.limits import check_key, check_pairs, check_value
 
@@ -145,7 +145,7 @@ class EmulatorClient:
 
     def users(self) -> list[dict]:
         body = self._request("GET", "/v1/users")
-        items = body.get("users") if isinstance(body, dict) else body
+        items = body.get("users") if isinstance(body, dict) else None
         if not isinstance(items, list) or not all(isinstance(u, dict) and "openid" in u for u in items):
             raise self.not_an_emulator("its user list is not a list of users")
         return items
@@ -163,7 +163,7 @@ class EmulatorClient:
     def merge_storage(self, storage: Storage) -> None:
         """Set every listed key of every listed user in one transaction (unknown users are created)."""
         self._request("POST", "/v1/import", params={"mode": "merge"},
-                      body={"version": 1, "storage": storage})
+                      body={"version": STATE_VERSION, "storage": storage})
 
     def _request(self, method: str, path: str, *, params: dict | None = None, body: Any = None,
                  openid: str | None = None) -> Any:
