@@ -10,15 +10,19 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import sys
 import tempfile
 from dataclasses import dataclass
 from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from ttminis_cli.errors import EXIT_FINDINGS, EXIT_USAGE, UserError
 from ttminis_cli.project import DEFAULT_OPEN_DATA_DIR, SKIP_DIRS
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 TEMPLATES = ("js", "ts")
 DEFAULT_PORT = 9527
@@ -90,8 +94,6 @@ def plan_files(directory: Path, template: str, values: dict[str, str]) -> list[P
 
 def _walk(node: Traversable, relative: PurePosixPath):
     for child in sorted(node.iterdir(), key=lambda c: c.name):
-        if child.name == "__pycache__":
-            continue
         if child.is_dir():
             yield from _walk(child, relative / child.name)
         else:
@@ -222,22 +224,17 @@ def _print_plan(title: str, plan: list[PlannedFile], verb_exists: str) -> None:
 
 def _print_next_steps(directory: Path, template: str, placeholder_app_id: bool) -> None:
     from rich.console import Console
+    from rich.markup import escape
 
     steps = []
     if directory.resolve() != Path.cwd().resolve():
-        steps.append(f"cd {_quote(_display(directory).rstrip('/'))}")
+        steps.append(f"cd {shlex.quote(_display(directory).rstrip('/'))}")
     if template == "ts":
         steps += ["npm install", "npm run build"]
     steps += ["ttminis validate", "ttminis lint"]
     console = Console(highlight=False)
     console.print("\nNext:")
     for step in steps:
-        console.print(f"  {step}")
+        console.print(f"  {escape(step)}")
     if placeholder_app_id:
         console.print("Set app_id in project.config.json to your client key before `ttmg dev`.")
-
-
-def _quote(text: str) -> str:
-    import shlex
-
-    return shlex.quote(text)
