@@ -1,5 +1,9 @@
 """Rule families, one module each. Every module defines `RULES` (its RuleInfo docs) and
-`check_file(model)`; families with cross-file rules also define `check_project(facts, report)`."""
+`check_file(model)`; families with cross-file rules also define `check_project(facts, report)`.
+
+A rule's bad/good example is one file (at `bad_path`), or several, each introduced by a line
+`// file: <path>` — cross-file rules need both sides of the boundary to be shown (and tested).
+"""
 
 from __future__ import annotations
 

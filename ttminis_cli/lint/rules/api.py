@@ -33,8 +33,8 @@ TTM202 = RuleInfo(
     summary="An object-literal argument without a required key (shareToUser: openid, imageUrl; "
             "shareAppMessage: imageUrl; setUserCloudStorage: data; the get/remove storage calls: keyList).",
     why="The platform fails the call (or silently does nothing) when a required key is missing.",
-    bad="tt.getFriendCloudStorage({\n  success(res) { console.log(res.data); },\n  fail(err) { console.error(err); },\n});\n",
-    good="tt.getFriendCloudStorage({\n  keyList: ['score'],\n  success(res) { console.log(res.data); },\n"
+    bad="tt.shareToUser({\n  openid: friend.openid,\n  fail(err) { console.error(err); },\n});\n",
+    good="tt.shareToUser({\n  openid: friend.openid,\n  imageUrl: 'https://cdn.example.com/card.png',\n"
          "  fail(err) { console.error(err); },\n});\n",
     fix="Add the missing key.",
     bad_path="openDataContext/index.js",
@@ -67,12 +67,11 @@ TTM205 = RuleInfo(
     summary="A literal of the wrong type (keyList: 'a' instead of ['a'], get_status_only: 'true', "
             "data not an array).",
     why="The platform checks parameter types and fails the call.",
-    bad="tt.getUserCloudStorage({\n  keyList: 'score',\n  success(res) { console.log(res.KVDataList); },\n"
+    bad="tt.authorizeOpenContext({\n  get_status_only: 'true',\n  success(res) { console.log(res.code); },\n"
         "  fail(err) { console.error(err); },\n});\n",
-    good="tt.getUserCloudStorage({\n  keyList: ['score'],\n  success(res) { console.log(res.KVDataList); },\n"
+    good="tt.authorizeOpenContext({\n  get_status_only: true,\n  success(res) { console.log(res.code); },\n"
          "  fail(err) { console.error(err); },\n});\n",
     fix="Pass a value of the documented type.",
-    bad_path="openDataContext/index.js",
 )
 TTM206 = RuleInfo(
     code="TTM206", name="unguarded-versioned-api", severity=Severity.WARNING,
@@ -181,8 +180,8 @@ def _namespace_mistake(model: FileModel, call: Call, api: Api | None) -> None:
 
 def _check_options(model: FileModel, call: Call, api: Api) -> None:
     options = P.unwrap(P.first_argument(call.node))
-    if options is None or options.type != "object":
-        return
+    if options is None or options.type != "object" or options.has_error:
+        return  # a literal that did not parse: its keys are unknown (TTM002 says so)
     pairs = list(P.object_pairs(options))
     keys = {k for k, _, _ in pairs}
     renamed = dict(api.renamed)

@@ -20,7 +20,7 @@ TTM101 = RuleInfo(
             "called in the main domain.",
     why="Friends' data and direct messages are reachable only from the open data domain, an isolated "
         "iframe; in the main domain these members do not exist and the call throws or does nothing.",
-    bad="tt.getFriendCloudStorage({\n  keyList: ['score'],\n  success(res) { console.log(res.data); },\n"
+    bad="tt.shareToUser({\n  openid: friend.openid,\n  imageUrl: 'https://cdn.example.com/card.png',\n"
         "  fail(err) { console.error(err); },\n});\n",
     good="const openData = tt.getOpenDataContext();\nopenData.postMessage({ type: 'showRank' });\n",
     fix="Move the call into the open data folder (its index.js) and ask for it from the main domain "
@@ -43,8 +43,10 @@ TTM103 = RuleInfo(
     summary="An import/require/dynamic import() of a file in the other domain.",
     why="The two domains are packaged and run apart (WeChat and Douyin forbid `require` across them "
         "both ways); a module imported across the boundary is either missing or runs with the wrong APIs.",
-    bad="import { drawRank } from '../openDataContext/rank.js';\n\ndrawRank();\n",
-    good="const openData = tt.getOpenDataContext();\nopenData.postMessage({ type: 'showRank' });\n",
+    bad="// file: game.js\nimport { drawRank } from './openDataContext/rank.js';\n\ndrawRank();\n"
+        "// file: openDataContext/rank.js\nexport function drawRank() {\n  return tt.getSharedCanvas();\n}\n",
+    good="// file: game.js\nimport { drawScore } from './render.js';\n\ndrawScore();\n"
+         "// file: render.js\nexport function drawScore() {\n  return 1;\n}\n",
     fix="Share code by message (postMessage) or by copying the helper into both folders; never import "
         "across the open data boundary.",
 )
@@ -54,8 +56,7 @@ TTM104 = RuleInfo(
     why="The open data iframe has limited capabilities: no network (fetch, XMLHttpRequest, WebSocket, "
         "tt.request), no DOM, no local storage, no login, ads or payments.",
     bad="fetch('https://api.example.com/rank').then((r) => r.json());\n",
-    good="tt.getFriendCloudStorage({\n  keyList: ['score'],\n  success(res) { console.log(res.data); },\n"
-         "  fail(err) { console.error(err); },\n});\n",
+    good="tt.onMessage((msg) => {\n  if (msg.type === 'showRank') {\n    console.log('draw the rank');\n  }\n});\n",
     fix="Do network and storage work in the main domain and send the result with postMessage; read "
         "friends' scores with getFriendCloudStorage.",
     bad_path=OPEN_DATA_EXAMPLE,

@@ -20,7 +20,7 @@ TTM002 = RuleInfo(
     summary="A file that does not parse; the other rules still run on what parsed.",
     why="The platform cannot load a script with a syntax error (the platform's own samples carry a few, "
         "such as `(code) = >{`).",
-    bad="tt.login({\n  success: (res) = > { console.log(res.code); },\n});\n",
+    bad="tt.login({\n  success: (res) = > { console.log(res.code); },\n  fail: (err) => { console.error(err); },\n});\n",
     good="tt.login({\n  success: (res) => { console.log(res.code); },\n  fail: (err) => { console.error(err); },\n});\n",
     fix="Fix the syntax at the reported position.",
 )

@@ -15,8 +15,10 @@ TTM401 = RuleInfo(
     code="TTM401", name="unhandled-message", severity=Severity.WARNING,
     summary="A message kind that the main domain posts and the open data domain's onMessage never handles.",
     why="The message arrives and nothing happens: the leaderboard never draws, with no error anywhere.",
-    bad="const openData = tt.getOpenDataContext();\nopenData.postMessage({ type: 'showRank' });\n",
-    good="const openData = tt.getOpenDataContext();\nopenData.postMessage({ type: 'render' });\n",
+    bad="// file: game.js\nconst openData = tt.getOpenDataContext();\nopenData.postMessage({ type: 'showRank' });\n"
+        "// file: openDataContext/index.js\ntt.onMessage((msg) => {\n  if (msg.type === 'render') {\n    console.log('draw the rank');\n  }\n});\n",
+    good="// file: game.js\nconst openData = tt.getOpenDataContext();\nopenData.postMessage({ type: 'render' });\n"
+         "// file: openDataContext/index.js\ntt.onMessage((msg) => {\n  if (msg.type === 'render') {\n    console.log('draw the rank');\n  }\n});\n",
     fix="Handle the kind in the open data domain's onMessage, or post a kind it handles.",
 )
 TTM402 = RuleInfo(
@@ -25,10 +27,13 @@ TTM402 = RuleInfo(
             "the reverse.",
     why="The platform's own sample posts `{ type }` and reads `data.command`, so no branch ever matches. "
         "Both sides must agree on the field that names the message.",
-    bad="tt.onMessage((data) => {\n  if (data.command === 'render') {\n    console.log('draw');\n  }\n});\n",
-    good="tt.onMessage((data) => {\n  if (data.type === 'render') {\n    console.log('draw');\n  }\n});\n",
+    bad="// file: game.js\ntt.getOpenDataContext().postMessage({ type: 'render' });\n"
+        "// file: openDataContext/index.js\n"
+        "tt.onMessage((data) => {\n  if (data.command === 'render') {\n    console.log('draw');\n  }\n});\n",
+    good="// file: game.js\ntt.getOpenDataContext().postMessage({ type: 'render' });\n"
+         "// file: openDataContext/index.js\n"
+         "tt.onMessage((data) => {\n  if (data.type === 'render') {\n    console.log('draw');\n  }\n});\n",
     fix="Use the same field on both sides (ttminis' templates use `type`).",
-    bad_path="openDataContext/index.js",
 )
 TTM403 = RuleInfo(
     code="TTM403", name="message-not-cloneable", severity=Severity.ERROR,
