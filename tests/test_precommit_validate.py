@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -28,8 +29,6 @@ def test_hook_definition_matches_the_contract():
     hooks = {h["id"]: h for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
     hook = hooks["ttminis-validate"]
     assert hook["entry"] == "ttminis validate" and hook["language"] == "python"
-    import re
-
     files = re.compile(hook["files"])
     assert files.search("project.config.json") and files.search("games/demo/project.config.json")
     assert not files.search("game.json") and not files.search("my-project.config.json")

@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from ttminis_cli.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UserError
+from ttminis_cli.errors import EXIT_FINDINGS, EXIT_OK, UserError
 from ttminis_cli.project import (DEFAULT_OPEN_DATA_DIR, GAME_JSON, PROJECT_CONFIG, SKIP_DIRS,
                                  declared_open_data, find_root)
 from ttminis_cli.scaffold import PLACEHOLDER_APP_ID
