@@ -438,3 +438,14 @@ def test_a_host_name_the_emulator_does_not_serve_is_exit_2_with_its_address(seed
     assert result.exit_code == 2
     assert f"answers to http://127.0.0.1:{port}" in result.stderr
     assert "use the address the emulator printed" in result.stderr
+
+
+def test_arguments_that_are_not_utf8_are_a_usage_error_in_a_real_process():
+    url = f"127.0.0.1:{closed_port()}"  # refused before any connection is tried
+    for args in ([b"set", b"k=\xff", b"--user", b"alice"], [b"get", b"\xff", b"--user", b"alice"],
+                 [b"list", b"--user", b"\xff"]):
+        result = subprocess.run([sys.executable.encode(), b"-m", b"ttminis_cli", b"storage", *args,
+                                 b"--emulator", url.encode()], capture_output=True, timeout=60)
+        assert result.returncode == 2, result.stderr
+        assert b"is not valid UTF-8" in result.stderr
+        assert b"Traceback" not in result.stderr

@@ -234,6 +234,15 @@ def test_atomic_write_replaces_the_file_and_leaves_no_temporary(tmp_path):
     assert target.stat().st_mode & 0o777 == 0o666 & ~umask
 
 
+def test_a_write_that_fails_midway_leaves_the_old_file_whole(tmp_path):
+    target = tmp_path / "out.json"
+    target.write_text("old", encoding="utf-8")
+    with pytest.raises(UnicodeEncodeError):
+        write_atomically(target, "x" * 100_000 + "\ud800")  # not encodable: fails while writing
+    assert target.read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json"]
+
+
 def test_atomic_write_into_a_missing_folder_is_a_usage_error(tmp_path):
     with pytest.raises(UserError) as caught:
         write_atomically(tmp_path / "no" / "out.json", "x")

@@ -212,7 +212,17 @@ class EmulatorClient:
 
 
 def _user_path(openid: str) -> str:
-    return f"/v1/users/{quote(openid, safe='')}"
+    return f"/v1/users/{quote(_utf8(openid, '--user'), safe='')}"
+
+
+def _utf8(text: str, where: str) -> str:
+    """`text` unchanged, or a usage error: bytes that are not UTF-8 reach argv as lone surrogates."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UserError(f"{where} is not valid UTF-8: {text.encode('utf-8', 'replace').decode()!r}",
+                        hint="check the shell's encoding (LANG/LC_ALL)", exit_code=EXIT_USAGE) from None
+    return text
 
 
 def _transport_reason(exc: httpx.TransportError) -> str:
@@ -240,7 +250,7 @@ def parse_pairs(args: list[str]) -> list[tuple[str, str]]:
     """KEY=VALUE arguments (split on the first '='), checked as the emulator checks `data`."""
     pairs = []
     for position, arg in enumerate(args, start=1):
-        key, sep, value = arg.partition("=")
+        key, sep, value = _utf8(arg, f"argument {position}").partition("=")
         if not sep:
             raise UserError(f"argument {position} {_short(arg)!r} is not KEY=VALUE",
                             hint=f"write it as {_short(arg) or 'KEY'}=VALUE", exit_code=EXIT_USAGE)
@@ -256,7 +266,7 @@ def parse_pairs(args: list[str]) -> list[tuple[str, str]]:
 def check_keys(keys: list[str], field: str) -> list[str]:
     """Keys to read or remove, without repeats, each checked as the emulator checks `field`."""
     for i, key in enumerate(keys):
-        violation = check_key(key, f"{field}[{i}]")
+        violation = check_key(_utf8(key, f"argument {i + 1}"), f"{field}[{i}]")
         if violation:
             raise UserError(violation.message, where=f"argument {i + 1} {_short(key)!r}",
                             hint="nothing was sent", exit_code=EXIT_FINDINGS)
