@@ -143,12 +143,15 @@ class _Finder:
         return self.uses
 
     def _occurrences(self, names: set[str]) -> list[Node]:
-        found = P.captures(self.lang, f"((identifier) @id (#any-of? @id {P.quote_names(names)}))", self.root)
+        found = P.captures(self.lang, f"([(identifier) (shorthand_property_identifier_pattern)] @id "
+                                      f"(#any-of? @id {P.quote_names(names)}))", self.root)
         return sorted(found.get("id", []), key=lambda n: n.start_byte)
 
     # ------------------------------------------------------------------ declarations and scopes
 
     def _is_declaration_name(self, node: Node) -> bool:
+        if node.type == "shorthand_property_identifier_pattern":
+            return True
         parent = node.parent
         if parent is None:
             return False

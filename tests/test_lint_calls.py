@@ -1,0 +1,131 @@
+"""Recognising platform calls: every spelling of DESIGN §4 is a platform call, and nothing else is."""
+
+from __future__ import annotations
+
+import pytest
+
+from ttminis_cli.lint import parse as P
+from ttminis_cli.lint.calls import find_uses
+
+
+def calls(source: str, lang: str = "js") -> list[str]:
+    tree = P.parse(lang, source.encode())
+    uses = find_uses(lang, tree.root_node)
+    return sorted(c.api if not c.namespace_mistake else "TTMinis." + c.api for c in uses.calls)
+
+
+def posts(source: str, lang: str = "js") -> int:
+    tree = P.parse(lang, source.encode())
+    return len(find_uses(lang, tree.root_node).posts)
+
+
+PLATFORM_CALLS = [
+    ("tt.shareToUser({})", "js"),
+    ("wx.shareToUser({})", "js"),
+    ("GameGlobal.tt.shareToUser({})", "js"),
+    ("GameGlobal.wx.shareToUser({})", "js"),
+    ("window.tt.shareToUser({})", "js"),
+    ("globalThis.tt.shareToUser({})", "js"),
+    ("TTMinis.game.shareToUser({})", "js"),
+    ("window.TTMinis.game.shareToUser({})", "js"),
+    ("const g = TTMinis.game;\ng.shareToUser({})", "js"),
+    ("const api = typeof tt !== 'undefined' ? tt : wx;\napi.shareToUser({})", "js"),
+    ("const TT = typeof tt !== 'undefined' ? tt : null;\nTT.shareToUser({})", "js"),
+    ("const api = window.tt || window.wx;\napi.shareToUser({})", "js"),
+    ("const TT = tt;\nTT.shareToUser({})", "js"),
+    ("const a = tt;\nconst b = a;\nconst c = b;\nc.shareToUser({})", "js"),
+    ("const { shareToUser } = tt;\nshareToUser({})", "js"),
+    ("const { shareToUser: s } = tt;\ns({})", "js"),
+    ("const { shareToUser: s = null } = tt;\ns({})", "js"),
+    ("tt?.shareToUser?.({})", "js"),
+    ("tt['shareToUser']({})", "js"),
+    ("(tt as any).shareToUser({})", "ts"),
+    ("(<any>tt).shareToUser({})", "ts"),
+    ("tt!.shareToUser({})", "ts"),
+    ("declare const tt: any;\ntt.shareToUser({})", "ts"),
+    ("declare const tt: any;\nexport function f() { tt.shareToUser({}); }", "ts"),
+    ("const el = <div onClick={() => tt.shareToUser({})} />;", "tsx"),
+    ("class A { m() { wx.shareToUser({}); } }", "js"),
+    ("function outer() { const api = tt; return () => api.shareToUser({}); }", "js"),
+    ("var Laya = {}; Laya.Browser.window.wx.shareToUser({})", "js"),
+    ("function f() { const { tt } = GameGlobal; tt.shareToUser({}); }", "js"),
+]
+
+
+@pytest.mark.parametrize("source,lang", PLATFORM_CALLS)
+def test_each_spelling_is_a_platform_call(source, lang):
+    assert calls(source, lang) == ["shareToUser"], source
+
+
+NOT_PLATFORM_CALLS = [
+    "function f(tt) { tt.shareToUser({}); }",
+    "const f = (tt) => tt.shareToUser({});",
+    "const f = tt => tt.shareToUser({});",
+    "function f({ tt }) { tt.shareToUser({}); }",
+    "function f(wx = {}) { wx.shareToUser({}); }",
+    "try { x(); } catch (tt) { tt.shareToUser({}); }",
+    "function g() { const tt = makeFake(); tt.shareToUser({}); }",
+    "function g() { let tt; tt.shareToUser({}); }",
+    "import tt from './fake';\ntt.shareToUser({});",
+    "panel.shareToUser({});",
+    "this.shareToUser({});",
+    "function shareToUser() {}\nshareToUser({});",
+    "function getSharedCanvas() {}\ngetSharedCanvas();",
+    "// tt.shareToUser({})\nconst s = 'tt.shareToUser({})';",
+    "const s = `tt.shareToUser({})`;",
+    "/* wx.getFriendCloudStorage() */",
+    "const api = cond ? tt : myMock;\napi.shareToUser({});",
+    "const { shareToUser } = panel;\nshareToUser({});",
+    "window.shareToUser({});",
+]
+
+
+@pytest.mark.parametrize("source", NOT_PLATFORM_CALLS)
+def test_lookalikes_are_not_platform_calls(source):
+    assert calls(source, "ts" if "import" in source else "js") == [], source
+
+
+def test_shadowing_is_scoped():
+    source = ("function f(tt) { tt.login({}); }\n"
+              "tt.shareToUser({});\n"
+              "function g() { { const wx = fake; wx.login({}); } wx.getFriendCloudStorage({}); }\n")
+    assert calls(source) == ["getFriendCloudStorage", "shareToUser"]
+
+
+def test_namespace_mistake_is_marked():
+    assert calls("TTMinis.login({}); TTMinis.game.login({});") == ["TTMinis.login", "login"]
+
+
+def test_socket_on_message_is_not_the_open_data_on_message():
+    source = "const socket = tt.connectSocket({ url: 'wss://x' });\nsocket.onMessage((m) => m);\n"
+    assert calls(source) == ["connectSocket"]
+
+
+@pytest.mark.parametrize("source", [
+    "tt.getOpenDataContext().postMessage({ type: 'a' });",
+    "const ctx = wx.getOpenDataContext();\nctx.postMessage({ type: 'a' });",
+    "let ctx;\nctx = wx.getOpenDataContext();\nctx.postMessage({ type: 'a' });",
+    "const { postMessage } = tt.getOpenDataContext();\npostMessage({ type: 'a' });",
+    "wx.postMessage({ type: 'a' });",
+    "class G { constructor() { this.odc = wx.getOpenDataContext(); } show() { this.odc.postMessage({}); } }",
+    "class G { odc = tt.getOpenDataContext(); show() { this.odc.postMessage({}); } }",
+    "tt.getOpenDataContext()?.postMessage({});",
+])
+def test_every_way_of_posting_to_open_data(source):
+    assert posts(source) == 1, source
+
+
+@pytest.mark.parametrize("source", [
+    "this.postMessage({});",
+    "window.postMessage({}, '*');",
+    "worker.postMessage({});",
+    "const ctx = getOpenDataContext();\nctx.postMessage({});",
+])
+def test_other_post_messages_are_not_posts(source):
+    assert posts(source) == 0, source
+
+
+def test_deep_nesting_does_not_recurse():
+    depth = 5000
+    source = "(" * depth + "tt.login({})" + ")" * depth + ";\n" + "[" * depth + "]" * depth
+    assert calls(source) == ["login"]
