@@ -183,6 +183,7 @@ def test_every_problem_of_the_file_is_reported_with_openid_and_key(tmp_path):
     ('{"alice": ["a", "b"]}', "user 'alice': must map keys to values, got list"),
     ('{"alice": {"a": "1"}, "alice": {"b": "2"}}', "'alice' appears twice"),
     ('{"alice": {"a": {"nested": "x"}}}', "value must be a string, got dict"),
+    ('{"alice": {"a": "\\ud800"}}', "user 'alice', key 'a': holds a lone surrogate"),
 ])
 def test_shape_errors_in_json(tmp_path, text, fragment):
     with pytest.raises(UserError) as caught:

@@ -215,13 +215,19 @@ def _user_path(openid: str) -> str:
     return f"/v1/users/{quote(_utf8(openid, '--user'), safe='')}"
 
 
-def _utf8(text: str, where: str) -> str:
-    """`text` unchanged, or a usage error: bytes that are not UTF-8 reach argv as lone surrogates."""
+def _encodable(text: str) -> bool:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _utf8(text: str, where: str) -> str:
+    """`text` unchanged, or a usage error: bytes that are not UTF-8 reach argv as lone surrogates."""
+    if not _encodable(text):
         raise UserError(f"{where} is not valid UTF-8: {text.encode('utf-8', 'replace').decode()!r}",
-                        hint="check the shell's encoding (LANG/LC_ALL)", exit_code=EXIT_USAGE) from None
+                        hint="check the shell's encoding (LANG/LC_ALL)", exit_code=EXIT_USAGE)
     return text
 
 
@@ -306,6 +312,9 @@ def load_storage_file(path: Path) -> Storage:
                 violation = check_key(key) or check_value(value)
                 if violation:
                     problems.append(f"user {openid!r}, key {_short(key)!r}: {violation.message}")
+                elif not _encodable(key + value):
+                    problems.append(f"user {openid!r}, key {_short(key)!r}: holds a lone surrogate "
+                                    "(\\ud800-\\udfff), which is not text")
     if problems:
         shown = problems[:MAX_REPORTED_PROBLEMS]
         more = len(problems) - len(shown)
