@@ -23,11 +23,10 @@ import httpx
 
 from ttminis_cli.config import _toml_error_position, find_config, load_config, tomllib
 from ttminis_cli.emulator.model import STATE_VERSION, EmulatorError, check_openid
+from ttminis_cli.emulator.server import DEFAULT_HOST, DEFAULT_PORT
 from ttminis_cli.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UserError
 from ttminis_cli.platform.limits import check_key, check_pairs, check_value
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 9528
 ENV_VAR = "TTMINIS_EMULATOR_HOST"
 START_HINT = "start it with `ttminis emulator start` (or point --emulator at the running one)"
 TIMEOUT_SECONDS = 10.0
