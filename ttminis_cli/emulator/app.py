@@ -14,11 +14,12 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.convertors import StringConvertor, register_url_convertor
+from starlette.routing import Match, Route
 
 from ttminis_cli.emulator import model
 from ttminis_cli.emulator.guard import HostGuard
-from ttminis_cli.emulator.model import EmulatorError, Invalid, TooLarge
+from ttminis_cli.emulator.model import EmulatorError, Forbidden, Invalid, TooLarge
 from ttminis_cli.emulator.openapi import openapi_document
 from ttminis_cli.emulator.store import Store
 
@@ -26,6 +27,15 @@ MAX_BODY_BYTES = 1 << 20  # one storage call is at most 128 × (128 + 2048) char
 MAX_IMPORT_BYTES = 64 << 20
 STATIC_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
                 ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
+
+
+class FriendConvertor(StringConvertor):
+    """An openid in …/friends/{other}, except "storage": that path is getFriendCloudStorage's."""
+
+    regex = "(?!storage/?$)[^/]+"
+
+
+register_url_convertor("friend", FriendConvertor())
 
 
 def create_app(store: Store, allowed_hosts: frozenset[str], any_ip: bool = False) -> HostGuard:
@@ -37,8 +47,8 @@ def create_app(store: Store, allowed_hosts: frozenset[str], any_ip: bool = False
         Route("/v1/users", list_users, methods=["GET"]),
         Route("/v1/users/{openid}", put_user, methods=["PUT"]),
         Route("/v1/users/{openid}/friends/storage", friends_storage, methods=["GET"]),
-        Route("/v1/users/{openid}/friends/{other}", befriend, methods=["PUT"]),
-        Route("/v1/users/{openid}/friends/{other}", unfriend, methods=["DELETE"]),
+        Route("/v1/users/{openid}/friends/{other:friend}", befriend, methods=["PUT"]),
+        Route("/v1/users/{openid}/friends/{other:friend}", unfriend, methods=["DELETE"]),
         Route("/v1/users/{openid}/storage", get_storage, methods=["GET"]),
         Route("/v1/users/{openid}/storage", set_storage, methods=["POST"]),
         Route("/v1/users/{openid}/storage:remove", remove_storage, methods=["POST"]),
@@ -102,7 +112,19 @@ async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
     message = {404: f"no such endpoint: {request.url.path}; see /openapi.json",
                405: f"{request.method} is not allowed on {request.url.path}; see /openapi.json"}
     body = {"error": {"code": code, "message": message.get(exc.status_code, exc.detail), "field": None}}
-    return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+    headers = exc.headers
+    if exc.status_code == 405:
+        headers = {"Allow": ", ".join(sorted(_allowed_methods(request)))}
+    return JSONResponse(body, status_code=exc.status_code, headers=headers)
+
+
+def _allowed_methods(request: Request) -> set[str]:
+    """Every method some route serves at this path: Starlette's own Allow names only the first route's."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if route.matches(request.scope)[0] != Match.NONE:
+            methods |= route.methods or set()
+    return methods
 
 
 # --------------------------------------------------------------------------- pages
@@ -154,7 +176,7 @@ async def unfriend(request: Request) -> JSONResponse:
 def _pair(request: Request) -> tuple[str, str]:
     openid, other = _openid(request), _openid(request, "other")
     if openid == other:
-        raise Invalid("self_friendship", "a user is not their own friend", "other")
+        raise Forbidden("self_friendship", "a user is not their own friend", "other")
     return openid, other
 
 

@@ -117,8 +117,11 @@ def check_openid(openid: Any, field: str = "openid") -> str:
     return openid
 
 
+MISSING = object()  # a field left out, unlike one given as null (which is a wrong type)
+
+
 def _text(value: Any, field: str, max_chars: int, *, required: bool = False) -> str:
-    if value is None:
+    if value is MISSING:
         if required:
             raise Invalid("required", f"{field} is required", field)
         return ""
@@ -159,10 +162,10 @@ def _violation(v) -> Invalid:
 def check_profile(body: Any) -> tuple[str | None, str | None]:
     """PUT /v1/users/{openid}: (nickname, avatarUrl), None where the body leaves it unchanged."""
     body = _object(body, "", ("nickname", "avatarUrl"))
-    nickname = body.get("nickname")
-    avatar = body.get("avatarUrl")
-    return (None if nickname is None else _text(nickname, "nickname", NICKNAME_MAX_CHARS, required=True),
-            None if avatar is None else _text(avatar, "avatarUrl", URL_MAX_CHARS))
+    nickname = body.get("nickname", MISSING)
+    avatar = body.get("avatarUrl", MISSING)
+    return (None if nickname is MISSING else _text(nickname, "nickname", NICKNAME_MAX_CHARS, required=True),
+            None if avatar is MISSING else _text(avatar, "avatarUrl", URL_MAX_CHARS))
 
 
 def check_set_body(body: Any) -> list[tuple[str, str]]:
@@ -232,30 +235,32 @@ def check_share(body: Any, *, recorded: bool = False) -> Share:
     kind = body["kind"]
     if kind not in SHARE_KINDS:
         raise Invalid("unknown_kind", f"kind must be one of {', '.join(SHARE_KINDS)}, got {kind!r}", "kind")
-    recipient = body.get("to")
+    recipient = body.get("to", MISSING)
+    if recipient is None and recorded:  # an export writes null for shares without a recipient
+        recipient = MISSING
     if kind == "shareToUser":
-        if recipient is None:
+        if recipient is MISSING:
             raise Invalid("required", "shareToUser needs 'to': the openid of a friend", "to")
         recipient = check_openid(recipient, "to")
-        if recipient == sender:
-            raise Invalid("share_to_self", "shareToUser goes to a friend, not to the sender", "to")
-    elif recipient is not None:
+    elif recipient is not MISSING:
         raise Invalid("unexpected_recipient", f"{kind} has no recipient (the user picks one in the app); "
                       "drop 'to' or use shareToUser", "to")
-    image_url = _text(body.get("imageUrl"), "imageUrl", URL_MAX_CHARS,
+    image_url = _text(body.get("imageUrl", MISSING), "imageUrl", URL_MAX_CHARS,
                       required=kind in ("shareToUser", "shareAppMessage"))
-    template = body.get("templateType")
-    if template is not None and (isinstance(template, bool) or template not in TEMPLATE_TYPES):
+    template = body.get("templateType", MISSING)
+    if template is None and recorded:
+        template = MISSING
+    if template is not MISSING and (isinstance(template, bool) or template not in TEMPLATE_TYPES):
         raise Invalid("invalid_template_type", f"templateType must be 1 or 2, got {template!r}", "templateType")
-    return Share(sender=sender, recipient=recipient, kind=kind,
-                 title=_text(body.get("title"), "title", TEXT_MAX_CHARS),
-                 subtitle=_text(body.get("subtitle"), "subtitle", TEXT_MAX_CHARS),
-                 image_url=image_url, template_type=template,
-                 created_at=_timestamp(body.get("createdAt")) if recorded else None)
+    return Share(sender=sender, recipient=None if recipient is MISSING else recipient, kind=kind,
+                 title=_text(body.get("title", MISSING), "title", TEXT_MAX_CHARS),
+                 subtitle=_text(body.get("subtitle", MISSING), "subtitle", TEXT_MAX_CHARS),
+                 image_url=image_url, template_type=None if template is MISSING else template,
+                 created_at=_timestamp(body.get("createdAt", MISSING)) if recorded else None)
 
 
 def _timestamp(value: Any) -> str | None:
-    if value is None:
+    if value is MISSING:
         return None
     try:
         parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
@@ -292,11 +297,11 @@ def check_state(doc: Any) -> State:
         if openid in seen:
             raise Invalid("duplicate_user", f"{where}.openid {openid!r} is listed twice", f"{where}.openid")
         seen.add(openid)
-        nickname = item.get("nickname")
+        nickname = item.get("nickname", MISSING)
         users.append(User(openid,
-                          openid if nickname is None else
+                          openid if nickname is MISSING else
                           _text(nickname, f"{where}.nickname", NICKNAME_MAX_CHARS, required=True),
-                          _text(item.get("avatarUrl"), f"{where}.avatarUrl", URL_MAX_CHARS)))
+                          _text(item.get("avatarUrl", MISSING), f"{where}.avatarUrl", URL_MAX_CHARS)))
 
     storage = []
     raw_storage = doc.get("storage", {})

@@ -18,7 +18,7 @@ from ttminis_cli.emulator.model import (
     TEXT_MAX_CHARS,
     URL_MAX_CHARS,
 )
-from ttminis_cli.platform.limits import KEY_MAX_CHARS, MAX_PAIRS_PER_CALL, VALUE_MAX_CHARS
+from ttminis_cli.platform.limits import KEY_MAX_CHARS, MAX_KEYS_PER_READ, MAX_PAIRS_PER_CALL, VALUE_MAX_CHARS
 
 JSON = "application/json"
 
@@ -60,7 +60,9 @@ def _path(name: str, description: str) -> dict:
 
 
 def _keys_param(required: bool) -> dict:
-    return {"name": "keys", "in": "query", "required": required, "schema": {"type": "string"},
+    key = f"[^,]{{1,{KEY_MAX_CHARS}}}"
+    pattern = f"^{key}(,{key}){{0,{MAX_KEYS_PER_READ - 1}}}$" + ("" if required else "|^$")
+    return {"name": "keys", "in": "query", "required": required, "schema": {"type": "string", "pattern": pattern},
             "description": "Comma-separated keys (1 to 128 of them)." +
                            ("" if required else " Omitted or empty: every key.")}
 
@@ -68,7 +70,8 @@ def _keys_param(required: bool) -> dict:
 def _operation(summary: str, ok: dict, *, params: list | None = None, body: dict | None = None,
                errors: tuple[int, ...] = (), status: str = "200", description: str | None = None) -> dict:
     meanings = {400: "The request is refused: a limit, a malformed body or parameter (nothing was written).",
-                403: "Refused: shareToUser to someone who is not a friend of the sender.",
+                403: "Refused by a platform rule: shareToUser to someone who is not a friend of the sender, "
+                     "or a user befriending themselves.",
                 404: "An openid in the path or the body is not a user.",
                 413: "The request body is too large."}
     operation: dict = {"summary": summary, "responses": {status: ok}}
@@ -87,15 +90,17 @@ def _operation(summary: str, ok: dict, *, params: list | None = None, body: dict
 def _schemas() -> dict:
     kv = _obj({"key": _text(KEY_MAX_CHARS, 1), "value": _text(VALUE_MAX_CHARS)}, ("key", "value"))
     kv_list = {"type": "array", "items": _ref("KVData"), "maxItems": MAX_PAIRS_PER_CALL}
-    share_request = _obj({
-        "from": OPENID,
-        "to": {**OPENID, "description": "Required for shareToUser (a friend of `from`), absent otherwise."},
-        "kind": {"type": "string", "enum": list(SHARE_KINDS)},
-        "title": _text(TEXT_MAX_CHARS),
-        "subtitle": _text(TEXT_MAX_CHARS),
-        "imageUrl": _text(URL_MAX_CHARS),
-        "templateType": {"type": "integer", "enum": list(TEMPLATE_TYPES)},
-    }, ("from", "kind"))
+    def share_request(kind: str, description: str) -> dict:
+        to_user, needs_image = kind == "shareToUser", kind in ("shareToUser", "shareAppMessage")
+        properties = {"from": OPENID, "kind": {"type": "string", "enum": [kind]},
+                      "title": _text(TEXT_MAX_CHARS), "subtitle": _text(TEXT_MAX_CHARS),
+                      "imageUrl": _text(URL_MAX_CHARS, 1 if needs_image else 0),
+                      "templateType": {"type": "integer", "enum": list(TEMPLATE_TYPES)}}
+        if to_user:
+            properties["to"] = {**OPENID, "description": "A friend of `from` (else 403 not_friends)."}
+        required = ("from", "kind") + (("to",) if to_user else ()) + (("imageUrl",) if needs_image else ())
+        return {**_obj(properties, required), "description": description}
+
     return {
         "Error": _obj({"error": _obj({
             "code": {"type": "string", "description": "Stable, e.g. key_too_long, unknown_user, invalid_json."},
@@ -121,7 +126,11 @@ def _schemas() -> dict:
                             "avatarUrl": _text(URL_MAX_CHARS),
                             "KVDataList": {"type": "array", "items": _ref("KVData"), "minItems": 1}},
                            ("openid", "nickname", "avatarUrl", "KVDataList")),
-        "ShareRequest": share_request,
+        "ShareRequest": {"oneOf": [
+            share_request("shareToUser", "A direct message to one friend; it lands in their inbox."),
+            share_request("shareAppMessage", "Shared through the contact picker: no recipient is recorded."),
+            share_request("shareToStory", "Shared to the user's story: no recipient is recorded."),
+        ]},
         "Share": _obj({
             "id": {"type": "integer"}, "from": OPENID, "to": {**OPENID, "nullable": True},
             "kind": {"type": "string", "enum": list(SHARE_KINDS)}, "title": {"type": "string"},
@@ -131,7 +140,9 @@ def _schemas() -> dict:
         }, ("id", "from", "to", "kind", "title", "subtitle", "imageUrl", "templateType", "createdAt")),
         "State": _obj({
             "version": {"type": "integer", "enum": [STATE_VERSION]},
-            "users": {"type": "array", "items": _ref("User")},
+            "users": {"type": "array", "items": _obj({
+                "openid": OPENID, "nickname": {**_text(NICKNAME_MAX_CHARS, 1), "description": "Default: the openid."},
+                "avatarUrl": _text(URL_MAX_CHARS)}, ("openid",))},
             "friendships": {"type": "array", "items": {"type": "array", "items": OPENID,
                                                        "minItems": 2, "maxItems": 2}},
             "storage": {"type": "object", "description": "{openid: {key: value}}",
@@ -152,7 +163,7 @@ def _schemas() -> dict:
 def openapi_document() -> dict:
     """The whole document; built once per process."""
     openid = _path("openid", "The user's openid.")
-    other = _path("other", "The other user's openid.")
+    other = _path("other", "The other user's openid (not \"storage\": that path reads friends' storage).")
     counts = _obj({name: {"type": "integer"} for name in
                    ("users", "friendships", "storage", "authorizations", "shares")})
     friendship = _obj({"openid": OPENID, "friend": OPENID, "friends": {"type": "boolean"},
@@ -177,10 +188,10 @@ def openapi_document() -> dict:
         }},
         "/v1/users/{openid}/friends/{other}": {
             "put": _operation("Make two users friends (both directions).",
-                              _json(friendship, "They are friends."), params=[openid, other], errors=(400, 404)),
+                              _json(friendship, "They are friends."), params=[openid, other], errors=(400, 403, 404)),
             "delete": _operation("End a friendship (both directions).",
                                  _json(friendship, "They are not friends."), params=[openid, other],
-                                 errors=(400, 404)),
+                                 errors=(400, 403, 404)),
         },
         "/v1/users/{openid}/friends/storage": {"get": _operation(
             "getFriendCloudStorage: friends (and the user) who stored at least one of the keys.",
