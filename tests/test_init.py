@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from ttminis_cli.cli import app
@@ -104,6 +106,21 @@ def test_options_reach_every_file(tmp_path, template):
     assert code == 0 and all(f["severity"] == "note" for f in found), found
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.from_regex(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,11}", fullmatch=True), min_size=1, max_size=3)
+       .filter(lambda parts: not {"node_modules", "openDataContext"} & set(parts)))
+def test_any_allowed_open_data_folder_makes_a_valid_project(tmp_path_factory, parts):
+    root = tmp_path_factory.mktemp("game")
+    folder = "/".join(parts)
+    result = init(str(root), "--open-data-dir", folder, "--app-id", "k1", "--no-input")
+    if parts[0] in JS_FILES:
+        assert result.exit_code == 2 and "would turn the project's own" in result.output
+        return
+    assert result.exit_code == 0, result.output
+    assert (root / folder / "index.js").is_file()
+    assert validate_json(root) == (0, [])
+
+
 def test_dry_run_lists_the_files_and_writes_nothing(tmp_path):
     root = tmp_path / "demo"
     result = init(str(root), "--dry-run", "--no-input", "-t", "ts")
@@ -168,6 +185,8 @@ def test_a_file_as_the_target_folder_is_refused(tmp_path):
     (["--open-data-dir", "/abs"], "--open-data-dir must be a folder path inside the project"),
     (["--open-data-dir", "node_modules"], "--open-data-dir must be a folder path inside the project"),
     (["--open-data-dir", "has space"], "--open-data-dir must be a folder path inside the project"),
+    (["--open-data-dir", "game.js"], "would turn the project's own game.js into a folder"),
+    (["--open-data-dir", "README.md/x"], "would turn the project's own README.md into a folder"),
     (["--app-id", "  "], "--app-id must be a non-empty client key"),
     (["--port", "0"], "greater than or equal to 1"),
     (["--template", "rust"], "'rust' is not one of"),
@@ -423,10 +442,11 @@ def test_js_template_is_valid_javascript(tmp_path):
 
 @pytest.mark.skipif(importlib.util.find_spec("ttminis_cli.lint.command") is None,
                     reason="the linter is being built concurrently")
-@pytest.mark.parametrize("template", ["js", "ts"])
-def test_scaffold_lints_clean(tmp_path, template):
+@pytest.mark.parametrize("template, open_data_dir", [("js", "openDataContext"), ("ts", "openDataContext"),
+                                                     ("js", "social/leaderboard"), ("ts", "lb")])
+def test_scaffold_lints_clean(tmp_path, template, open_data_dir):
     root = tmp_path / template
-    assert init(str(root), "-t", template, "--no-input").exit_code == 0
+    assert init(str(root), "-t", template, "--open-data-dir", open_data_dir, "--no-input").exit_code == 0
     result = CliRunner().invoke(app, ["lint", str(root), "--format", "json", "--no-progress"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == []

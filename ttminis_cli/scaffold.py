@@ -89,6 +89,11 @@ def plan_files(directory: Path, template: str, values: dict[str, str]) -> list[P
             target = PurePosixPath(*(values["open_data_dir"] if s == OPEN_DATA_SEGMENT else s
                                      for s in relative.parts))
             files[target] = _render(source.read_text(encoding="utf-8"), values, f"{part}/{relative}")
+    folders = {parent for relative in files for parent in relative.parents}
+    clash = sorted(relative for relative in files if relative in folders)
+    if clash:
+        raise UserError(f"--open-data-dir {values['open_data_dir']!r} would turn the project's own {clash[0]} "
+                        "into a folder", hint="choose another name for the open data folder")
     return [PlannedFile(rel, text, os.path.lexists(directory / rel)) for rel, text in sorted(files.items())]
 
 
@@ -154,9 +159,19 @@ def write_all(directory: Path, plan: list[PlannedFile]) -> None:
                 pass
         raise UserError(f"cannot write the project: {exc}", hint="nothing was written; check the folder's "
                         "permissions and free space", exit_code=EXIT_USAGE) from None
-    for tmp, target in staged:
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, target)
+    mode = 0o666 & ~_umask()
+    done: list[Path] = []
+    try:
+        for tmp, target in staged:
+            os.chmod(tmp, mode)
+            os.replace(tmp, target)
+            done.append(target)
+    except OSError as exc:  # renames within one folder fail only when the disk changes under us
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise UserError(f"cannot write {target}: {exc.strerror or exc}",
+                        hint=f"{len(done)} of {len(staged)} files were written; fix the cause and rerun with --force",
+                        exit_code=EXIT_USAGE) from None
 
 
 def _mkdirs(folder: Path) -> list[Path]:
