@@ -577,20 +577,20 @@ def _size_findings(game: JsonDoc, root: Path) -> list[Finding]:
     total = sum(size for _, size in files)
     if total > TOTAL_BUDGET:
         findings.append(Finding(game.shown, 1, 1, WARNING,
-                                f"the package is {_mb(total)}, over the platform's {_mb(TOTAL_BUDGET)} "
+                                f"the package is {_human_size(total)}, over the platform's {_human_size(TOTAL_BUDGET)} "
                                 "limit: upload will fail", hint=_largest([(s, r) for r, s in files])))
     main_size = sum(size for size, _ in main)
     if main_size > MAIN_BUDGET:
         findings.append(Finding(game.shown, 1, 1, WARNING,
-                                f"the main package (everything outside subpackages) is {_mb(main_size)}, over "
-                                f"the platform's {_mb(MAIN_BUDGET)} limit: upload will fail",
+                                f"the main package (everything outside subpackages) is {_human_size(main_size)}, over "
+                                f"the platform's {_human_size(MAIN_BUDGET)} limit: upload will fail",
                                 hint=_largest(main) + "; move assets into subpackages"))
     for pointer, members in sizes.items():
         size = sum(s for s, _ in members)
         if size > SUBPACKAGE_BUDGET:
-            findings.append(game.at(pointer, WARNING, f"subpackage {subpackages[pointer]!r} is {_mb(size)}, "
-                                    f"over the platform's {_mb(SUBPACKAGE_BUDGET)} limit: upload will fail",
-                                    _largest(members) + "; split it into smaller subpackages"))
+            findings.append(game.at(pointer, WARNING, f"subpackage {subpackages[pointer]!r} is {_human_size(size)}, "
+                                    f"over the platform's {_human_size(SUBPACKAGE_BUDGET)} limit: upload will fail",
+                                    _largest(members, subpackages[pointer]) + "; split it into smaller subpackages"))
     return findings
 
 
@@ -607,13 +607,24 @@ def _package_files(root: Path) -> Iterable[tuple[str, int]]:
             yield path.relative_to(root).as_posix(), size
 
 
-def _largest(members: list[tuple[int, str]]) -> str:
+def _largest(members: list[tuple[int, str]], within: str = "") -> str:
+    """The biggest files, and the biggest folders (one level below `within`) when files are many."""
     top = sorted(members, key=lambda m: (-m[0], m[1]))[:LARGEST_SHOWN]
-    return "largest files: " + ", ".join(f"{relative} ({_mb(size)})" for size, relative in top)
+    text = "largest files: " + ", ".join(f"{relative} ({_human_size(size)})" for size, relative in top)
+    folders: dict[str, int] = {}
+    for size, relative in members:
+        inner = relative[len(within) + 1:] if within else relative
+        if "/" in inner:
+            folder = f"{within}/{inner.split('/')[0]}" if within else inner.split("/")[0]
+            folders[folder] = folders.get(folder, 0) + size
+    biggest = sorted(folders.items(), key=lambda f: (-f[1], f[0]))[:LARGEST_SHOWN]
+    if biggest:
+        text += "; largest folders: " + ", ".join(f"{folder}/ ({_human_size(size)})" for folder, size in biggest)
+    return text
 
 
-def _mb(size: int) -> str:
-    return f"{size / MB:.1f} MB"
+def _human_size(size: int) -> str:
+    return f"{size / MB:.1f} MB" if size >= MB else f"{size / 1024:.1f} KB"
 
 
 # --------------------------------------------------------------------------- reporters
