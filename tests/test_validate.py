@@ -206,8 +206,8 @@ def test_size_budget_warnings_name_the_largest_files(tmp_path):
     main = warnings[""]
     assert main["message"].startswith("the main package (everything outside subpackages) is 5.0 MB, over the "
                                       "platform's 4.0 MB limit")
-    assert main["hint"].startswith("largest files: assets/music.mp3 (3.0 MB), assets/atlas.png (2.0 MB), game.js (")
-    assert "largest folders: assets/ (5.0 MB), openDataContext/ (" in main["hint"]
+    assert main["hint"].startswith("largest files: assets/music.mp3 (3.0 MB), assets/atlas.png (2.0 MB), game.json (")
+    assert "largest folders: assets/ (5.0 MB), openDataContext/ (24 B)" in main["hint"]
     assert warnings["/subpackages/0/root"]["hint"].startswith("largest files: big/video.mp4 (5.0 MB); split")
     assert warnings["/subpackages/0/root"]["message"] == ("subpackage 'big' is 5.0 MB, over the platform's "
                                                           "4.0 MB limit: upload will fail")

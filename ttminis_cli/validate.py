@@ -624,7 +624,9 @@ def _largest(members: list[tuple[int, str]], within: str = "") -> str:
 
 
 def _human_size(size: int) -> str:
-    return f"{size / MB:.1f} MB" if size >= MB else f"{size / 1024:.1f} KB"
+    if size >= MB:
+        return f"{size / MB:.1f} MB"
+    return f"{size / 1024:.1f} KB" if size >= 1024 else f"{size} B"
 
 
 # --------------------------------------------------------------------------- reporters
