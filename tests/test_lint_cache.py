@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ttminis_cli.lint.cache import CACHE_DIR, PACK_NAME, ResultCache, entry_key, user_key
+from ttminis_cli.lint.cache import CACHE_DIR, PACK_NAME, Entry, ResultCache, stat_signature, task_key, user_key
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -32,24 +32,35 @@ def test_user_key_is_created_once_and_kept(tmp_path):
     assert (tmp_path / "xdg" / "ttminis" / "cache-key").read_bytes() == first
 
 
-def test_entries_round_trip_and_a_changed_key_misses(tmp_path):
+def _entry(result, task="t") -> Entry:
+    return Entry(task, "digest", None, result)
+
+
+def test_entries_round_trip(tmp_path):
     src = tmp_path / "a.js"
     src.write_text("x")
     cache = _cache(tmp_path)
-    cache.put(str(src), "k1", {"result": [1, 2]})
+    cache.put(str(src), _entry({"result": [1, 2]}))
     cache.save()
     again = _cache(tmp_path)
-    assert again.get(str(src), "k1") == {"result": [1, 2]}
-    assert again.get(str(src), "k2") is None
-    assert again.get(str(tmp_path / "other.js"), "k1") is None
+    assert again.get(str(src)) == _entry({"result": [1, 2]})
+    assert again.get(str(tmp_path / "other.js")) is None
     assert (tmp_path / CACHE_DIR / ".gitignore").read_text().strip().endswith("*")
 
 
-def test_entry_key_depends_on_salt_task_and_content():
-    base = entry_key("tool+config", ("task", "main"), "abc")
-    assert base == entry_key("tool+config", ("task", "main"), "abc")
-    assert len({base, entry_key("other", ("task", "main"), "abc"), entry_key("tool+config", ("task", "open-data"), "abc"),
-                entry_key("tool+config", ("task", "main"), "abd")}) == 4
+def test_task_key_depends_on_salt_and_task():
+    base = task_key("tool+config", ("task", "main"))
+    assert base == task_key("tool+config", ("task", "main"))
+    assert len({base, task_key("other", ("task", "main")), task_key("tool+config", ("task", "open-data"))}) == 3
+
+
+def test_a_stat_signature_is_trusted_only_once_the_mtime_is_old(tmp_path):
+    src = tmp_path / "a.js"
+    src.write_text("x")
+    assert stat_signature(src.stat()) is None  # just written: a same-tick rewrite could hide
+    os.utime(src, (1_600_000_000, 1_600_000_000))
+    st = src.stat()
+    assert stat_signature(st) == (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
 @pytest.mark.parametrize("blob", [b"", b"garbage", b"ttminis-lint-cache-1\n" + b"\0" * 40,
@@ -61,20 +72,20 @@ def test_a_corrupt_pack_is_ignored_and_replaced(tmp_path, blob):
     src = tmp_path / "a.js"
     src.write_text("x")
     cache = _cache(tmp_path)
-    assert cache.get(str(src), "k") is None
-    cache.put(str(src), "k", "fresh")
+    assert cache.get(str(src)) is None
+    cache.put(str(src), _entry("fresh"))
     cache.save()
-    assert _cache(tmp_path).get(str(src), "k") == "fresh"
+    assert _cache(tmp_path).get(str(src)) == _entry("fresh")
 
 
 def test_a_pack_signed_with_another_key_is_never_unpickled(tmp_path, monkeypatch):
     src = tmp_path / "a.js"
     src.write_text("x")
     cache = ResultCache(tmp_path, b"k" * 32)  # e.g. a .ttminis/cache committed by someone else
-    cache.put(str(src), "k", "theirs")
+    cache.put(str(src), _entry("theirs"))
     cache.save()
-    assert ResultCache(tmp_path, b"k" * 32).get(str(src), "k") == "theirs"
-    assert _cache(tmp_path).get(str(src), "k") is None
+    assert ResultCache(tmp_path, b"k" * 32).get(str(src)) == _entry("theirs")
+    assert _cache(tmp_path).get(str(src)) is None
 
 
 def test_entries_of_deleted_files_are_dropped_on_save(tmp_path):
@@ -82,8 +93,8 @@ def test_entries_of_deleted_files_are_dropped_on_save(tmp_path):
     keep.write_text("1")
     gone.write_text("2")
     cache = _cache(tmp_path)
-    cache.put(str(keep), "k", 1)
-    cache.put(str(gone), "k", 2)
+    cache.put(str(keep), _entry(1))
+    cache.put(str(gone), _entry(2))
     gone.unlink()
     cache.save()
     assert set(_cache(tmp_path).entries) == {str(keep)}
@@ -93,7 +104,7 @@ def test_an_unwritable_cache_location_runs_uncached(tmp_path):
     root = tmp_path / "file-not-folder"
     root.write_text("")  # .ttminis cannot be created under a file, whoever runs the test
     cache = _cache(root)
-    cache.put(str(root), "k", 1)
+    cache.put(str(root), _entry(1))
     cache.save()
     assert not (root.parent / ".ttminis").exists()
 
@@ -102,7 +113,7 @@ def _writer(root: str, n: int, xdg: str) -> None:
     os.environ["XDG_CACHE_HOME"] = xdg
     for round_ in range(30):
         cache = ResultCache(Path(root), user_key())
-        cache.put(f"{root}/w{n}.js", f"{round_}", "x" * 10_000 * (n + 1))
+        cache.put(f"{root}/w{n}.js", Entry(f"{round_}", "d", None, "x" * 10_000 * (n + 1)))
         cache.save()
 
 
@@ -116,7 +127,7 @@ def test_concurrent_writers_and_readers_never_see_a_torn_pack(tmp_path):
         w.start()
     while any(w.is_alive() for w in writers):
         entries = _cache(tmp_path).entries  # must never raise, whatever the writers are doing
-        assert all(v[1] == "x" * len(v[1]) for v in entries.values())
+        assert all(e.result == "x" * len(e.result) for e in entries.values())
     for w in writers:
         w.join(timeout=60)
         assert w.exitcode == 0
@@ -159,6 +170,25 @@ def test_a_warm_run_analyses_nothing_and_finds_the_same(tmp_path):
     edited, diags = _lint(root)
     assert edited.analysed == 1
     assert any(d["code"] == "TTM101" and d["path"].endswith("m3.js") for d in diags)
+    os.utime(root / "m4.js")  # touched, not changed: the bytes decide
+    touched, again = _lint(root)
+    assert touched.analysed == 0 and again == diags
+
+
+def test_old_unchanged_files_are_not_even_read_on_a_warm_run(tmp_path):
+    root = _project(tmp_path / "p")
+    for path in root.rglob("*.js"):
+        os.utime(path, (1_600_000_000, 1_600_000_000))
+    _lint(root)
+    # Same size, mtime and inode: the stat signature stands in for the bytes, so this in-place edit
+    # (which no editor makes: they all move the mtime) is not seen — proof the file was not read.
+    target = root / "m5.js"
+    target.write_bytes(target.read_bytes().replace(b"v5", b"w5"))
+    os.utime(target, (1_600_000_000, 1_600_000_000))
+    warm, _ = _lint(root)
+    assert warm.analysed == 0
+    os.utime(target)
+    assert _lint(root)[0].analysed == 1
 
 
 def test_cross_file_facts_stay_fresh_when_only_the_other_file_changes(tmp_path):

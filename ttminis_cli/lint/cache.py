@@ -1,9 +1,10 @@
 """The lint result cache: `<project root>/.ttminis/cache/lint.pickle`, one pack per project.
 
-An entry is keyed by everything `engine.analyze` depends on — the tool (version and the lint
+An entry is valid for everything `engine.analyze` depends on — the tool (version and the lint
 sources' own fingerprint, so an edited rule never serves stale results), the config, the file's
 FileContext and language, and the sha256 of its bytes — and holds that file's FileResult, facts
-included, so cross-file rules always see fresh facts. One pack per project (not one file per
+included, so cross-file rules always see fresh facts. A file whose size, mtime and inode are
+unchanged since an earlier run is not even re-read (git's and ruff's trade-off). One pack per project (not one file per
 entry) because a warm run of a 2,000-file project must read its cache in one go.
 
 Safe against concurrent writers (write a temp file, then os.replace: the last writer wins and every
@@ -20,13 +21,15 @@ import os
 import pickle
 import secrets
 import tempfile
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 CACHE_DIR = Path(".ttminis") / "cache"
 PACK_NAME = "lint.pickle"
 _FORMAT = b"ttminis-lint-cache-1\n"
 _MAC_SIZE = hashlib.sha256().digest_size
+_RACY_NS = 2_000_000_000
 
 
 def user_key() -> bytes | None:
@@ -72,27 +75,47 @@ def tool_fingerprint() -> str:
     return h.hexdigest()
 
 
-def entry_key(salt: str, task: Any, digest: str) -> str:
-    """The cache key of one file: salt (tool + config), its FileTask, and the sha256 of its bytes."""
-    return hashlib.sha256(f"{salt}\0{task!r}\0{digest}".encode()).hexdigest()
+class Entry(NamedTuple):
+    """What the cache keeps for one file."""
+
+    task_key: str  # tool, config and FileTask: see task_key()
+    digest: str  # sha256 of the bytes that were analysed
+    stat: tuple[int, int, int] | None  # (size, mtime_ns, inode) when trusted to skip re-reading the file
+    result: Any  # the FileResult
+
+
+def task_key(salt: str, task: Any) -> str:
+    """Everything but the bytes that an analysis depends on: salt (tool + config) and the FileTask."""
+    return hashlib.sha256(f"{salt}\0{task!r}".encode()).hexdigest()
+
+
+def stat_signature(st: os.stat_result) -> tuple[int, int, int] | None:
+    """A file's (size, mtime, inode), or None while its mtime is too recent to trust.
+
+    A file rewritten within the same clock tick as our read would keep its mtime; after a couple
+    of seconds that can no longer go unseen, so only then may the signature stand in for the bytes.
+    """
+    if time.time_ns() - st.st_mtime_ns < _RACY_NS:
+        return None
+    return st.st_size, st.st_mtime_ns, st.st_ino
 
 
 class ResultCache:
-    """One project's pack: {abs_path: (key, FileResult)}, loaded lazily, saved when it changed."""
+    """One project's pack: {abs_path: Entry}, loaded lazily, saved when it changed."""
 
     def __init__(self, root: Path, key: bytes | None) -> None:
         self.path = root / CACHE_DIR / PACK_NAME
         self._key = key
-        self._entries: dict[str, tuple[str, Any]] | None = None
+        self._entries: dict[str, Entry] | None = None
         self._dirty = False
 
     @property
-    def entries(self) -> dict[str, tuple[str, Any]]:
+    def entries(self) -> dict[str, Entry]:
         if self._entries is None:
             self._entries = self._load()
         return self._entries
 
-    def _load(self) -> dict[str, tuple[str, Any]]:
+    def _load(self) -> dict[str, Entry]:
         if self._key is None:
             return {}
         try:
@@ -107,14 +130,15 @@ class ResultCache:
             entries = pickle.loads(body)
         except Exception:  # a pack from another version of the engine's classes: start cold
             return {}
-        return entries if isinstance(entries, dict) else {}
+        if not isinstance(entries, dict):
+            return {}
+        return {p: e for p, e in entries.items() if isinstance(e, Entry)}
 
-    def get(self, abs_path: str, key: str) -> Any | None:
-        entry = self.entries.get(abs_path)
-        return entry[1] if entry is not None and entry[0] == key else None
+    def get(self, abs_path: str) -> Entry | None:
+        return self.entries.get(abs_path)
 
-    def put(self, abs_path: str, key: str, result: Any) -> None:
-        self.entries[abs_path] = (key, result)
+    def put(self, abs_path: str, entry: Entry) -> None:
+        self.entries[abs_path] = entry
         self._dirty = True
 
     def save(self) -> None:

@@ -12,9 +12,9 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, NamedTuple, Sequence
 
-from ttminis_cli.lint.cache import ResultCache, entry_key, tool_fingerprint, user_key
+from ttminis_cli.lint.cache import Entry, ResultCache, stat_signature, task_key, tool_fingerprint, user_key
 
 # A process pool costs ~50 ms to start and feed; below this much uncached source a single process wins.
 POOL_MIN_BYTES = 1_000_000
@@ -41,86 +41,107 @@ def cpu_count() -> int:
 
 def run(tasks: Sequence, *, config_salt: str = "", use_cache: bool = True,
         on_progress: Progress | None = None, jobs: int | None = None) -> RunResult:
-    """Analyse every task (a FileTask); results come from the cache when the key matches."""
+    """Analyse every task (a FileTask); a result comes from the cache when nothing it depends on changed."""
     salt = f"{tool_fingerprint()}\0{config_salt}"
     key = user_key() if use_cache else None
     caches: dict[str, ResultCache] = {}
     out = RunResult()
     slots: list = [None] * len(tasks)
+    keys: list[str] = [""] * len(tasks)
     misses: list[tuple[int, int]] = []  # (task index, size)
     for i, task in enumerate(tasks):
-        try:
-            source = read_source(task.ctx.abs_path)
-        except OSError as exc:
-            out.warnings.append(f"{task.ctx.path}: cannot read ({exc.strerror or exc}); skipped")
-            continue
+        abs_path = task.ctx.abs_path
         if use_cache:
             cache = caches.get(task.ctx.project_root)
             if cache is None:
                 cache = caches[task.ctx.project_root] = ResultCache(Path(task.ctx.project_root), key)
-            hit = cache.get(task.ctx.abs_path, entry_key(salt, task, hashlib.sha256(source).hexdigest()))
-            if hit is not None:
-                slots[i] = hit
+            keys[i] = task_key(salt, task)
+            entry = cache.get(abs_path)
+            if entry is not None and entry.task_key != keys[i]:
+                entry = None
+        else:
+            entry = None
+        try:
+            st = os.stat(abs_path)
+            if entry is not None and entry.stat is not None and entry.stat == stat_signature(st):
+                slots[i] = entry.result
                 continue
+            source, st = read_source(abs_path)
+        except OSError as exc:
+            out.warnings.append(f"{task.ctx.path}: cannot read ({exc.strerror or exc}); skipped")
+            continue
+        if entry is not None and entry.digest == hashlib.sha256(source).hexdigest():
+            slots[i] = entry.result
+            if entry.stat != stat_signature(st):  # touched, not changed: trust the new stat next time
+                caches[task.ctx.project_root].put(abs_path, entry._replace(stat=stat_signature(st)))
+            continue
         misses.append((i, len(source)))
 
     if misses:
         workers = min(jobs or cpu_count(), len(misses))
         total_bytes = sum(size for _, size in misses)
         parallel = workers > 1 and len(misses) >= POOL_MIN_FILES and total_bytes >= POOL_MIN_BYTES
-        done = _analyse_parallel if parallel else _analyse_serial
-        for i, digest, result, problem in done([tasks[i] for i, _ in misses], misses, workers, on_progress):
-            if problem:
-                out.warnings.append(problem)
+        analyse = _analyse_parallel if parallel else _analyse_serial
+        for i, done in analyse([tasks[i] for i, _ in misses], misses, workers, on_progress):
+            if done.problem:
+                out.warnings.append(done.problem)
                 continue
-            slots[i] = result
+            slots[i] = done.result
             out.analysed += 1
             if use_cache:
                 task = tasks[i]
-                caches[task.ctx.project_root].put(task.ctx.abs_path, entry_key(salt, task, digest), result)
+                caches[task.ctx.project_root].put(task.ctx.abs_path,
+                                                  Entry(keys[i], done.digest, done.stat, done.result))
     for cache in caches.values():
         cache.save()
     out.results = [r for r in slots if r is not None]
     return out
 
 
-def read_source(path: str) -> bytes:
-    """A regular file's bytes. A FIFO or device named like a source file is refused, never waited on."""
+def read_source(path: str) -> tuple[bytes, os.stat_result]:
+    """A regular file's bytes and stat. A FIFO or device named like a source file is refused, never waited on."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
             raise OSError(errno.EINVAL, "not a regular file")
-        return fh.read()
+        return fh.read(), st
 
 
-def _analyse_one(task) -> tuple[str, object, str | None]:
-    """(sha256 of the bytes analysed, FileResult, problem). Runs in the parent or in a worker."""
+class Analysed(NamedTuple):
+    digest: str = ""  # sha256 of the bytes analysed
+    stat: tuple[int, int, int] | None = None
+    result: object = None  # FileResult
+    problem: str | None = None  # why there is no result
+
+
+def _analyse_one(task) -> Analysed:
+    """Read and analyse one file. Runs in the parent or in a worker."""
     from ttminis_cli.lint import engine
 
     try:
-        source = read_source(task.ctx.abs_path)
+        source, st = read_source(task.ctx.abs_path)
     except OSError as exc:
-        return "", None, f"{task.ctx.path}: cannot read ({exc.strerror or exc}); skipped"
+        return Analysed(problem=f"{task.ctx.path}: cannot read ({exc.strerror or exc}); skipped")
     try:
-        return hashlib.sha256(source).hexdigest(), engine.analyze(task, source), None
+        return Analysed(hashlib.sha256(source).hexdigest(), stat_signature(st), engine.analyze(task, source))
     except RecursionError:
-        return "", None, f"{task.ctx.path}: nested too deeply to analyse; skipped"
+        return Analysed(problem=f"{task.ctx.path}: nested too deeply to analyse; skipped")
     except Exception as exc:  # a bug in one rule must not cost the user the other files' findings
         if os.environ.get("TTMINIS_DEBUG") == "1":
             raise
-        return "", None, (f"{task.ctx.path}: internal error while analysing ({type(exc).__name__}: {exc}); "
-                          "skipped — this is a bug in ttminis, please report it (rerun with --debug)")
+        return Analysed(problem=f"{task.ctx.path}: internal error while analysing ({type(exc).__name__}: {exc}); "
+                                "skipped — this is a bug in ttminis, please report it (rerun with --debug)")
 
 
 def _analyse_serial(tasks, misses, workers, on_progress):
     for n, (task, (i, _)) in enumerate(zip(tasks, misses), start=1):
-        digest, result, problem = _analyse_one(task)
-        yield i, digest, result, problem
+        yield i, _analyse_one(task)
         if on_progress:
             on_progress(n, len(misses))
 
 
-def _analyse_batch(tasks) -> list[tuple[str, object, str | None]]:
+def _analyse_batch(tasks) -> list[Analysed]:
     return [_analyse_one(t) for t in tasks]
 
 
@@ -165,10 +186,10 @@ def _analyse_parallel(tasks, misses, workers, on_progress):
             try:
                 answers = future.result()
             except Exception as exc:  # a worker died (a crash in a native parser): report, go on
-                answers = [("", None, f"{tasks_by_index[i].ctx.path}: analysis failed ({type(exc).__name__}); "
-                            "skipped — please report this file") for i in futures[future]]
-            for i, (digest, result, problem) in zip(futures[future], answers):
-                yield i, digest, result, problem
+                answers = [Analysed(problem=f"{tasks_by_index[i].ctx.path}: analysis failed "
+                                            f"({type(exc).__name__}); skipped — please report this file")
+                           for i in futures[future]]
+            yield from zip(futures[future], answers)
             done += len(futures[future])
             if on_progress:
                 on_progress(done, len(misses))
