@@ -77,7 +77,9 @@ def test_text_output_names_every_finding_at_its_place(expected_file: Path, monke
     monkeypatch.chdir(expected_file.parent / "project")
     result = run()
     for f in json.loads(expected_file.read_text(encoding="utf-8")):
-        assert f"{f['path']}:{f['line']}:{f['column']}: {f['severity']}: {f['message']}" in result.stdout
+        head = f"{f['path']}:{f['line']}:{f['column']}: {f['severity']}: {f['message']}"
+        (line,) = [line for line in result.stdout.splitlines() if line.startswith(head)]
+        assert f["pointer"] in line  # the JSON pointer is named, in the message or after it
         if f["hint"]:
             assert f"hint: {f['hint']}" in result.stdout
     verdict = "valid" if expected_file.parent.parent.name == "valid" else "invalid"

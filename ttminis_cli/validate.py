@@ -642,8 +642,9 @@ def report_text(results: Results) -> None:
     colours = {ERROR: "bold red", WARNING: "yellow", NOTE: "cyan"}
     for root, findings in results:
         for f in findings:
+            pointer = f" [dim]({escape(f.pointer)})[/]" if f.pointer and f.pointer not in f.message else ""
             console.print(f"{escape(f.path)}:{f.line}:{f.column}: [{colours[f.severity]}]{f.severity}[/]: "
-                          f"{escape(f.message)}")
+                          f"{escape(f.message)}{pointer}")
             if f.hint:
                 console.print(f"  [dim]hint:[/] {escape(f.hint)}")
         counts = {s: sum(1 for f in findings if f.severity == s) for s in (ERROR, WARNING, NOTE)}
