@@ -94,18 +94,23 @@ def check_codes(codes: Sequence[str], where: str) -> None:
 
     for code in codes:
         if not any(known.startswith(code.upper()) for known in RULES):
-            raise UserError(f"unknown rule code or prefix '{code}'", where=where,
-                            hint=_nearest_hint(code, RULES) + "; `ttminis rules` lists them all")
+            raise UserError(f"unknown rule code or prefix '{code}'", where=where, hint=_nearest_hint(code, RULES))
 
 
 def _nearest_hint(code: str, rules) -> str:
+    """Codes the user may have meant: those the text begins, then the closest codes and names."""
     import difflib
 
+    wanted = code.strip()
     names = {r.name: c for c, r in rules.items()}
-    close = difflib.get_close_matches(code.upper(), list(rules), n=3, cutoff=0.5)
-    close += [names[n] for n in difflib.get_close_matches(code.lower(), list(names), n=2, cutoff=0.6)]
-    close = list(dict.fromkeys(close))
-    return f"did you mean {', '.join(close)}?" if close else "no rule is close"
+    close = [c for c in rules if c.startswith(wanted.upper())] if len(wanted) >= 4 else []
+    close += difflib.get_close_matches(wanted.upper(), list(rules), n=3, cutoff=0.5)
+    close += [names[n] for n in difflib.get_close_matches(wanted.lower(), list(names), n=2, cutoff=0.6)]
+    close = list(dict.fromkeys(close))[:6]
+    if not close:
+        return "`ttminis rules` lists every rule"
+    listed = close[0] if len(close) == 1 else f"{', '.join(close[:-1])} or {close[-1]}"
+    return f"did you mean {listed}? `ttminis rules` lists every rule"
 
 
 def plan_tasks(paths: Sequence[Path], cfg):
@@ -176,16 +181,11 @@ def run_rules(fmt: str = "text") -> int:
         print(json.dumps([{"code": r.code, "name": r.name, "severity": r.severity.value, "summary": r.summary,
                            "html_only": r.html_only} for r in rules], indent=2))
         return EXIT_OK
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(box=None, show_edge=False, pad_edge=False)
-    for column in ("code", "name", "severity", "summary"):
-        table.add_column(column, overflow="fold")
+    # One rule per line, never wrapped, so `ttminis rules | grep storage` finds whole rules.
+    width = max(len(r.name) for r in rules)
     for r in rules:
-        severity = "error" if r.severity.value == "error" else "[yellow]warning[/]"
-        table.add_row(r.code, r.name, severity, r.summary + (" (HTML runtime)" if r.html_only else ""))
-    Console(highlight=False).print(table)
+        html = " (HTML runtime)" if r.html_only else ""
+        print(f"{r.code}  {r.name:<{width}}  {r.severity.value:<7}  {r.summary}{html}")
     return EXIT_OK
 
 
@@ -197,8 +197,7 @@ def run_explain(code: str) -> int:
     by_name = {r.name: r for r in RULES.values()}
     rule = RULES.get(code.strip().upper()) or by_name.get(code.strip().lower())
     if rule is None:
-        raise UserError(f"no rule '{code}'", hint=_nearest_hint(code, RULES) + "; `ttminis rules` lists them all",
-                        exit_code=EXIT_USAGE)
+        raise UserError(f"no rule '{code}'", hint=_nearest_hint(code, RULES), exit_code=EXIT_USAGE)
     text = rule_markdown(rule)
     if sys.stdout.isatty():
         from rich.console import Console

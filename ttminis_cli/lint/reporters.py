@@ -96,11 +96,12 @@ def statistics_table(diagnostics: Sequence[Diagnostic], rules: Mapping[str, Rule
     if not counts:
         return ""
     width = len(str(max(counts.values())))
+    names = {code: rules[code].name if code in rules else "" for code in counts}
+    name_width = max(map(len, names.values()))
     lines = []
     for code, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-        rule = rules.get(code)
-        lines.append(f"{n:>{width}}  {code}  {rule.name if rule else ''}  "
-                     f"{rule.severity.value if rule else ''}".rstrip())
+        severity = rules[code].severity.value if code in rules else ""
+        lines.append(f"{n:>{width}}  {code}  {names[code]:<{name_width}}  {severity}".rstrip())
     return "\n".join(lines) + "\n"
 
 
