@@ -11,7 +11,7 @@ from ttminis_cli.lint.calls import find_uses
 def calls(source: str, lang: str = "js") -> list[str]:
     tree = P.parse(lang, source.encode())
     uses = find_uses(lang, tree.root_node)
-    return sorted(c.api if not c.namespace_mistake else "TTMinis." + c.api for c in uses.calls)
+    return sorted(c.api if not c.namespace_mistake else "TTMinis." + c.api for c in uses.calls if not c.inferred)
 
 
 def posts(source: str, lang: str = "js") -> int:
@@ -129,3 +129,20 @@ def test_deep_nesting_does_not_recurse():
     depth = 5000
     source = "(" * depth + "tt.login({})" + ")" * depth + ";\n" + "[" * depth + "]" * depth
     assert calls(source) == ["login"]
+
+
+def test_laya_window_alias():
+    assert calls("const wx = Laya.Browser.window.wx;\nwx.shareToUser({});") == ["shareToUser"]
+
+
+def test_distinctive_calls_on_an_imported_wrapper_are_inferred_for_facts_only():
+    source = ("import { api } from './platform';\n"
+              "const ctx = api.getOpenDataContext();\n"
+              "ctx.postMessage({ type: 'rank' });\n"
+              "api.setUserCloudStorage({ data: [] });\n"
+              "api.shareToUser({});\n")
+    tree = P.parse("js", source.encode())
+    uses = find_uses("js", tree.root_node)
+    assert sorted((c.api, c.inferred) for c in uses.calls) == [
+        ("getOpenDataContext", True), ("setUserCloudStorage", True)]
+    assert len(uses.posts) == 1

@@ -23,6 +23,8 @@ TTMINIS = ("ttminis",)
 CONTEXT = ("context",)
 POST = ("post",)
 NULLISH = ("nullish",)
+INFERRED = ("inferred",)
+IMPORTED = ("imported",)  # a binding from another module: unknown here
 _CYCLE = ("cycle",)
 
 PLATFORM_NAMES = ("tt", "wx")
@@ -51,6 +53,7 @@ class Call:
     callee: Node  # where findings point: the callee expression (`tt.shareToUser`)
     optional: bool  # `tt.x?.()`
     namespace_mistake: bool = False
+    inferred: bool = False  # on an object only the member's name suggests is the platform
 
 
 @dataclass
@@ -118,7 +121,8 @@ class _Finder:
         extra: list[tuple[Node, tuple]] = []
         window_props = P.captures(self.lang, _WINDOW_PROPERTY_QUERY, self.root).get("m", [])
         extra.extend((m, GLOBAL) for m in window_props)
-        for _ in range(8):
+        inferred_done = False
+        for _ in range(12):
             occurrences = self._occurrences(names) if names else []
             for node in occurrences:
                 self._declare(node)
@@ -139,8 +143,43 @@ class _Finder:
             members = {m for m in self.new_members if m in self.this_members}
             self.new_names, self.new_members = set(), set()
             if not names and not members:
-                break
+                if inferred_done:
+                    break
+                inferred_done = True
+                extra = self._inferred_objects()
+                if not extra:
+                    break
         return self.uses
+
+    def _inferred_objects(self) -> list[tuple[Node, tuple]]:
+        """Objects of distinctive platform calls that no binding in this file explains — mostly a
+        wrapper imported from another module (`import { api } from './platform'`)."""
+        found = P.captures(self.lang, _DISTINCTIVE_QUERY, self.root).get("c", [])
+        out = []
+        for call in found:
+            if _key(call) in self.seen_calls:
+                continue
+            member = P.unwrap(call.child_by_field_name("function"))
+            obj = member.child_by_field_name("object") if member is not None else None
+            if obj is not None and not self._locally_bound(obj):
+                out.append((obj, INFERRED))
+        return out
+
+    def _locally_bound(self, expr: Node) -> bool:
+        """Whether an expression starts at a parameter or local this file shows is not the platform."""
+        node = P.unwrap(expr)
+        while node is not None and node.type in ("member_expression", "call_expression", "subscript_expression"):
+            node = P.unwrap(node.child_by_field_name("object") or node.child_by_field_name("function"))
+        if node is None or node.type != "identifier":
+            return False
+        name = P.text(node)
+        here = node.parent
+        while here is not None:
+            bound = self.scopes.get(_key(here))
+            if bound is not None and name in bound:
+                return bound[name] is None
+            here = here.parent
+        return False
 
     def _occurrences(self, names: set[str]) -> list[Node]:
         found = P.captures(self.lang, f"([(identifier) (shorthand_property_identifier_pattern)] @id "
@@ -209,7 +248,7 @@ class _Finder:
             self._bind(parent, name, None)
             return
         if t in ("import_specifier", "import_clause", "namespace_import"):
-            self._bind(self.root, name, None)
+            self._bind(self.root, name, IMPORTED)
             return
         if t in ("pair_pattern", "object_pattern", "array_pattern"):
             # Destructuring: a declarator above binds it (handled when its value is a platform object),
@@ -313,6 +352,8 @@ class _Finder:
             obj = P.unwrap(node.child_by_field_name("object"))
             if obj is not None and obj.type == "this":
                 return self.this_members.get(P.text(node.child_by_field_name("property")))
+            if P.text(node.child_by_field_name("property")) == "window":  # Laya.Browser.window
+                return GLOBAL
             return _member(self.kind_of(obj, depth + 1), P.text(node.child_by_field_name("property")))
         if t == "subscript_expression":
             index = P.string_value(node.child_by_field_name("index"))
@@ -385,7 +426,7 @@ class _Finder:
                 kind, n = combined, p
                 continue
             if t == "variable_declarator" and _same(p.child_by_field_name("value"), n):
-                self._bind_declarator(p)
+                self._bind_declarator(p, kind)
                 return
             if t == "assignment_expression" and _same(p.child_by_field_name("right"), n):
                 self._bind_assignment(p.child_by_field_name("left"), kind)
@@ -417,6 +458,8 @@ class _Finder:
             self.uses.calls.append(Call(kind[1], call, at, optional))
             if kind[1] == "postMessage":
                 self.uses.posts.append(Post(call, P.first_argument(call), shorthand=True))
+        elif kind[0] == "inferred-api":
+            self.uses.calls.append(Call(kind[1], call, at, optional, inferred=True))
         elif kind[0] == "ttminis-member":
             self.uses.calls.append(Call(kind[1], call, at, optional, namespace_mistake=True))
         elif kind == POST:
@@ -431,12 +474,15 @@ class _Finder:
         if kind[0] == "web-member" and kind[1:] == ("navigator", "clipboard"):
             self._web("read:navigator.clipboard", member, member.child_by_field_name("property") or member, None)
 
-    def _bind_declarator(self, declarator: Node) -> None:
+    def _bind_declarator(self, declarator: Node, kind: tuple) -> None:
+        """Bind what a declarator's value is; `kind` (found by climbing to it) is remembered, because a
+        value that only an inferred call explains cannot be re-derived from the value alone."""
         name = declarator.child_by_field_name("name")
         if name is None:
             return
         scope = self._scope_of_declaration(declarator)
         if name.type == "identifier":
+            self.memo.setdefault(("declarator", _key(declarator), None), kind)
             self._bind(scope, P.text(name), ("declarator", declarator))
             self.new_names.add(P.text(name))
             return
@@ -450,6 +496,8 @@ class _Finder:
                     if target is not None and target.type == "assignment_pattern":
                         target = target.child_by_field_name("left")
                 if target is not None and target.type in ("identifier", "shorthand_property_identifier_pattern"):
+                    self.memo.setdefault(("pattern", _key(declarator), _key(target)),
+                                         self._pattern_kind(name, target, kind))
                     self._bind(scope, P.text(target), ("pattern", declarator, target))
                     self.new_names.add(P.text(target))
 
@@ -471,6 +519,13 @@ class _Finder:
             self.new_members.add(name)
 
 
+# Member names no library but a mini-game platform uses. A call of one on an object this file cannot
+# explain is taken as a platform call for cloud-storage and messaging facts (and TTM301–304) only;
+# the domain and API rules, which must never flag a user's own object, ignore such calls.
+INFERRED_MEMBERS = ("getOpenDataContext", "setUserCloudStorage", "getUserCloudStorage", "getFriendCloudStorage",
+                    "removeUserCloudStorage")
+_DISTINCTIVE_QUERY = (f"(call_expression function: (member_expression property: (property_identifier) @p "
+                      f"(#any-of? @p {P.quote_names(INFERRED_MEMBERS)}))) @c")
 _WINDOW_PROPERTY_QUERY = '(member_expression property: (property_identifier) @p (#eq? @p "window")) @m'
 
 
@@ -507,6 +562,8 @@ def _member(kind: tuple | None, prop: str) -> tuple | None:
         return None
     if tag == "ttminis":
         return PLATFORM if prop == "game" else ("ttminis-member", prop)
+    if tag == "inferred":
+        return ("inferred-api", prop) if prop in INFERRED_MEMBERS else None
     if tag == "context":
         return POST if prop == "postMessage" else None
     if tag == "web":
@@ -521,7 +578,7 @@ def _member(kind: tuple | None, prop: str) -> tuple | None:
 def _call_result(kind: tuple | None, call: Node) -> tuple | None:
     if kind is None:
         return None
-    if kind == ("api", "getOpenDataContext"):
+    if kind in (("api", "getOpenDataContext"), ("inferred-api", "getOpenDataContext")):
         return CONTEXT
     if kind == ("web-member", "document", "createElement"):
         tag = P.string_value(P.first_argument(call))

@@ -76,6 +76,7 @@ class Facts:
     handlers: tuple[Handler, ...] = ()
     suppressions: tuple[Suppression, ...] = ()
     line_count: int = 0
+    mentions_on_message: bool = False  # a handler may be registered in a way not recognised
 
 
 _IMPORTS = """
@@ -96,7 +97,8 @@ def collect(model: FileModel, suppressions: tuple[Suppression, ...]) -> Facts:
         return Facts(**base)
     written, unknown, writes, reads = _storage(model)
     return Facts(**base, imports=_imports(model), keys_written=written, writes_unknown=unknown, writes=writes,
-                 key_reads=reads, posts=_posts(model), handlers=_handlers(model))
+                 key_reads=reads, posts=_posts(model), handlers=_handlers(model),
+                 mentions_on_message=b"onMessage" in model.source)
 
 
 def _imports(model: FileModel) -> tuple[Import, ...]:

@@ -105,7 +105,7 @@ def check_file(model: FileModel) -> None:
 def _check_main(model: FileModel) -> None:
     for call in model.uses.calls:
         api = API.get(call.api)
-        if call.namespace_mistake or api is None or api.domain != "open-data":
+        if call.namespace_mistake or call.inferred or api is None or api.domain != "open-data":
             continue
         if model.ctx.has_open_data:
             hint = ("move it into the open data folder and ask for it from the main domain with "
@@ -124,7 +124,8 @@ def _check_main(model: FileModel) -> None:
 def _check_open_data(model: FileModel) -> None:
     for call in model.uses.calls:
         api = API.get(call.api)
-        if call.namespace_mistake or api is None or api.domain != "main" or call.api == "postMessage":
+        if call.namespace_mistake or call.inferred or api is None or api.domain != "main" \
+                or call.api == "postMessage":
             continue
         if api.family in _MAIN_ONLY_FAMILIES:
             model.report(TTM102, call.callee, f"{call.api} is a main-domain API; the open data domain does not "
