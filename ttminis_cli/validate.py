@@ -289,6 +289,14 @@ def _json_type(value: Any) -> str:
     return "an object"
 
 
+def _shown_value(value: Any) -> str:
+    """`a string "9527"`, `an array ["a"]`, or `null`: the kind, then the value when it says more."""
+    shown = json.dumps(value, ensure_ascii=False)
+    if value is None:
+        return "null"
+    return f"{_json_type(value)} {shown if len(shown) <= 40 else shown[:37] + '...'}"
+
+
 # --------------------------------------------------------------------------- the schema
 
 
@@ -330,7 +338,7 @@ def _describe(pointer: str, error) -> tuple[str, str]:
     description = error.schema.get("description", "")
     if error.validator == "type":
         expected = _EXPECTED.get(error.validator_value, error.validator_value)
-        message = f"{name} must be {expected}, got {_json_type(value)} {json.dumps(value)}"
+        message = f"{name} must be {expected}, got {_shown_value(value)}"
         if error.validator_value == "integer" and isinstance(value, str) and value.strip().isdigit():
             return message, f"remove the quotes: {value.strip()}"
         if error.validator_value == "integer" and isinstance(value, float):
@@ -426,7 +434,7 @@ def _game_findings(doc: JsonDoc, root: Path) -> list[Finding]:
     value = doc.data.get("openDataContext")
     if "openDataContext" in doc.data and not (isinstance(value, str) and value.strip()):
         findings.append(doc.at("/openDataContext", ERROR, "/openDataContext must be a non-empty string, "
-                               f"got {_json_type(value)} {json.dumps(value)}",
+                               f"got {_shown_value(value)}",
                                "the open data folder, relative to the project root"))
     if "subpackages" not in doc.data and "subPackages" in doc.data:
         findings.append(doc.at("/subPackages", WARNING, 'TikTok reads "subpackages" (lower case); '
