@@ -138,7 +138,7 @@ def schema() -> int:
 def lint(
     paths: Optional[List[Path]] = typer.Argument(None, help="Files or folders (default: the current folder)."),
     format: Optional[LintFormat] = typer.Option(None, "--format", "-f",
-                                                help="Output format (text on a terminal)."),
+                                                help="Output format (default text, in pipes too)."),
     select: Optional[List[str]] = typer.Option(None, "--select", help="Only these codes or prefixes."),
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Skip these codes or prefixes."),
     config: Optional[Path] = typer.Option(None, "--config", help="ttminis.toml or pyproject.toml to use."),
