@@ -472,7 +472,7 @@ class _Finder:
 
     def _web_member(self, kind: tuple, member: Node) -> None:
         if kind[0] == "web-member" and kind[1:] == ("navigator", "clipboard"):
-            self._web("read:navigator.clipboard", member, member.child_by_field_name("property") or member, None)
+            self._web("read:navigator.clipboard", member, member, None)
 
     def _bind_declarator(self, declarator: Node, kind: tuple) -> None:
         """Bind what a declarator's value is; `kind` (found by climbing to it) is remembered, because a

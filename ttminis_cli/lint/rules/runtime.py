@@ -113,10 +113,21 @@ def _check_html_code(model: FileModel) -> None:
 
 
 def _external_script(model: FileModel, value: Node | None) -> None:
-    url = P.string_value(value)
+    url = _url_prefix(value)
     if url is not None and is_external(url) and not is_font(url):
         model.report(TTM502, value, f"this script loads from outside the package ({url}); the HTML runtime "
                                     "blocks it: copy it into the package and load it by a relative path")
+
+
+def _url_prefix(value: Node | None) -> str | None:
+    """The known start of a URL: a literal, a template's leading text, or the left of `'…' + x`."""
+    node = P.unwrap(value)
+    while node is not None and node.type == "binary_expression" and P.text(node.child_by_field_name("operator")) == "+":
+        node = P.unwrap(node.child_by_field_name("left"))
+    if node is not None and node.type == "template_string":
+        head = next((c for c in node.named_children if c.type != "string_fragment"), None)
+        return P.text(node)[1:(head.start_byte - node.start_byte) if head is not None else -1]
+    return P.string_value(node)
 
 
 def is_external(url: str) -> bool:
