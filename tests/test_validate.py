@@ -147,7 +147,7 @@ def test_wrong_types_name_the_kind_and_a_short_value(tmp_path):
     make_project(tmp_path, config={"dev": None, "app_id": ["x" * 60], "openDataContext": "openDataContext"})
     messages = [f["message"] for f in findings(run(str(tmp_path), "--format", "json"))]
     assert messages == ["/dev must be an object, got null",
-                        '/app_id must be a string, got an array ["' + "x" * 33 + "..."]
+                        '/app_id must be a string, got an array ["' + "x" * 35 + "..."]
 
 
 def test_non_standard_numbers_are_rejected_at_their_place(tmp_path):
