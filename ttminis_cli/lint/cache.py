@@ -19,8 +19,6 @@ import hashlib
 import hmac
 import os
 import pickle
-import secrets
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -42,6 +40,9 @@ def user_key() -> bytes | None:
         pass
     except OSError:
         return None
+    import secrets
+    import tempfile
+
     try:
         base.mkdir(parents=True, exist_ok=True)
         key = secrets.token_bytes(32)
@@ -145,6 +146,8 @@ class ResultCache:
         """Write the pack if it changed, dropping entries of files that no longer exist."""
         if not self._dirty or self._key is None:
             return
+        import tempfile
+
         entries = {p: e for p, e in self.entries.items() if os.path.exists(p)}
         try:
             body = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
