@@ -1,0 +1,180 @@
+"""The engine contract: plan (discovery, domains, runtime), analyze (pure, never raises), finish
+(cross-file rules, suppression, select/ignore, report_paths)."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pytest
+
+from ttminis_cli.config import Config, LintConfig
+from ttminis_cli.errors import UserError
+from ttminis_cli.lint.engine import FileContext, FileTask, analyze, finish, lint, plan, selected
+
+SDK = '<script src="https://developers.tiktok.com/js/minis.js"></script>'
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+def config(**lint_options) -> Config:
+    return Config(lint=LintConfig(**lint_options))
+
+
+def domains(root: Path, cfg: Config | None = None) -> dict[str, str]:
+    return {t.ctx.path: t.ctx.domain for t in plan([root], cfg or Config(), cwd=root).tasks}
+
+
+def codes(root: Path, cfg: Config | None = None, **kw) -> list[tuple[str, int, str]]:
+    found, _ = lint([root], cfg or Config(), cwd=root, **kw)
+    return [(d.path, d.line, d.code) for d in found]
+
+
+def test_domains_from_project_config_and_game_json(tmp_path):
+    a = write(tmp_path / "a", {"project.config.json": '{"openDataContext": "odc"}', "game.js": "",
+                               "odc/index.js": "", "odc/lib/x.ts": "", "src/y.tsx": ""})
+    assert domains(a) == {"game.js": "main", "odc/index.js": "open-data", "odc/lib/x.ts": "open-data",
+                          "src/y.tsx": "main"}
+    b = write(tmp_path / "b", {"game.json": '{"openDataContext": "src/open"}', "game.js": "", "src/open/index.js": ""})
+    assert domains(b) == {"game.js": "main", "src/open/index.js": "open-data"}
+
+
+def test_open_data_globs_override_and_undeclared_folders_count(tmp_path):
+    root = write(tmp_path / "p", {"project.config.json": '{"openDataContext": "odc"}', "odc/index.js": "",
+                                  "build2/rank/index.js": ""})
+    assert domains(root, config(open_data=("build2/rank/**",))) == {
+        "odc/index.js": "main", "build2/rank/index.js": "open-data"}
+    engine = write(tmp_path / "e", {"assets/a.js": "", "tpl/wechatgame/openDataContext/index.js": ""})
+    assert domains(engine) == {"assets/a.js": "main", "tpl/wechatgame/openDataContext/index.js": "open-data"}
+
+
+def test_default_and_configured_excludes(tmp_path):
+    root = write(tmp_path / "p", {"game.json": "{}", "game.js": "", "node_modules/x/index.js": "",
+                                  "dist/game.js": "", "build/wechatgame/game.js": "", "libs/engine.min.js": "",
+                                  ".git/hooks/a.js": "", "vendor/big.js": "", "src/keep.js": "", "README.md": ""})
+    assert sorted(domains(root)) == ["game.js", "src/keep.js", "vendor/big.js"]
+    assert sorted(domains(root, config(exclude=("vendor/**",)))) == ["game.js", "src/keep.js"]
+
+
+def test_a_missing_path_is_a_usage_error(tmp_path):
+    with pytest.raises(UserError) as info:
+        plan([Path("nope.js")], Config(), cwd=tmp_path)
+    assert info.value.exit_code == 2 and "nope.js" in info.value.message
+
+
+def test_the_domain_note_is_said_once_per_project(tmp_path):
+    root = write(tmp_path / "p", {"a.js": "", "b/c.js": "", "d.ts": ""})
+    result = plan([root], Config(), cwd=root)
+    assert len(result.notes) == 1 and "[lint] open-data" in result.notes[0]
+    assert all(not t.ctx.domain_rules for t in result.tasks)
+
+
+def test_runtime_detection(tmp_path):
+    html = write(tmp_path / "h", {"index.html": f"<html><body>{SDK}</body></html>", "main.js": ""})
+    native = write(tmp_path / "n", {"index.html": "<html><body><script src='main.js'></script></body></html>",
+                                    "main.js": ""})
+    assert {t.language for t in plan([html], Config(), cwd=html).tasks} == {"html", "js"}
+    assert all(t.ctx.html_runtime for t in plan([html], Config(), cwd=html).tasks)
+    assert [t.language for t in plan([native], Config(), cwd=native).tasks] == ["js"]
+    assert all(t.ctx.html_runtime for t in plan([native], config(runtime="html"), cwd=native).tasks)
+    assert not any(t.ctx.html_runtime for t in plan([html], config(runtime="native"), cwd=html).tasks)
+
+
+def test_open_data_call_in_a_project_without_open_data_says_to_declare_it(tmp_path):
+    root = write(tmp_path / "p", {"project.config.json": '{"app_id": "k"}',
+                                  "game.js": "tt.getFriendCloudStorage({ keyList: ['s'], fail() {} });\n"})
+    found, the_plan = lint([root], Config(), cwd=root)
+    assert [(d.code, d.line) for d in found if d.code == "TTM101"] == [("TTM101", 1)]
+    assert "openDataContext" in found[0].message and the_plan.notes == []
+
+
+def test_cross_domain_imports(tmp_path):
+    root = write(tmp_path / "p", {
+        "project.config.json": '{"openDataContext": "odc"}',
+        "game.js": "import './odc/rank';\nconst r = require('./shared/util.js');\nimport('./odc/lazy.js');\n",
+        "shared/util.js": "",
+        "odc/rank.js": "",
+        "odc/lazy.js": "",
+        "odc/index.js": "import { a } from '../shared/util';\nimport { b } from './rank.js';\n",
+    })
+    assert codes(root) == [("game.js", 1, "TTM103"), ("game.js", 3, "TTM103"), ("odc/index.js", 1, "TTM103")]
+
+
+def test_syntax_errors_leave_the_other_rules_running(tmp_path):
+    root = write(tmp_path / "p", {"project.config.json": '{"openDataContext": "odc"}',
+                                  "game.js": "tt.shareToUser({ openid: 'a', imageUrl: 'https://x.com/a.png' });\n"
+                                             "function (( {\n"})
+    assert {c for _, _, c in codes(root)} == {"TTM002", "TTM101"}
+
+
+@pytest.mark.parametrize("source", [
+    b"", b"\xff\xfe\x00\x00binary\x00", "tt.login({ fail() {} }) // caf\xe9".encode("latin-1"),
+    b"{" * 3000, b"tt.shareToUser(" * 2000, "const s = '\U0001F600'; tt.shareToUsr();".encode(),
+])
+def test_analyze_never_raises_and_its_result_pickles(source):
+    ctx = FileContext("x.js", "/nowhere/x.js", "main", "/nowhere", True, True, False, ())
+    result = analyze(FileTask(ctx, "js"), source)
+    assert pickle.loads(pickle.dumps(result)) == result
+    assert all(d.path == "x.js" and d.line >= 1 and d.column >= 1 for d in result.diagnostics)
+
+
+def test_columns_count_characters_not_bytes(tmp_path):
+    root = write(tmp_path / "p", {"game.json": "{}", "game.js": "const s = 'héllo😀'; tt.shareToUsr();\n"})
+    found, _ = lint([root], Config(), cwd=root)
+    assert [(d.code, d.column) for d in found] == [("TTM201", 21)]
+
+
+def test_report_paths_limit_the_output_not_the_facts(tmp_path):
+    root = write(tmp_path / "p", {
+        "project.config.json": '{"openDataContext": "odc"}',
+        "game.js": "tt.setUserCloudStorage({ data: [{ key: 'best', value: '1' }], fail() {} });\n"
+                   "tt.shareToUser({});\n",
+        "odc/index.js": "tt.getUserCloudStorage({ keyList: ['best', 'bset'], fail() {} });\n"})
+    assert codes(root, report_paths={"odc/index.js"}) == [("odc/index.js", 1, "TTM305")]
+    assert ("game.js", 2, "TTM101") in codes(root)
+
+
+def test_select_ignore_and_per_file_ignores(tmp_path):
+    root = write(tmp_path / "p", {
+        "project.config.json": "{}",
+        "game.js": "tt.login({ success() {} });\nTTMinis.login();\ntt.shareAppMessage({ imageUrl: 'a.png', fail() {} });\n",
+        "tests/t.js": "TTMinis.login();\n"})
+    everything = codes(root)
+    assert {c for _, _, c in everything} == {"TTM201", "TTM206", "TTM207", "TTM209"}
+    assert {c for _, _, c in codes(root, config(select=("TTM2",), ignore=("TTM206", "TTM207")))} == {
+        "TTM201", "TTM209"}
+    assert {c for _, _, c in codes(root, config(ignore=("TTM20",)))} == set()
+    assert {c for _, _, c in codes(root, config(ignore=("TTM2",), select=("TTM", "TTM201")))} == {"TTM201"}
+    assert [p for p, _, _ in codes(root, config(per_file_ignores=(("tests/**", ("TTM201",)),)))].count(
+        "tests/t.js") == 0
+
+
+@pytest.mark.parametrize("code,select,ignore,expected", [
+    ("TTM101", ("TTM",), (), True),
+    ("TTM101", ("TTM",), ("TTM1",), False),
+    ("TTM101", ("TTM101",), ("TTM1",), True),
+    ("TTM101", ("TTM2",), (), False),
+    ("TTM101", ("TTM1",), ("TTM1",), True),
+])
+def test_the_most_specific_prefix_wins(code, select, ignore, expected):
+    assert selected(code, select, ignore) is expected
+
+
+def test_extra_apis_are_known(tmp_path):
+    root = write(tmp_path / "p", {"game.json": "{}", "game.js": "tt.myBridgeCall({ fail() {} });\n"})
+    assert codes(root) == [("game.js", 1, "TTM201")]
+    assert codes(root, config(extra_apis=("myBridgeCall",))) == []
+
+
+def test_finish_is_deterministic_and_sorted(tmp_path):
+    root = write(tmp_path / "p", {"game.json": "{}", "b.js": "tt.x1();\ntt.x2();\n", "a.js": "tt.x3();\n"})
+    the_plan = plan([root], Config(), cwd=root)
+    results = [analyze(t, Path(t.ctx.abs_path).read_bytes()) for t in the_plan.tasks]
+    first = finish(results, Config())
+    assert first == finish(list(reversed(results)), Config())
+    assert [(d.path, d.line) for d in first] == [("a.js", 1), ("b.js", 1), ("b.js", 2)]
