@@ -112,7 +112,7 @@ def check_openid(openid: Any, field: str = "openid") -> str:
         raise Invalid("openid_not_string", f"{field} must be a string, got {_kind(openid)}", field)
     if not openid or len(openid) > OPENID_MAX_CHARS:
         raise Invalid("openid_invalid", f"{field} must have 1 to {OPENID_MAX_CHARS} characters", field)
-    if any(ch in openid for ch in "/,") or not openid.isprintable():
+    if any(ch in "/,\x7f" or ch < " " for ch in openid):
         raise Invalid("openid_invalid", f"{field} may not hold '/', ',' or control characters", field)
     return openid
 

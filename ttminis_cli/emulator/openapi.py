@@ -51,7 +51,7 @@ def _text(max_chars: int, min_chars: int = 0) -> dict:
     return {"type": "string", "minLength": min_chars, "maxLength": max_chars}
 
 
-OPENID = {"type": "string", "minLength": 1, "maxLength": OPENID_MAX_CHARS, "pattern": "^[^/,\\x00-\\x1f\\x7f]+$",
+OPENID = {"type": "string", "minLength": 1, "maxLength": OPENID_MAX_CHARS, "pattern": "^[^/,\\u0000-\\u001f\\u007f]+$",
           "description": "A user's id; printable characters except '/' and ','."}
 
 
