@@ -9,6 +9,7 @@ machine format asks for it, and a human piping into `less` still reads findings.
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 from pathlib import Path
 from typing import Sequence
@@ -25,7 +26,7 @@ def run_lint(paths: Sequence[Path], *, fmt: str | None = None, select: Sequence[
     """Lint `paths`; 0 when clean (warnings within --max-warnings), 1 on findings, 2 on usage errors."""
     paths = [Path(p) for p in paths]
     for p in paths:
-        if not p.exists():
+        if not os.path.lexists(p):
             raise UserError(f"no such file or folder: {p}", hint="check the path (run from the project folder)")
     options = dict(fmt=fmt or "text", select=tuple(select), ignore=tuple(ignore), config=config,
                    max_warnings=max_warnings, statistics=statistics, progress=progress)
@@ -62,8 +63,7 @@ def lint_once(paths: Sequence[Path], *, fmt: str, select: tuple[str, ...], ignor
     if not tasks:
         reporter.warn(f"no JavaScript, TypeScript or HTML files to lint in {', '.join(map(str, paths))}")
     report = LintReport(diagnostics, files_checked=len(report_paths) if report_paths is not None else len(tasks),
-                        notes=notes, warnings=[*warnings, *run.warnings], statistics=statistics,
-                        max_warnings=max_warnings)
+                        statistics=statistics, max_warnings=max_warnings)
     reporter.report(report)
     sys.stdout.flush()
     return EXIT_FINDINGS if report.failed else EXIT_OK

@@ -28,8 +28,6 @@ class LintReport:
 
     diagnostics: Sequence[Diagnostic]
     files_checked: int
-    notes: Sequence[str] = ()
-    warnings: Sequence[str] = ()  # files skipped (unreadable, symlink loops …)
     statistics: bool = False
     max_warnings: int | None = None
 
@@ -63,10 +61,12 @@ def rule_markdown(rule: RuleInfo) -> str:
 
 
 class Reporter:
-    """Writes one LintReport to `out` (stdout) and `err` (stderr)."""
+    """Writes one LintReport to `out` (stdout) and `err` (stderr).
+
+    Machine formats keep `out` parseable: notes, warnings and statistics go to `err`.
+    """
 
     name: ClassVar[str]
-    machine: ClassVar[bool] = True  # machine formats keep stdout parseable: notes go to `err`
 
     def __init__(self, out: TextIO, err: TextIO, *, rules: Mapping[str, RuleInfo],
                  color: bool | None = None) -> None:
@@ -109,7 +109,6 @@ class TextReporter(Reporter):
     """`path:line:col: CODE message`, a code frame, a summary line; colour only on a terminal."""
 
     name = "text"
-    machine = False
 
     def __init__(self, out: TextIO, err: TextIO, **kwargs) -> None:
         super().__init__(out, err, **kwargs)
