@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from ttminis_cli.lint.registry import RULES
 
-GOLDEN_SRC = Path(__file__).parent / "golden" / "lint" / "src"
+REPO = Path(__file__).resolve().parent.parent
+GOLDEN_SRC = REPO / "tests" / "golden" / "lint" / "src"
 
 
 def _project(root: Path) -> Path:
@@ -131,14 +132,16 @@ def test_an_unreadable_file_is_a_warning_then_the_rest_is_linted(tmp_path):
 
 
 def _seed_sources() -> list[tuple[str, bytes]]:
-    """Real sources: the golden fixtures and every rule's bad and good example, with their language."""
-    sources = [("js", p.read_bytes()) for p in sorted(GOLDEN_SRC.rglob("*.js"))]
+    """Real sources with their language: the scaffold's games, the engine-layout fixtures, the
+    reporter fixtures, and every rule's bad and good example."""
+    language = {".js": "js", ".ts": "ts", ".tsx": "tsx", ".html": "html"}
+    files = [p for folder in (REPO / "templates", REPO / "tests" / "fixtures" / "lint", GOLDEN_SRC)
+             for p in sorted(folder.rglob("*")) if p.suffix in language and p.is_file()]
+    sources = [(language[p.suffix], p.read_bytes()) for p in files]
     for rule in RULES.values():
         for example in (rule.bad, rule.good):
             if example:
-                language = "html" if rule.bad_path.endswith(".html") else \
-                    "ts" if rule.bad_path.endswith(".ts") else "js"
-                sources.append((language, example.encode()))
+                sources.append((language.get(Path(rule.bad_path).suffix, "js"), example.encode()))
     return sources
 
 
@@ -171,7 +174,7 @@ def tasks(tmp_path_factory):
     from ttminis_cli.lint import engine
 
     root = _project(tmp_path_factory.mktemp("prop") / "g")
-    for name in ("a.ts", "openDataContext/b.ts", "index.html"):
+    for name in ("a.ts", "openDataContext/b.ts", "c.tsx", "openDataContext/d.tsx"):
         (root / name).write_text("")
     (root / "index.html").write_text('<script src="https://developers.tiktok.com/js/minis.js"></script>')
     plan = engine.plan([root], Config(), cwd=root)
