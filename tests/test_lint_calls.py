@@ -10,13 +10,13 @@ from ttminis_cli.lint.calls import find_uses
 
 def calls(source: str, lang: str = "js") -> list[str]:
     tree = P.parse(lang, source.encode())
-    uses = find_uses(lang, tree.root_node)
+    uses = find_uses(lang, tree.root_node, source.encode())
     return sorted(c.api if not c.namespace_mistake else "TTMinis." + c.api for c in uses.calls if not c.inferred)
 
 
 def posts(source: str, lang: str = "js") -> int:
     tree = P.parse(lang, source.encode())
-    return len(find_uses(lang, tree.root_node).posts)
+    return len(find_uses(lang, tree.root_node, source.encode()).posts)
 
 
 PLATFORM_CALLS = [
@@ -142,7 +142,7 @@ def test_distinctive_calls_on_an_imported_wrapper_are_inferred_for_facts_only():
               "api.setUserCloudStorage({ data: [] });\n"
               "api.shareToUser({});\n")
     tree = P.parse("js", source.encode())
-    uses = find_uses("js", tree.root_node)
+    uses = find_uses("js", tree.root_node, source.encode())
     assert sorted((c.api, c.inferred) for c in uses.calls) == [
         ("getOpenDataContext", True), ("setUserCloudStorage", True)]
     assert len(uses.posts) == 1

@@ -10,14 +10,18 @@ from typing import Sequence
 from ttminis_cli.config import Config
 from ttminis_cli.lint import parse as P
 from ttminis_cli.lint import suppression
+from ttminis_cli.lint import calls, facts
 from ttminis_cli.lint.calls import Uses, find_uses
 from ttminis_cli.lint.diagnostic import Diagnostic, RuleInfo
 from ttminis_cli.lint.engine import FileResult, FileTask, glob_match, selected
 from ttminis_cli.lint.facts import Facts, collect
 from ttminis_cli.lint.model import FileModel, Span, make
-from ttminis_cli.lint.rules import FAMILIES, general, runtime
+from ttminis_cli.lint.rules import FAMILIES, domain, general, runtime
 
 _BINARY_SNIFF = 8192
+# One whole-tree query pass per file: every pattern the engine needs before it can climb from the
+# few interesting nodes (each further pass over a 10 MB bundle costs as much as a tenth of parsing it).
+SCAN = calls.SCAN_PATTERNS + facts.SCAN_PATTERNS + domain.SCAN_PATTERNS
 
 
 def analyze(task: FileTask, source: bytes) -> FileResult:
@@ -31,7 +35,9 @@ def analyze(task: FileTask, source: bytes) -> FileResult:
                                                    "load it as a script")
         return _result(model, ())
     tree = P.parse(task.language, source)
-    model = FileModel(task.ctx, task.language, source, tree, find_uses(task.language, tree.root_node))
+    scan = P.captures(task.language, SCAN, tree.root_node)
+    uses = find_uses(task.language, tree.root_node, source, scan)
+    model = FileModel(task.ctx, task.language, source, tree, uses, scan)
     for family in FAMILIES:
         family.check_file(model)
     return _result(model, suppression.read(model))

@@ -98,9 +98,11 @@ def _same(a: Node | None, b: Node | None) -> bool:
 
 
 class _Finder:
-    def __init__(self, lang: str, root: Node) -> None:
+    def __init__(self, lang: str, root: Node, source: bytes, scan: dict[str, list[Node]]) -> None:
         self.lang = lang
         self.root = root
+        self.source = source
+        self.scan = scan
         self.scopes: dict[tuple, dict[str, object]] = {}  # scope key -> name -> kind or declarator
         self.assigned: dict[str, tuple] = {}  # `x = tt.getOpenDataContext()` without a declaration value
         self.this_members: dict[str, tuple] = {}  # `this.ctx = …`
@@ -119,11 +121,15 @@ class _Finder:
         known_names: set[str] = set()
         members: set[str] = set()
         extra: list[tuple[Node, tuple]] = []
-        window_props = P.captures(self.lang, _WINDOW_PROPERTY_QUERY, self.root).get("m", [])
-        extra.extend((m, GLOBAL) for m in window_props)
+        extra.extend((m, GLOBAL) for m in self.scan.get("window_member", []))
         inferred_done = False
+        first = True
         for _ in range(12):
-            occurrences = self._occurrences(names) if names else []
+            if first:
+                occurrences = sorted(self.scan.get("root", []), key=lambda n: n.start_byte)
+                first = False
+            else:
+                occurrences = self._occurrences(names) if names else []
             for node in occurrences:
                 self._declare(node)
             if members:
@@ -154,7 +160,7 @@ class _Finder:
     def _inferred_objects(self) -> list[tuple[Node, tuple]]:
         """Objects of distinctive platform calls that no binding in this file explains — mostly a
         wrapper imported from another module (`import { api } from './platform'`)."""
-        found = P.captures(self.lang, _DISTINCTIVE_QUERY, self.root).get("c", [])
+        found = self.scan.get("distinctive_call", [])
         out = []
         for call in found:
             if _key(call) in self.seen_calls:
@@ -182,6 +188,9 @@ class _Finder:
         return False
 
     def _occurrences(self, names: set[str]) -> list[Node]:
+        names = {n for n in names if n.encode() in self.source}  # no match possible: skip a whole-tree pass
+        if not names:
+            return []
         found = P.captures(self.lang, f"([(identifier) (shorthand_property_identifier_pattern)] @id "
                                       f"(#any-of? @id {P.quote_names(names)}))", self.root)
         return sorted(found.get("id", []), key=lambda n: n.start_byte)
@@ -524,9 +533,14 @@ class _Finder:
 # the domain and API rules, which must never flag a user's own object, ignore such calls.
 INFERRED_MEMBERS = ("getOpenDataContext", "setUserCloudStorage", "getUserCloudStorage", "getFriendCloudStorage",
                     "removeUserCloudStorage")
-_DISTINCTIVE_QUERY = (f"(call_expression function: (member_expression property: (property_identifier) @p "
-                      f"(#any-of? @p {P.quote_names(INFERRED_MEMBERS)}))) @c")
-_WINDOW_PROPERTY_QUERY = '(member_expression property: (property_identifier) @p (#eq? @p "window")) @m'
+# Patterns of the one whole-tree scan each file gets (see analysis.SCAN): platform roots, `X.window`
+# members (Laya.Browser.window) and distinctive member calls.
+SCAN_PATTERNS = f"""
+([(identifier) (shorthand_property_identifier_pattern)] @root (#any-of? @root {P.quote_names(ROOT_NAMES)}))
+(member_expression property: (property_identifier) @_window (#eq? @_window "window")) @window_member
+(call_expression function: (member_expression property: (property_identifier) @_distinctive
+  (#any-of? @_distinctive {P.quote_names(INFERRED_MEMBERS)}))) @distinctive_call
+"""
 
 
 def _this_query(names: set[str]) -> str:
@@ -596,6 +610,10 @@ def _combine(kinds: list[tuple | None]) -> tuple | None:
     return None
 
 
-def find_uses(lang: str, root: Node) -> Uses:
-    """Every platform call, platform member read, context post and web-global use in a tree."""
-    return _Finder(lang, root).run()
+def find_uses(lang: str, root: Node, source: bytes, scan: dict[str, list[Node]] | None = None) -> Uses:
+    """Every platform call, platform member read, context post and web-global use in a tree.
+
+    `scan` is the captures of SCAN_PATTERNS over the tree, when the caller already ran them."""
+    if scan is None:
+        scan = P.captures(lang, SCAN_PATTERNS, root)
+    return _Finder(lang, root, source, scan).run()

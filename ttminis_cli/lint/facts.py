@@ -79,11 +79,13 @@ class Facts:
     mentions_on_message: bool = False  # a handler may be registered in a way not recognised
 
 
-_IMPORTS = """
-(import_statement source: (string) @s)
-(export_statement source: (string) @s)
-(call_expression function: (identifier) @f arguments: (arguments . (string) @s) (#eq? @f "require"))
-(call_expression function: (import) arguments: (arguments . (string) @s))
+# Part of the one whole-tree scan each file gets (see analysis.SCAN).
+SCAN_PATTERNS = """
+(import_statement source: (string) @import_source)
+(export_statement source: (string) @import_source)
+(call_expression function: (identifier) @_require arguments: (arguments . (string) @import_source)
+  (#eq? @_require "require"))
+(call_expression function: (import) arguments: (arguments . (string) @import_source))
 """
 _STRING_CONSTS = "(variable_declarator name: (identifier) @n value: [(string) (template_string)] @v)"
 
@@ -102,12 +104,9 @@ def collect(model: FileModel, suppressions: tuple[Suppression, ...]) -> Facts:
 
 
 def _imports(model: FileModel) -> tuple[Import, ...]:
-    src = model.source
-    if b"import" not in src and b"require" not in src and b"export" not in src:
-        return ()
     out = []
     directory = posixpath.dirname(model.ctx.abs_path)
-    for node in P.captures(model.language, _IMPORTS, model.root).get("s", []):
+    for node in model.scan.get("import_source", []):
         spec = P.string_value(node)
         if not spec or not spec.startswith((".", "/")):
             continue

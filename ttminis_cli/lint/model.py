@@ -37,6 +37,7 @@ class FileModel:
     source: bytes
     tree: Tree | None
     uses: Uses
+    scan: dict[str, list[Node]] = field(default_factory=dict)  # captures of analysis.SCAN
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     @property

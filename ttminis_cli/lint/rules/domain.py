@@ -89,7 +89,11 @@ RULES = (TTM101, TTM102, TTM103, TTM104, TTM105, TTM106)
 _MAIN_ONLY_FAMILIES = frozenset({"sharing", "open data"})
 _WEB_UNAVAILABLE = ("call:fetch", "new:XMLHttpRequest", "new:WebSocket", "call:XMLHttpRequest",
                     "call:document.", "call:localStorage.", "call:sessionStorage.")
-_TODATAURL = '(call_expression function: (member_expression property: (property_identifier) @p (#eq? @p "toDataURL")))'
+# Part of the one whole-tree scan each file gets (see analysis.SCAN).
+SCAN_PATTERNS = """
+(call_expression function: (member_expression property: (property_identifier) @todataurl
+  (#eq? @todataurl "toDataURL")))
+"""
 
 
 def check_file(model: FileModel) -> None:
@@ -115,8 +119,8 @@ def _check_main(model: FileModel) -> None:
                     "to project.config.json (or game.json), put this call in openDataContext/index.js, "
                     "and post it a message from the main domain")
         model.report(TTM101, call.callee, f"{call.api} runs only in the open data domain; {hint}")
-    if model.ctx.has_open_data and model.root is not None and b"toDataURL" in model.source:
-        for prop in P.captures(model.language, _TODATAURL, model.root).get("p", []):
+    if model.ctx.has_open_data:
+        for prop in model.scan.get("todataurl", []):
             model.report(TTM106, prop, "toDataURL() is removed from main-domain canvases once the game has an "
                                        "open data domain; use toTempFilePath or keep the canvas")
 
