@@ -245,3 +245,19 @@ def test_message_not_cloneable(tmp_path, message, expected):
 ])
 def test_dynamic_code_everywhere_and_web_apis_only_in_html(tmp_path, source, expected):
     assert [c for _, c in main_codes(tmp_path, source)] == expected
+
+
+@pytest.mark.parametrize("handler,expected", [
+    ("tt.onMessage((message) => { const type = message['type']; if (type === 'show') {} });",
+     [("game.js", 3, "TTM401")]),
+    ("tt.onMessage(function (data) { var command = data['command']; if (command == 'show') {} });",
+     [("odd", 1, "TTM402")]),
+])
+def test_subscripted_discriminants(tmp_path, handler, expected):
+    assert run(tmp_path, main=POST_TYPE, open_data=handler) == expected
+
+
+def test_numeric_message_kinds(tmp_path):
+    main = "const c = tt.getOpenDataContext();\nc.postMessage({ messageType: 1 });\nc.postMessage({ messageType: 5 });\n"
+    handler = "tt.onMessage((data) => { if (data.messageType == 0) {} else if (data.messageType == 1) {} });\n"
+    assert run(tmp_path, main=main, open_data=handler) == [("game.js", 3, "TTM401")]

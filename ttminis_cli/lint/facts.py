@@ -198,13 +198,18 @@ def _posts(model: FileModel) -> tuple[PostedMessage, ...]:
             continue
         fields = []
         for key, _, value in P.object_pairs(message):
-            literal = P.string_value(value)
-            if literal is None and P.unwrap(value) is not None and P.unwrap(value).type == "identifier" \
-                    and key in DISCRIMINANTS:
-                literal = None  # `{ type: show }` (the platform's own sample): a kind we cannot read
-            fields.append((key, literal, model.span(value)))
+            fields.append((key, kind_value(value), model.span(value)))
         out.append(PostedMessage(tuple(fields), model.span(message)))
     return tuple(out)
+
+
+def kind_value(node: Node | None) -> str | None:
+    """A message kind as written: a string or number literal (`{ type: show }`, the platform's own
+    sample, names a variable: unknown)."""
+    node = P.unwrap(node)
+    if node is not None and node.type == "number":
+        return P.text(node)
+    return P.string_value(node)
 
 
 def _handlers(model: FileModel) -> tuple[Handler, ...]:
@@ -269,9 +274,11 @@ def _analyze_handler(model: FileModel, fn: Node, span: Span) -> Handler:
         node = P.unwrap(node)
         if node is None:
             return None
-        if node.type == "member_expression":
+        if node.type in ("member_expression", "subscript_expression"):
             obj = P.unwrap(node.child_by_field_name("object"))
             if obj is not None and obj.type == "identifier" and P.text(obj) in messages:
+                if node.type == "subscript_expression":  # message['type']
+                    return P.string_value(node.child_by_field_name("index"))
                 return P.text(node.child_by_field_name("property"))
         if node.type == "identifier":
             return field_vars.get(P.text(node))
@@ -301,13 +308,13 @@ def _analyze_handler(model: FileModel, fn: Node, span: Span) -> Handler:
             left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
             for a, b in ((left, right), (right, left)):
                 field = field_of(a)
-                if field is not None and P.string_value(b) is not None:
-                    note(field, P.string_value(b), a)
+                if field is not None and kind_value(b) is not None:
+                    note(field, kind_value(b), a)
         elif t == "switch_statement":
             value = node.child_by_field_name("value")
             field = field_of(value)
             if field is not None:
-                cases = [P.string_value(c.child_by_field_name("value"))
+                cases = [kind_value(c.child_by_field_name("value"))
                          for c in (node.child_by_field_name("body").named_children
                                    if node.child_by_field_name("body") is not None else [])
                          if c.type == "switch_case"]
