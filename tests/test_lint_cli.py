@@ -157,6 +157,18 @@ def test_given_files_are_reported_alone_but_read_with_their_project(tmp_path):
         ("openDataContext/index.js", "TTM305")]
 
 
+def test_a_file_of_engine_sources_is_read_with_the_current_folder(tmp_path):
+    root = tmp_path / "engine-sources"  # no config file: the project is the folder lint runs in
+    (root / "src" / "ui").mkdir(parents=True)
+    (root / "src" / "net").mkdir()
+    (root / "src" / "ui" / "rank.js").write_text("tt.getUserCloudStorage({ keyList: ['best'], fail() {} });\n")
+    (root / "src" / "net" / "save.js").write_text(
+        "tt.setUserCloudStorage({ data: [{ key: 'best', value: '1' }], fail() {} });\n")
+    assert codes(lint(root, "--format", "json", "src/ui/rank.js")) == []
+    (root / "src" / "net" / "save.js").write_text("export {};\n")
+    assert codes(lint(root, "--format", "json", "src/ui/rank.js")) == [("src/ui/rank.js", "TTM305")]
+
+
 def test_notes_go_to_stderr_in_machine_formats(tmp_path):
     root = tmp_path / "engine-sources"  # no config file and no open data folder: domain rules stand down
     root.mkdir()

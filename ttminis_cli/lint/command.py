@@ -132,15 +132,17 @@ def plan_tasks(paths: Sequence[Path], cfg):
         return [], set(), list(explicit.notes), list(explicit.warnings)
     roots = sorted({find_root(p, fallback_root(p, cwd))[0] for p in paths})
     whole = engine.plan(roots, cfg, cwd=cwd)
-    mine = {t.ctx.abs_path: t for t in explicit.tasks}
-    tasks = [mine.pop(t.ctx.abs_path, t) for t in whole.tasks] + list(mine.values())
+    # The whole-project plan's contexts win: every file of a project must share its root and domains.
+    planned = {t.ctx.abs_path for t in whole.tasks}
+    tasks = whole.tasks + [t for t in explicit.tasks if t.ctx.abs_path not in planned]
     notes = list(dict.fromkeys([*whole.notes, *explicit.notes]))
     warnings = list(dict.fromkeys([*whole.warnings, *explicit.warnings]))
     return tasks, {t.ctx.path for t in explicit.tasks}, notes, warnings
 
 
 def fallback_root(path: Path, cwd: Path) -> Path:
-    """Where a file's project is rooted when no config file is found: the current folder if it holds it."""
+    """Where a named file's project is rooted when no config file is found (DESIGN §3: "the directory
+    given on the command line, or the current one"): the current folder when it holds the file."""
     resolved = path.resolve()
     return cwd if cwd in resolved.parents else resolved.parent
 
