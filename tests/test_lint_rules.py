@@ -77,6 +77,8 @@ def test_main_domain(tmp_path, source, expected):
     ("tt.getImRankData({ fail() {} });", [(1, "TTM208")]),
     ("if (wx.showShareMenu) { wx.showShareMenu({}); }", []),
     ("tt.showShareMenu?.({});", []),
+    ("wx.hasOwnProperty('getUserInteractiveStorage') && wx.getUserInteractiveStorage({ fail() {} });", []),
+    ("tt.onError(() => {});\ntt.checkSession({ fail() {} });", [(1, "TTM208"), (2, "TTM208")]),
 ])
 def test_unknown_and_foreign_apis(tmp_path, source, expected):
     assert main_codes(tmp_path, source) == expected
@@ -120,6 +122,8 @@ GUARDED = [
     "const canShare = () => tt.canIUse('shareAppMessage');\nif (!canShare()) {} else { tt.shareAppMessage(OPTS); }",
     "class G { constructor() { this.ok = tt.canIUse('shareAppMessage'); } s() { if (this.ok) tt.shareAppMessage(OPTS); } }",
     "const x = tt.canIUse('shareAppMessage') ? tt.shareAppMessage(OPTS) : null;",
+    "if ('shareAppMessage' in tt) { tt.shareAppMessage(OPTS); }",
+    "tt.hasOwnProperty('shareAppMessage') && tt.shareAppMessage(OPTS);",
 ]
 UNGUARDED = [
     "tt.shareAppMessage(OPTS);",

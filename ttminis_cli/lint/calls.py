@@ -426,6 +426,11 @@ class _Finder:
                 if kind[0] == "web":
                     self._web(f"new:{kind[1]}", p, n, P.first_argument(p))
                 return
+            if t == "binary_expression" and kind == PLATFORM and P.text(p.child_by_field_name("operator")) == "in":
+                name = P.string_value(p.child_by_field_name("left"))  # `'shareAppMessage' in tt`
+                if name and _same(p.child_by_field_name("right"), n):
+                    self.uses.accesses.append(Access(name, p))
+                return
             if t in ("ternary_expression", "binary_expression"):
                 if t == "ternary_expression" and _same(p.child_by_field_name("condition"), n):
                     return

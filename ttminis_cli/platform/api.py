@@ -66,6 +66,8 @@ def _many(names: str, domain: Domain, family: str, style: Style, params: str | N
 
 _SHARE_CARD = "imageUrl:string title:string subtitle:string templateType:1|2"
 
+# Only members TikTok's pages name (platform-reference.md §5, §9; platform.md decision 7): anything
+# else WeChat or Douyin has is TTM208's, never silently accepted.
 # Domains: "main" means the open data domain lacks it (network, local storage, login, ads, …; §4.3,
 # §10.7); utilities that ported open-data code uses every day (system info, touch, canvas, fonts,
 # timers) are "both" so that working leaderboards are not flagged.
@@ -77,20 +79,18 @@ _TABLE: list[Api] = [
        notes="HTML runtime only: call once, before any other API"),
     _a("env", "both", "base", "property", notes="env.USER_DATA_PATH"),
     _a("getSystemInfo", "both", "system info", "callback"),
-    *_many("getSystemInfoSync getWindowInfo getDeviceInfo getAppBaseInfo", "both", "system info", "sync"),
+    *_many("getSystemInfoSync getWindowInfo", "both", "system info", "sync"),
     _a("getMenuButtonBoundingClientRect", "main", "system info", "sync",
        notes="HTML runtime only (SDK 0.3.0)"),
     # lifecycle
     *_many("getLaunchOptionsSync getEnterOptionsSync", "main", "lifecycle", "sync"),
-    *_many("onShow offShow onHide offHide onError offError", "main", "lifecycle", "listener"),
-    *_many("exitMiniProgram restartMiniProgram", "main", "lifecycle", "callback"),
+    *_many("onShow offShow onHide offHide", "main", "lifecycle", "listener"),
     _a("getUpdateManager", "main", "lifecycle", "factory", notes="SDK 0.35.0 (client 46.3.0)"),
     _a("loadSubpackage", "main", "lifecycle", "factory", "name*:string " + CALLBACKS),
     # login and authorization
     _a("login", "main", "login", "callback", notes="success → { code }; exchange it on your server"),
     _a("authorize", "main", "login", "callback", f"scope:string returnScopes:boolean {CALLBACKS}",
        notes="explicit popup; do not call at launch; fall back to login on denial"),
-    _a("checkSession", "main", "login", "callback"),
     # open data context and cloud storage
     _a("getOpenDataContext", "main", "open data", "factory", "",
        notes="returns { postMessage }; the only way to reach the open data domain"),
@@ -124,25 +124,21 @@ _TABLE: list[Api] = [
     *_many("addShortcut getShortcutMissionReward startEntranceMission getEntranceMissionReward", "main",
            "revisit", "callback", CALLBACKS, min_client="41.0.0", guard=True),
     # canvas, images, fonts, frames
-    *_many("createCanvas createImage createImageData createPath2D", "both", "canvas", "factory"),
-    *_many("requestAnimationFrame cancelAnimationFrame setTimeout clearTimeout setInterval clearInterval",
-           "both", "canvas", "sync"),
+    *_many("createCanvas createImage", "both", "canvas", "factory"),
+    *_many("requestAnimationFrame cancelAnimationFrame setTimeout clearTimeout", "both", "canvas", "sync"),
     _a("setPreferredFramesPerSecond", "both", "canvas", "sync", notes="SDK 0.6.0 (client 43.4.0)"),
     _a("loadFont", "both", "canvas", "sync", notes="returns the font family, or null"),
-    _a("getTextLineHeight", "both", "canvas", "sync"),
     # touch
     *_many("onTouchStart onTouchMove onTouchEnd onTouchCancel offTouchStart offTouchMove offTouchEnd "
            "offTouchCancel", "both", "touch", "listener"),
     # interface
-    *_many("showToast showModal showLoading hideToast hideLoading showActionSheet", "main", "interface",
-           "callback"),
+    *_many("showToast showModal showLoading hideToast hideLoading", "main", "interface", "callback"),
     # keyboard (SDK 0.6.0)
     *_many("showKeyboard hideKeyboard updateKeyboard", "main", "keyboard", "callback"),
     *_many("onKeyboardInput offKeyboardInput onKeyboardConfirm offKeyboardConfirm onKeyboardComplete "
            "offKeyboardComplete", "main", "keyboard", "listener"),
     # audio and video
-    *_many("createInnerAudioContext createWebAudioContext createVideo", "main", "media", "factory"),
-    _a("setInnerAudioOption", "main", "media", "callback"),
+    _a("createInnerAudioContext", "main", "audio", "factory"),
     # local storage (main only: the open data domain has no local storage)
     *_many("setStorage getStorage removeStorage clearStorage getStorageInfo", "main", "storage", "callback"),
     *_many("setStorageSync getStorageSync removeStorageSync clearStorageSync getStorageInfoSync", "main",
@@ -153,12 +149,12 @@ _TABLE: list[Api] = [
     _a("request", "main", "network", "callback",
        "url*:string data:any header:object timeout:number method:string dataType:string "
        "responseType:string " + CALLBACKS, notes="only registered trusted domains"),
-    *_many("downloadFile uploadFile", "main", "network", "callback"),
+    _a("downloadFile", "main", "network", "callback"),
     _a("connectSocket", "main", "network", "factory", notes="SDK 0.4.0; SocketTask.onMessage is not onMessage"),
     _a("getNetworkType", "main", "network status", "callback"),
     *_many("onNetworkStatusChange offNetworkStatusChange", "main", "network status", "listener"),
     # ads (createRewardedVideoAd is a required capability)
-    *_many("createRewardedVideoAd createInterstitialAd createBannerAd", "main", "ads", "factory",
+    *_many("createRewardedVideoAd createInterstitialAd", "main", "ads", "factory",
            "adUnitId*:string"),
     # payments
     *_many("checkBalance recharge pay navigateToBalance", "main", "payments", "callback"),
@@ -166,7 +162,6 @@ _TABLE: list[Api] = [
     *_many("vibrateShort vibrateLong", "main", "device", "callback", notes="SDK 0.10.0 (client 43.8.0)"),
     *_many("setKeepScreenOn getScreenBrightness setScreenBrightness", "main", "device", "callback",
            notes="SDK 0.19.0 (client 44.7.0)"),
-    *_many("setClipboardData getClipboardData", "main", "device", "callback"),
     # analytics
     _a("reportEvent", "main", "analytics", "sync", notes="SDK 0.4.0"),
 ]

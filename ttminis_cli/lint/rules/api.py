@@ -302,7 +302,7 @@ class _Guards:
     def _build(self) -> dict[str, list[Node]]:
         out: dict[str, list[Node]] = {}
         for call in self.model.uses.calls:
-            if call.api == "canIUse":
+            if call.api in ("canIUse", "hasOwnProperty"):  # canIUse('x.object.y'), tt.hasOwnProperty('x')
                 schema = P.string_value(P.first_argument(call.node))
                 if schema:
                     out.setdefault(schema.split(".")[0], []).append(call.node)
