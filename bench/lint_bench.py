@@ -36,6 +36,29 @@ for path in open(sys.argv[1]).read().split("\n"):
         parser.parse(fh.read())
 """
 
+# Where a warm run's time goes, measured inside one process (the CLI's own steps, in order).
+WARM_PHASES = r"""
+import io, json, sys, time
+from pathlib import Path
+marks = [time.perf_counter()]
+from ttminis_cli.lint import engine, runner
+from ttminis_cli.lint.command import load_lint_config
+from ttminis_cli.lint.registry import RULES
+from ttminis_cli.lint.reporters import JsonReporter, LintReport
+marks.append(time.perf_counter())
+cfg, salt = load_lint_config([Path(".")], None, (), ())
+plan = engine.plan([Path(".")], cfg)
+marks.append(time.perf_counter())
+run = runner.run(plan.tasks, config_salt=salt)
+marks.append(time.perf_counter())
+found = engine.finish(run.results, cfg)
+marks.append(time.perf_counter())
+JsonReporter(io.StringIO(), io.StringIO(), rules=RULES).report(LintReport(found, len(plan.tasks)))
+marks.append(time.perf_counter())
+assert run.analysed == 0, "the cache was not warm"
+print(json.dumps([b - a for a, b in zip(marks, marks[1:])]))
+"""
+
 WORDS = ("player", "score", "level", "enemy", "sprite", "tile", "rank", "friend", "coin", "boss", "wave",
          "timer", "camera", "audio", "input", "bullet", "shield", "combo", "avatar", "board")
 
@@ -202,6 +225,9 @@ def main(argv: list[str] | None = None) -> int:
         one_in_small = [*ttminis, "lint", "game.js", "--format", "json"]
         wall(one_in_small, small)  # fill its cache: the hook's steady state
         one_small = statistics.median(wall(one_in_small, small) for _ in range(args.repeat))
+        startup = statistics.median(wall([*ttminis, "--version"], corpus, ok=(0,)) for _ in range(args.repeat))
+        phases = json.loads(subprocess.run([sys.executable, "-c", WARM_PHASES], cwd=corpus, check=True,
+                                           capture_output=True, text=True).stdout)
         eslint = None
         if not args.no_eslint and ESLINT.exists() and shutil.which("node"):
             eslint = wall(["node", str(ESLINT), "-c", str(HERE / "eslint.config.mjs"), "--no-cache", "."], corpus)
@@ -214,6 +240,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{label:40} {seconds:8.3f} {len(files) / seconds:9.0f} {mb / seconds:7.2f}")
         print(f"{'ttminis lint, one file (warm cache)':40} {one_file:8.3f}")
         print(f"{'  the same in a 6-file project':40} {one_small:8.3f}")
+        names = ("engine import", "config + plan", "cache", "finish", "report")
+        rest = rows["ttminis lint, warm cache"] - startup - sum(phases)
+        print("warm run, in ms: process start + CLI import (`ttminis --version`) "
+              f"{startup * 1000:.0f}, " + ", ".join(f"{n} {t * 1000:.0f}" for n, t in zip(names, phases))
+              + f", the rest (option parsing …) {rest * 1000:.0f}")
         floor, lint_cold, lint_warm = (rows["parse floor (tree-sitter, 1 process)"], rows["ttminis lint, cold cache"],
                                        rows["ttminis lint, warm cache"])
         print(f"lint cold / parse floor = {lint_cold / floor:.2f}  (target <= 2)")
