@@ -265,3 +265,11 @@ def test_numeric_message_kinds(tmp_path):
     main = "const c = tt.getOpenDataContext();\nc.postMessage({ messageType: 1 });\nc.postMessage({ messageType: 5 });\n"
     handler = "tt.onMessage((data) => { if (data.messageType == 0) {} else if (data.messageType == 1) {} });\n"
     assert run(tmp_path, main=main, open_data=handler) == [("game.js", 3, "TTM401")]
+
+
+def test_suppression_codes_are_case_insensitive_and_a_reason_may_follow(tmp_path):
+    main = ("// ttminis-disable-next-line ttm101 -- the doc sample does this\n"
+            "tt.shareToUser({ openid: 'a', imageUrl: 'https://x.com/a.png', fail() {} });\n"
+            "// ttminis-disable-next-line because reasons\n"
+            "tt.shareToUser({ openid: 'a', imageUrl: 'https://x.com/a.png', fail() {} });\n")
+    assert main_codes(tmp_path, main) == []

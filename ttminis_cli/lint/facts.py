@@ -236,15 +236,17 @@ def _handler_function(model: FileModel, arg: Node | None) -> Node | None:
     if arg.type in _FUNCTION_TYPES:
         return arg
     if arg.type == "identifier":
-        name = P.text(arg)
-        for node in P.walk(model.root):
-            if node.type == "function_declaration" and P.text(node.child_by_field_name("name")) == name:
-                return node
-            if node.type == "variable_declarator" and P.text(node.child_by_field_name("name")) == name:
-                value = P.unwrap(node.child_by_field_name("value"))
-                if value is not None and value.type in _FUNCTION_TYPES:
-                    return value
+        found = P.captures(model.language, _NAMED_FUNCTION.format(name=P.quote_names([P.text(arg)])), model.root)
+        for fn in sorted(found.get("fn", []), key=lambda n: n.start_byte):
+            if fn.type in _FUNCTION_TYPES:
+                return fn
     return None
+
+
+_NAMED_FUNCTION = """
+(function_declaration name: (identifier) @_n (#any-of? @_n {name})) @fn
+(variable_declarator name: (identifier) @_n value: [(arrow_function) (function_expression)] @fn (#any-of? @_n {name}))
+"""
 
 
 def _analyze_handler(model: FileModel, fn: Node, span: Span) -> Handler:

@@ -20,7 +20,7 @@ from ttminis_cli.lint.model import FileModel
 
 MARKER = b"ttminis-"
 _COMMENT = re.compile(r"ttminis-(disable-next-line|disable-line|disable-file|disable|enable)\b([^\n]*)")
-_CODE = re.compile(r"[A-Z]+[0-9]*")
+_CODE = re.compile(r"TTM[0-9]*", re.IGNORECASE)
 _KIND = {"disable-next-line": "next-line", "disable-line": "line", "disable-file": "file",
          "disable": "disable", "enable": "enable"}
 
@@ -47,7 +47,7 @@ def _codes(rest: str) -> tuple[str, ...]:
             continue
         if not _CODE.fullmatch(token):
             break  # the reason after the codes: `-- why`
-        codes.append(token)
+        codes.append(token.upper())
     return tuple(codes)
 
 

@@ -103,7 +103,8 @@ def _check(files: list[Facts], report: Callable) -> None:
         field = posted_discriminants[0]
         first_post = next((f, p) for f, p in posts if any(k == field for k, _, _ in p.fields))
         for f, h in handlers:
-            for name, _, _, span in h.fields:
+            named = [x for x in h.fields if x[0] in DISCRIMINANTS] or list(h.fields)
+            for name, _, _, span in named:
                 report(TTM402, f, span,
                        f"the onMessage handler reads `{name}` but the main domain posts `{field}` "
                        f"({first_post[0].path}:{first_post[1].span[0]}); use the same field on both sides")
