@@ -185,6 +185,26 @@ def test_sarif_uri_of_a_path_with_spaces_is_percent_encoded():
         "my%20game/game.js"
 
 
+def test_sarif_fingerprints_survive_edits_elsewhere_and_tell_repeats_apart(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    source = "tt.shareToUser({});\nfoo();\ntt.shareToUser({});\n"
+    Path("a.js").write_text(source)
+    findings = [Diagnostic("a.js", 1, 1, "TTM101", "m"), Diagnostic("a.js", 3, 1, "TTM101", "m")]
+
+    def prints(diagnostics):
+        doc = json.loads(_render("sarif", diagnostics)[0])
+        return [r["partialFingerprints"]["ttminisFinding/v1"] for r in doc["runs"][0]["results"]]
+
+    before = prints(findings)
+    assert len(set(before)) == 2
+    Path("a.js").write_text("// a new first line\n" + source)
+    moved = [Diagnostic("a.js", 2, 1, "TTM101", "m"), Diagnostic("a.js", 4, 1, "TTM101", "m")]
+    assert prints(moved) == before
+    # Identical lines are told apart by order only, as GitHub's own line hash does: fix the first and
+    # the second inherits its alert.
+    assert prints([Diagnostic("a.js", 4, 1, "TTM101", "m")]) == before[:1]
+
+
 def test_rule_markdown_carries_every_section_of_the_doc():
     text = rule_markdown(RULES["TTM206"])
     for part in ("TTM206", "unguarded-versioned-api", "## Why", "Older clients lack it.", "## Bad (`game.js`)",

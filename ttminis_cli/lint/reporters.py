@@ -266,7 +266,7 @@ class SarifReporter(Reporter):
                     "rules": [_sarif_rule(self.rules[c]) for c in codes],
                 }},
                 "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().resolve().as_uri() + "/"}},
-                "results": [_sarif_result(d, index) for d in sorted(report.diagnostics)],
+                "results": _sarif_results(sorted(report.diagnostics), index),
                 # The engine counts columns in characters, not bytes or UTF-16 units (lint/model.py).
                 "columnKind": "unicodeCodePoints",
             }],
@@ -287,6 +287,25 @@ def _sarif_rule(rule: RuleInfo) -> dict:
         "defaultConfiguration": {"level": _level(rule.severity)},
         "properties": {"tags": ["ttminis", "html-runtime" if rule.html_only else "mini-game"]},
     }
+
+
+def _sarif_results(diagnostics: Sequence[Diagnostic], index: Mapping[str, int]) -> list[dict]:
+    """Results with a fingerprint that survives edits elsewhere in the file: code scanning matches an
+    alert across runs by it (rule, path, the flagged line's text, and which such finding it is)."""
+    import hashlib
+
+    sources = _SourceLines()
+    seen: Counter = Counter()
+    results = []
+    for d in diagnostics:
+        lines = sources.get(d.path) or []
+        text = " ".join(lines[d.line - 1].split())[:FRAME_WIDTH * 4] if 1 <= d.line <= len(lines) else ""
+        seen[(d.code, d.path, text)] += 1
+        basis = f"{d.code}\0{d.path}\0{text}\0{seen[(d.code, d.path, text)]}"
+        result = _sarif_result(d, index)
+        result["partialFingerprints"] = {"ttminisFinding/v1": hashlib.sha256(basis.encode()).hexdigest()}
+        results.append(result)
+    return results
 
 
 def _sarif_result(d: Diagnostic, index: Mapping[str, int]) -> dict:
