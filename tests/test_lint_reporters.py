@@ -135,6 +135,15 @@ def test_code_frame_of_a_huge_line_is_clipped_around_the_column():
     assert carets.index("^") == first.index("tt.eval()") and carets.count("^") == 9
 
 
+def test_text_never_sends_control_sequences_from_sources_or_messages(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    Path("evil.js").write_bytes(b"tt.shareToUser('\x1b]0;pwned\x07\x1b[2J');\x00\r\n")
+    d = Diagnostic("evil.js", 1, 1, "TTM101", "imageUrl '\x1b[31mred\x1b[0m' is odd", end_line=1, end_column=15)
+    out, _ = _render("text", [d])
+    assert "\x1b" not in out and "\x07" not in out and "\x00" not in out
+    assert "\ufffd]0;pwned" in out and "\ufffd[31mred" in out
+
+
 def test_statistics_count_per_rule_most_frequent_first():
     diags = _diagnostics()
     table = statistics_table(diags + [diags[2]], RULES)

@@ -138,8 +138,8 @@ class TextReporter(Reporter):
         sources = _SourceLines()
         for d in report.diagnostics:
             style = "bold red" if d.severity is Severity.ERROR else "bold yellow"
-            self.console.print(Text.assemble((f"{d.path}:{d.line}:{d.column}", "bold"), ": ",
-                                             (d.code, style), f" {d.message}"))
+            self.console.print(Text.assemble((printable(f"{d.path}:{d.line}:{d.column}"), "bold"), ": ",
+                                             (d.code, style), f" {printable(d.message)}"))
             frame = code_frame(sources.get(d.path), d)
             if frame:
                 self.console.print(Text(frame, style="dim"), end="")
@@ -180,6 +180,15 @@ class _SourceLines:
         return self._cache[path]
 
 
+# Source text, paths and messages can hold terminal control sequences (a binary file named .js, a
+# hostile string literal): shown as U+FFFD, never sent to the terminal. Tabs stay (expanded later).
+_CONTROLS = {c: "\ufffd" for c in [*range(0x00, 0x09), *range(0x0a, 0x20), *range(0x7f, 0xa0)]}
+
+
+def printable(text: str) -> str:
+    return text.translate(_CONTROLS)
+
+
 def code_frame(lines: list[str] | None, d: Diagnostic) -> str:
     """A few numbered lines around the finding with carets under it, clipped to FRAME_WIDTH."""
     if not lines or not 1 <= d.line <= len(lines):
@@ -192,7 +201,7 @@ def code_frame(lines: list[str] | None, d: Diagnostic) -> str:
     start = max(0, min(col - FRAME_WIDTH // 3, len(lines[d.line - 1]) - FRAME_WIDTH))
     out = []
     for number in range(first, last + 1):
-        text = lines[number - 1].expandtabs(1)
+        text = printable(lines[number - 1].expandtabs(1))
         clipped = text[start:start + FRAME_WIDTH]
         if start > 0 and clipped:
             clipped = "…" + clipped[1:]
