@@ -51,13 +51,13 @@ def build(path: Path, users: int) -> None:
     store.close()
 
 
-def _client(port: int, kind: str, seconds: float, worker: int, out: mp.Queue) -> None:
+def _client(port: int, kind: str, seconds: float, worker: int, users: int, out: mp.Queue) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", port)
     headers = {"Content-Type": "application/json"}
     done, errors = 0, 0
     deadline = time.perf_counter() + seconds
     while time.perf_counter() < deadline:
-        openid = f"u{(worker * 7919 + done) % 1000:06d}"
+        openid = f"u{(worker * 7919 + done) % min(users, 1000):06d}"
         if kind == "set":
             body = json.dumps({"data": [{"key": "highScore", "value": str(done)}]})
             conn.request("POST", f"/v1/users/{openid}/storage", body, headers)
@@ -72,9 +72,9 @@ def _client(port: int, kind: str, seconds: float, worker: int, out: mp.Queue) ->
     out.put((done, errors))
 
 
-def ops_per_second(port: int, kind: str, seconds: float, clients: int) -> tuple[float, int]:
+def ops_per_second(port: int, kind: str, seconds: float, clients: int, users: int) -> tuple[float, int]:
     out: mp.Queue = mp.Queue()
-    procs = [mp.Process(target=_client, args=(port, kind, seconds, i, out)) for i in range(clients)]
+    procs = [mp.Process(target=_client, args=(port, kind, seconds, i, users, out)) for i in range(clients)]
     for proc in procs:
         proc.start()
     results = [out.get(timeout=seconds + 60) for _ in procs]
@@ -117,8 +117,8 @@ def main() -> int:
             emulator = start_emulator(Path(tmp), data=data)
             try:
                 friends_latency(emulator.port, 20)  # warm the page cache
-                set_ops, set_errors = ops_per_second(emulator.port, "set", args.seconds, args.clients)
-                get_ops, get_errors = ops_per_second(emulator.port, "get", args.seconds, args.clients)
+                set_ops, set_errors = ops_per_second(emulator.port, "set", args.seconds, args.clients, users)
+                get_ops, get_errors = ops_per_second(emulator.port, "get", args.seconds, args.clients, users)
                 p50, p99, items = friends_latency(emulator.port, args.requests)
             finally:
                 emulator.stop()

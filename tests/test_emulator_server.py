@@ -264,3 +264,38 @@ def test_host_rules():
     assert "192.168.1.5:9528" in allowed_hosts("192.168.1.5", 9528)
     assert [is_loopback(h) for h in ("127.0.0.1", "127.0.0.2", "::1", "localhost", "0.0.0.0", "10.0.0.1")] == \
         [True, True, True, True, False, False]
+
+
+
+def test_ipv6_loopback_is_served_under_its_bracketed_name(tmp_path):
+    import socket
+
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+            port = probe.getsockname()[1]
+    except OSError:
+        pytest.skip("no IPv6 loopback on this machine")
+    proc = subprocess.Popen([sys.executable, "-m", "ttminis_cli", "emulator", "start", "--host", "::1", "--port",
+                             str(port), "--in-memory"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = httpx.get(f"http://[::1]:{port}/v1/users", timeout=2)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None and time.monotonic() < deadline, "the emulator did not start on ::1"
+                time.sleep(0.05)
+        assert response.status_code == 200
+        assert httpx.get(f"http://[::1]:{port}/v1/users", headers={"Host": "evil.example"}).status_code == 421
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=15)
+    assert proc.returncode == 0 and "warning" not in stderr  # loopback: no exposure warning
+
+
+def test_an_address_this_machine_does_not_have_is_one_clear_error(tmp_path):
+    result = run_cli("emulator", "start", "--host", "192.0.2.1", "--port", "9", "--in-memory")  # TEST-NET-1
+    assert result.returncode == 2
+    assert "cannot listen on 192.0.2.1:9" in result.stderr and "Traceback" not in result.stderr
