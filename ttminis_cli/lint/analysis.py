@@ -26,21 +26,28 @@ SCAN = calls.SCAN_PATTERNS + facts.SCAN_PATTERNS + domain.SCAN_PATTERNS
 
 def analyze(task: FileTask, source: bytes) -> FileResult:
     if task.language == "html":
-        model = FileModel(task.ctx, "html", source, None, Uses())
-        runtime.check_html(model)
-        return _result(model, ())
+        page = FileModel(task.ctx, "html", source, None, Uses())
+        runtime.check_html(page)
+        model = _analyze_js(task.ctx, "js", runtime.inline_scripts(source))
+        model.diagnostics.extend(page.diagnostics)
+        return _result(model, suppression.read(model))
     if b"\0" in source[:_BINARY_SNIFF]:
         model = FileModel(task.ctx, task.language, source, None, Uses())
         model.report(general.TTM002, (1, 1, 1, 1), "this file is binary, not JavaScript; the platform cannot "
                                                    "load it as a script")
         return _result(model, ())
-    tree = P.parse(task.language, source)
-    scan = P.captures(task.language, SCAN, tree.root_node)
-    uses = find_uses(task.language, tree.root_node, source, scan)
-    model = FileModel(task.ctx, task.language, source, tree, uses, scan)
+    model = _analyze_js(task.ctx, task.language, source)
+    return _result(model, suppression.read(model))
+
+
+def _analyze_js(ctx, language: str, source: bytes) -> FileModel:
+    tree = P.parse(language, source)
+    scan = P.captures(language, SCAN, tree.root_node)
+    uses = find_uses(language, tree.root_node, source, scan)
+    model = FileModel(ctx, language, source, tree, uses, scan)
     for family in FAMILIES:
         family.check_file(model)
-    return _result(model, suppression.read(model))
+    return model
 
 
 def _result(model: FileModel, suppressions) -> FileResult:

@@ -144,14 +144,21 @@ def is_font(url: str) -> bool:
 SDK_PATH = "/js/minis.js"
 
 
+_JS_TYPES = ("", "text/javascript", "application/javascript", "module", "text/ecmascript")
+
+
 class _HtmlScan(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.found: list[tuple[str, str, tuple[int, int]]] = []  # (kind, url, (line, col0))
+        self.inline: list[tuple[tuple[int, int], str]] = []  # (position, code) of inline scripts
+        self._in_script = False
 
     def handle_starttag(self, tag, attrs):
         values = {k.lower(): (v or "") for k, v in attrs}
         pos = self.getpos()
+        if tag == "script":
+            self._in_script = not values.get("src") and values.get("type", "").lower() in _JS_TYPES
         if tag == "script" and values.get("src"):
             self.found.append(("script", values["src"], pos))
         elif tag == "link" and "stylesheet" in values.get("rel", "").lower().split() and values.get("href"):
@@ -159,19 +166,45 @@ class _HtmlScan(HTMLParser):
         elif tag == "iframe":
             self.found.append(("iframe", values.get("src", ""), pos))
 
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.inline.append((self.getpos(), data))
+
+
+def _scan(source: bytes) -> _HtmlScan:
+    scan = _HtmlScan()
+    try:
+        scan.feed(source.decode("utf-8", "replace"))
+        scan.close()
+    except Exception:  # html.parser gives up on some broken markup; keep what it saw
+        pass
+    return scan
+
+
+def inline_scripts(source: bytes) -> bytes:
+    """The page's inline JavaScript at its own lines and columns, everything else blanked out, so
+    that findings in it point into the HTML file."""
+    text = source.decode("utf-8", "replace")
+    lines = text.split("\n")
+    starts = [0]
+    for line in lines[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+    out = [c if c == "\n" else " " for c in text]
+    for (line, col), code in _scan(source).inline:
+        at = starts[line - 1] + col
+        out[at:at + len(code)] = code
+    return "".join(out).encode("utf-8")
+
 
 def check_html(model: FileModel) -> None:
     """TTM502/503 in the game's index.html (read with Python's html.parser)."""
     if not model.ctx.html_runtime:
         return
-    scan = _HtmlScan()
-    text = model.source.decode("utf-8", "replace")
-    try:
-        scan.feed(text)
-        scan.close()
-    except Exception:  # html.parser gives up on some broken markup; report what it saw
-        pass
-    for kind, url, (line, col) in scan.found:
+    for kind, url, (line, col) in _scan(model.source).found:
         span = (line, col + 1, line, col + 1)
         if kind == "iframe":
             model.report(TTM503, span, "the HTML runtime forbids iframes; render the content in the game")
