@@ -216,8 +216,13 @@ def test_explain_accepts_a_rule_name_and_rejects_an_unknown_code_with_the_neares
 # --------------------------------------------------------------------------- as a user runs it
 
 
+def _env(tmp: Path, **extra: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "NO_COLOR", "TERM")}
+    return {**env, "XDG_CACHE_HOME": str(tmp / "xdg"), **extra}
+
+
 def _ttminis(*args: str, cwd: Path, **kwargs) -> subprocess.CompletedProcess:
-    env = {**os.environ, "XDG_CACHE_HOME": str(cwd.parent / "xdg")}
+    env = _env(cwd.parent)
     return subprocess.run([sys.executable, "-m", "ttminis_cli", *args], cwd=cwd, capture_output=True, text=True,
                           timeout=120, env=env, **kwargs)
 
@@ -252,7 +257,7 @@ def test_no_progress_bar_in_a_pipe(tmp_path):
 def test_progress_bar_only_on_a_terminal_for_text(tmp_path, flags, shown):
     root = _many_files(tmp_path / "g")
     leader, follower = os.openpty()
-    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    env = _env(tmp_path, TERM="xterm-256color")
     proc = subprocess.Popen([sys.executable, "-m", "ttminis_cli", "lint", *flags], cwd=root, env=env,
                             stdout=subprocess.DEVNULL, stderr=follower)
     os.close(follower)
