@@ -213,12 +213,15 @@ def test_concurrent_writers_in_several_processes_lose_no_update(emulator_factory
     data = tmp_path / "shared.db"
     # two emulator processes on one data file, and four writer processes split between them
     servers = [emulator_factory(data=data), emulator_factory(data=data)]
+    revision_before = int(httpx.get(f"{servers[0].url}/v1/export").headers["etag"].strip('"'))
     with ProcessPoolExecutor(4) as pool:
         results = list(pool.map(_write_keys, [servers[i % 2].url for i in range(4)], range(4), [150] * 4))
     expected = {key for keys in results for key in keys}
     for server in servers:
         stored = {i["key"] for i in httpx.get(f"{server.url}/v1/users/shared/storage").json()["KVDataList"]}
         assert stored == expected and len(expected) == 600
+        # the change counter is a read-modify-write in every transaction: 600 writes, 600 increments
+        assert int(httpx.get(f"{server.url}/v1/export").headers["etag"].strip('"')) == revision_before + 600
 
 
 # --------------------------------------------------------------------------- host and origin checks
