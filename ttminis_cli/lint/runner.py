@@ -179,7 +179,8 @@ def _analyse_parallel(tasks, misses, workers, on_progress):
     context = multiprocessing.get_context(method)
     tasks_by_index = {i: t for t, (i, _) in zip(tasks, misses)}
     done = 0
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_ignore_sigint) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_ignore_sigint)
+    try:
         futures = {pool.submit(_analyse_batch, [t for _, t in batch]): [i for i, _ in batch]
                    for batch in _batches(tasks, misses)}
         for future in as_completed(futures):
@@ -193,3 +194,8 @@ def _analyse_parallel(tasks, misses, workers, on_progress):
             done += len(futures[future])
             if on_progress:
                 on_progress(done, len(misses))
+    except BaseException:
+        # Ctrl-C: drop the queued batches instead of waiting for the whole project to be analysed.
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
