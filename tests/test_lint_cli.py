@@ -192,8 +192,8 @@ def test_rules_lists_the_registry(tmp_path):
     for code, rule in RULES.items():
         assert re.search(rf"{code}\s+{rule.name}", text.stdout)
     data = json.loads(CliRunner().invoke(app, ["rules", "--format", "json"]).stdout)
-    assert {r["code"]: (r["name"], r["severity"]) for r in data} == {
-        c: (r.name, r.severity.value) for c, r in RULES.items()}
+    assert {r["code"]: (r["name"], r["severity"], r["bad"], r["fix"]) for r in data} == {
+        c: (r.name, r.severity.value, r.bad, r.fix) for c, r in RULES.items()}
 
 
 @pytest.mark.parametrize("code", sorted(RULES))

@@ -180,8 +180,8 @@ def run_rules(fmt: str = "text") -> int:
     if fmt == "json":
         import json
 
-        print(json.dumps([{"code": r.code, "name": r.name, "severity": r.severity.value, "summary": r.summary,
-                           "html_only": r.html_only} for r in rules], indent=2))
+        print(json.dumps([{**dataclasses.asdict(r), "severity": r.severity.value} for r in rules], indent=2,
+                         ensure_ascii=False))
         return EXIT_OK
     # One rule per line, never wrapped, so `ttminis rules | grep storage` finds whole rules.
     width = max(len(r.name) for r in rules)
