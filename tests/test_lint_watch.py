@@ -64,6 +64,12 @@ def test_watch_relints_on_change_and_exits_0_on_ctrl_c(tmp_path):
         out.wait_for("game.js:1:1: TTM101", timeout=60, poke=lambda: game.write_text(VIOLATION))
         game.write_text("export const ok = 2;\n")
         out.wait_for("No findings", timeout=60)
+        # A config broken mid-edit is reported and waited out; fixing it lints again.
+        config = root / "ttminis.toml"
+        config.write_text("[lint]\nslect = []\n")
+        err.wait_for("ttminis.toml:2:1", timeout=60)
+        config.write_text('[lint]\nignore = ["TTM2"]\n')
+        out.wait_for("No findings", timeout=60)
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=30) == 0
         assert not [line for line in err.seen if "Traceback" in line]
