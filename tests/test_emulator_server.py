@@ -302,3 +302,16 @@ def test_an_address_this_machine_does_not_have_is_one_clear_error(tmp_path):
     result = run_cli("emulator", "start", "--host", "192.0.2.1", "--port", "9", "--in-memory")  # TEST-NET-1
     assert result.returncode == 2
     assert "cannot listen on 192.0.2.1:9" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_damaged_data_file_gives_the_error_body_and_a_one_line_log(emulator, tmp_path):
+    httpx.put(f"{emulator.url}/v1/users/alice")
+    with sqlite3.connect(emulator.data_path) as db:  # another program damages the file under the server
+        db.execute("DROP TABLE authorizations")
+    response = httpx.post(f"{emulator.url}/v1/users/alice/authorize")
+    assert response.status_code == 500
+    assert response.json()["error"]["code"] == "internal_error"
+    assert "no such table: authorizations" in response.json()["error"]["message"]
+    assert httpx.get(f"{emulator.url}/v1/users").status_code == 200  # still serving
+    emulator.stop()
+    assert "no such table: authorizations" in emulator.log() and "Traceback" not in emulator.log()

@@ -60,7 +60,8 @@ def create_app(store: Store, allowed_hosts: frozenset[str], any_ip: bool = False
         Route("/v1/import", import_state, methods=["POST"]),
         Route("/v1/data", delete_data, methods=["DELETE"]),
     ]
-    app = Starlette(routes=routes, exception_handlers={EmulatorError: refused, HTTPException: http_error})
+    app = Starlette(routes=routes, exception_handlers={EmulatorError: refused, HTTPException: http_error,
+                                                       Exception: internal_error})
     app.state.store = store
     app.state.static = {p.name: p for p in resources.files("ttminis_cli.emulator").joinpath("static").iterdir()
                         if p.is_file() and p.name[p.name.rfind("."):] in STATIC_TYPES}
@@ -125,6 +126,14 @@ def _allowed_methods(request: Request) -> set[str]:
         if route.matches(request.scope)[0] != Match.NONE:
             methods |= route.methods or set()
     return methods
+
+
+async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+    """A bug or a broken data file: the same error body as every refusal, never an HTML page."""
+    body = {"error": {"code": "internal_error", "field": None,
+                      "message": f"{type(exc).__name__}: {exc}; this is a bug in ttminis (or the data file is "
+                                 "damaged); restart with TTMINIS_DEBUG=1 for the traceback and report it"}}
+    return JSONResponse(body, status_code=500)
 
 
 # --------------------------------------------------------------------------- pages

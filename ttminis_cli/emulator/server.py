@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import json
+import logging
 import os
 import signal
 import socket
@@ -72,6 +73,8 @@ def run_server(*, host: str | None, port: int | None, data: Path | None, in_memo
         sys.stderr.flush()
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
                                 timeout_graceful_shutdown=5)
+        if os.environ.get("TTMINIS_DEBUG") != "1":
+            logging.getLogger("uvicorn.error").addFilter(_one_line)
         _serve(uvicorn.Server(config), sock)
         if export_on_exit is not None:
             _export(store, export_on_exit)
@@ -100,6 +103,15 @@ def _bind(host: str, port: int) -> socket.socket:
     sock.listen(2048)
     sock.setblocking(False)
     return sock
+
+
+def _one_line(record: logging.LogRecord) -> bool:
+    """Log a failed request as one line, not a traceback (TTMINIS_DEBUG=1 shows it)."""
+    if record.exc_info and record.exc_info[1] is not None:
+        error = record.exc_info[1]
+        record.msg, record.args = "error: %s: %s (TTMINIS_DEBUG=1 shows the traceback)", (type(error).__name__, error)
+        record.exc_info = record.exc_text = None
+    return True
 
 
 def _serve(server, sock: socket.socket) -> None:
