@@ -273,3 +273,9 @@ def test_suppression_codes_are_case_insensitive_and_a_reason_may_follow(tmp_path
             "// ttminis-disable-next-line because reasons\n"
             "tt.shareToUser({ openid: 'a', imageUrl: 'https://x.com/a.png', fail() {} });\n")
     assert main_codes(tmp_path, main) == []
+
+
+@pytest.mark.parametrize("url", ["http://[oops/card.png", "https://[::1/x.png", "//[", "https://:99999/x"])
+def test_malformed_urls_are_findings_not_crashes(tmp_path, url):
+    source = f"tt.shareAppMessage?.({{ imageUrl: '{url}', fail() {{}} }});\n"
+    assert all(code == "TTM209" for _, code in main_codes(tmp_path, source))

@@ -116,22 +116,20 @@ def _nearest_hint(code: str, rules) -> str:
 def plan_tasks(paths: Sequence[Path], cfg):
     """(tasks, report_paths or None, notes, warnings).
 
-    When every path is a file (a pre-commit hook passing staged files, an editor linting the open
-    one), the whole project of each file is read for cross-file facts — keys written elsewhere,
-    messages handled in the other domain — but only the given files are reported on.
+    Cross-file rules need the whole project — keys written elsewhere, messages handled in the other
+    domain — so when a path is less than its project (a pre-commit hook passing staged files, an
+    editor linting the open file, `ttminis lint openDataContext/`), the project is read but only
+    the given paths are reported on.
     """
     from ttminis_cli.lint import engine
     from ttminis_cli.project import find_root
 
     cwd = Path.cwd()
-    if not all(p.is_file() for p in paths):
-        plan = engine.plan(list(paths), cfg, cwd=cwd)
-        return plan.tasks, None, list(plan.notes), list(plan.warnings)
     explicit = engine.plan(list(paths), cfg, cwd=cwd)
-    if not explicit.tasks:
-        return [], set(), list(explicit.notes), list(explicit.warnings)
-    roots = sorted({find_root(p, fallback_root(p, cwd))[0] for p in paths})
-    whole = engine.plan(roots, cfg, cwd=cwd)
+    roots = {find_root(p, p if p.is_dir() else fallback_root(p, cwd))[0] for p in paths}
+    if not explicit.tasks or {p.resolve() for p in paths} == roots:
+        return explicit.tasks, None, list(explicit.notes), list(explicit.warnings)
+    whole = engine.plan(sorted(roots), cfg, cwd=cwd)
     # The whole-project plan's contexts win: every file of a project must share its root and domains.
     planned = {t.ctx.abs_path for t in whole.tasks}
     tasks = whole.tasks + [t for t in explicit.tasks if t.ctx.abs_path not in planned]

@@ -266,8 +266,11 @@ def _image_url(model: FileModel, call: Call, value: Node) -> None:
     url = P.string_value(value)
     if url is None:
         return
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:  # not a URL at all ('http://[oops'): certainly not a public image
+        parts, host = urlsplit(""), ""
     if parts.scheme == "https" and host and host not in _LOCAL_HOSTS:
         return
     what = ("a local address" if host in _LOCAL_HOSTS and host else

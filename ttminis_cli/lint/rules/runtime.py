@@ -4,7 +4,6 @@ platform's "Development Stage" restrictions (platform.md "Runtime restrictions")
 from __future__ import annotations
 
 from html.parser import HTMLParser
-from urllib.parse import urlsplit
 
 from tree_sitter import Node
 
@@ -131,14 +130,14 @@ def _url_prefix(value: Node | None) -> str | None:
 
 
 def is_external(url: str) -> bool:
-    parts = urlsplit(url.strip())
-    return bool(parts.scheme in ("http", "https") or url.strip().startswith("//"))
+    url = url.strip().lower()
+    return url.startswith(("http://", "https://", "//"))
 
 
 def is_font(url: str) -> bool:
-    lowered = url.lower()
-    return "font" in urlsplit(lowered).netloc or lowered.split("?")[0].endswith(
-        (".woff", ".woff2", ".ttf", ".otf", ".eot"))
+    lowered = url.strip().lower()
+    host = lowered.split("//", 1)[1].split("/", 1)[0] if "//" in lowered else ""
+    return "font" in host or lowered.split("?")[0].endswith((".woff", ".woff2", ".ttf", ".otf", ".eot"))
 
 
 SDK_PATH = "/js/minis.js"
