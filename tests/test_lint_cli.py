@@ -152,9 +152,11 @@ def test_given_files_are_reported_alone_but_read_with_their_project(tmp_path):
     only = lint(root, "--format", "json", "openDataContext/index.js")
     assert only.exit_code == 0, only.output
     assert codes(only) == []  # 'best' is written in game.js, which is read but not reported on
+    assert codes(lint(root, "--format", "json", "openDataContext")) == []  # a folder less than its project
     (root / "game.js").write_text(MAIN_VIOLATION)
     assert codes(lint(root, "--format", "json", "openDataContext/index.js")) == [
         ("openDataContext/index.js", "TTM305")]
+    assert codes(lint(root, "--format", "json", "openDataContext")) == [("openDataContext/index.js", "TTM305")]
 
 
 def test_a_file_of_engine_sources_is_read_with_the_current_folder(tmp_path):
