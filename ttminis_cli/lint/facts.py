@@ -7,7 +7,6 @@ through multiprocessing and the on-disk cache).
 
 from __future__ import annotations
 
-import os
 import posixpath
 from dataclasses import dataclass
 
@@ -351,6 +350,3 @@ def _pattern_fields(pattern: Node) -> dict[str, str]:
                 out[P.text(left)] = P.text(left)
     return out
 
-
-def abs_posix(path: str) -> str:
-    return os.path.normpath(os.path.abspath(path)).replace(os.sep, "/")

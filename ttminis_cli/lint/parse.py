@@ -9,9 +9,6 @@ from typing import Iterator
 
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
 
-LANGUAGES = ("js", "ts", "tsx")
-
-
 @lru_cache(maxsize=None)
 def language(lang: str) -> Language:
     if lang == "js":
@@ -167,11 +164,6 @@ def first_argument(call: Node) -> Node | None:
         if child.type != "comment":
             return child
     return None
-
-
-def arguments(call: Node) -> list[Node]:
-    args = call.child_by_field_name("arguments")
-    return [] if args is None else [c for c in args.named_children if c.type != "comment"]
 
 
 def walk(node: Node) -> Iterator[Node]:

@@ -168,9 +168,6 @@ _TABLE: list[Api] = [
 
 API: dict[str, Api] = {api.name: api for api in _TABLE}
 
-# Members that are not calls of their own but objects the game uses (`TTMinis.game` itself).
-GAME_NAMESPACE = "game"
-
 # The TikTok way to do what a WeChat/Douyin API did, where there is one (TTM208's hint).
 TIKTOK_WAY: dict[str, str] = {
     "shareMessageToFriend": "shareToUser (open data domain)",

@@ -6,7 +6,6 @@ from __future__ import annotations
 import posixpath
 from typing import Callable, Iterable, Sequence
 
-from ttminis_cli.lint import parse as P
 from ttminis_cli.lint.diagnostic import RuleInfo, Severity
 from ttminis_cli.lint.facts import Facts
 from ttminis_cli.lint.model import FileModel
