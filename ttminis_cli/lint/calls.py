@@ -78,7 +78,6 @@ class WebUse:
 class Post:
     node: Node  # the call_expression
     message: Node | None  # the first argument
-    shorthand: bool  # `wx.postMessage(…)` rather than the context's
 
 
 @dataclass
@@ -471,13 +470,13 @@ class _Finder:
         if kind[0] == "api":
             self.uses.calls.append(Call(kind[1], call, at, optional))
             if kind[1] == "postMessage":
-                self.uses.posts.append(Post(call, P.first_argument(call), shorthand=True))
+                self.uses.posts.append(Post(call, P.first_argument(call)))
         elif kind[0] == "inferred-api":
             self.uses.calls.append(Call(kind[1], call, at, optional, inferred=True))
         elif kind[0] == "ttminis-member":
             self.uses.calls.append(Call(kind[1], call, at, optional, namespace_mistake=True))
         elif kind == POST:
-            self.uses.posts.append(Post(call, P.first_argument(call), shorthand=False))
+            self.uses.posts.append(Post(call, P.first_argument(call)))
         elif kind[0] in ("web", "web-member"):
             self._web("call:" + ".".join(kind[1:]), call, at, P.first_argument(call))
 
