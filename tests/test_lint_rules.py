@@ -279,3 +279,11 @@ def test_suppression_codes_are_case_insensitive_and_a_reason_may_follow(tmp_path
 def test_malformed_urls_are_findings_not_crashes(tmp_path, url):
     source = f"tt.shareAppMessage?.({{ imageUrl: '{url}', fail() {{}} }});\n"
     assert all(code == "TTM209" for _, code in main_codes(tmp_path, source))
+
+
+def test_a_message_built_in_a_const_is_read(tmp_path):
+    main = ("const openData = tt.getOpenDataContext();\n"
+            "const message = { type: 'shwo' };\n"
+            "openData.postMessage(message);\n")
+    handler = "tt.onMessage((m) => { if (m.type === 'show') {} });\n"
+    assert run(tmp_path, main=main, open_data=handler) == [("game.js", 2, "TTM401")]

@@ -193,6 +193,8 @@ def _posts(model: FileModel) -> tuple[PostedMessage, ...]:
     out = []
     for post in model.uses.posts:
         message = P.unwrap(post.message)
+        if message is not None and message.type == "identifier":  # const msg = { type: … }; post(msg)
+            message = _object_bound_to(model, P.text(message))
         if message is None or message.type != "object":
             continue
         fields = []
@@ -200,6 +202,15 @@ def _posts(model: FileModel) -> tuple[PostedMessage, ...]:
             fields.append((key, kind_value(value), model.span(value)))
         out.append(PostedMessage(tuple(fields), model.span(message)))
     return tuple(out)
+
+
+_OBJECT_CONST = "(variable_declarator name: (identifier) @_n value: (object) @object (#any-of? @_n {name}))"
+
+
+def _object_bound_to(model: FileModel, name: str) -> Node | None:
+    """The object literal a name is declared with, when the file declares that name exactly once."""
+    found = P.captures(model.language, _OBJECT_CONST.format(name=P.quote_names([name])), model.root).get("object", [])
+    return found[0] if len(found) == 1 else None
 
 
 def kind_value(node: Node | None) -> str | None:
