@@ -191,6 +191,18 @@ def test_old_unchanged_files_are_not_even_read_on_a_warm_run(tmp_path):
     assert _lint(root)[0].analysed == 1
 
 
+def test_without_a_place_for_the_user_key_lint_runs_uncached(tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    assert user_key() is None
+    root = _project(tmp_path / "p")
+    first, found = _lint(root)
+    second, again = _lint(root)
+    assert first.analysed == second.analysed == 14 and again == found
+    assert not (root / CACHE_DIR / PACK_NAME).exists()
+
+
 def test_cross_file_facts_stay_fresh_when_only_the_other_file_changes(tmp_path):
     root = _project(tmp_path / "p")
     _, before = _lint(root)
