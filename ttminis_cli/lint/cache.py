@@ -163,6 +163,6 @@ class ResultCache:
             except BaseException:
                 os.unlink(tmp)
                 raise
-        except (OSError, pickle.PicklingError):
-            return  # a read-only project simply runs uncached
+        except (OSError, pickle.PicklingError, TypeError, AttributeError):
+            return  # a read-only project (or an unpicklable result) simply runs uncached
         self._dirty = False
