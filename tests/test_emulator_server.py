@@ -315,3 +315,10 @@ def test_a_damaged_data_file_gives_the_error_body_and_a_one_line_log(emulator, t
     assert httpx.get(f"{emulator.url}/v1/users").status_code == 200  # still serving
     emulator.stop()
     assert "no such table: authorizations" in emulator.log() and "Traceback" not in emulator.log()
+
+
+def test_a_folder_as_data_file_is_refused_with_exit_2(tmp_path):
+    folder = tmp_path / "state.db"
+    folder.mkdir()
+    result = run_cli("emulator", "start", "--port", str(free_port()), "--data", str(folder))
+    assert result.returncode == 2 and "cannot open" in result.stderr and "Traceback" not in result.stderr

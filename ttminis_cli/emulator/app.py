@@ -11,10 +11,10 @@ import json
 from importlib import resources
 
 from starlette.applications import Starlette
+from starlette.convertors import StringConvertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.convertors import StringConvertor, register_url_convertor
 from starlette.routing import Match, Route
 
 from ttminis_cli.emulator import model
@@ -26,7 +26,7 @@ from ttminis_cli.emulator.store import Store
 MAX_BODY_BYTES = 1 << 20  # one storage call is at most 128 × (128 + 2048) characters ≈ 0.3 MB
 MAX_IMPORT_BYTES = 64 << 20
 STATIC_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
-                ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
+                ".css": "text/css; charset=utf-8"}
 
 
 class FriendConvertor(StringConvertor):

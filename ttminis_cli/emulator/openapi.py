@@ -175,7 +175,7 @@ def openapi_document() -> dict:
                                    "parameters": [{"name": "name", "in": "path", "required": True,
                                                    "schema": {"type": "string"}}],
                                    "responses": {"200": {"description": "The file", "content": {
-                                       "text/javascript": {}, "text/css": {}, "text/html": {}, "image/svg+xml": {}}},
+                                       "text/javascript": {}, "text/css": {}, "text/html": {}}},
                                                  "404": _error("No such file among the dashboard's own.")}}},
         "/openapi.json": {"get": {"summary": "This document.",
                                   "responses": {"200": _json({"type": "object"}, "OpenAPI 3.0")}}},

@@ -99,6 +99,9 @@ class Store:
             self.db.execute("PRAGMA synchronous = NORMAL")
             self.db.execute("PRAGMA foreign_keys = ON")
             self._migrate()
+        except sqlite3.OperationalError as exc:
+            why = "; is it a folder, or in a read-only one?" if "unable to open" in str(exc) else ""
+            raise DataFileError(f"{path}: cannot open ({exc}){why}") from None
         except sqlite3.DatabaseError as exc:
             raise DataFileError(f"{path}: not an emulator data file ({exc})") from None
         except OSError as exc:
