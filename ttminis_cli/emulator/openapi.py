@@ -249,6 +249,12 @@ def openapi_document() -> dict:
                                           _json(_obj({"deleted": {"type": "boolean"}}, ("deleted",)), "Empty."))},
     }
     paths["/v1/export"]["get"]["responses"]["304"] = {"description": "Unchanged since the ETag given."}
+    for operations in paths.values():  # the guard in front of every route (guard.py)
+        for operation in operations.values():
+            responses = operation["responses"]
+            responses["421"] = _error("The Host header is not this emulator's address (DNS rebinding guard).")
+            responses.setdefault("403", _error("Refused."))["description"] += \
+                " A browser request from a page of another origin is refused too (foreign_origin)."
     return {
         "openapi": "3.0.3",
         "info": {"title": "ttminis emulator", "version": __version__,
