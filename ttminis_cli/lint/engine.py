@@ -87,6 +87,7 @@ class _Planner:
         self.result = LintPlan()
         self.seen: set[str] = set()
         self.projects: dict[tuple[Path, bool], tuple[Project, bool]] = {}
+        self.folders: dict[tuple[Path, Path], tuple[Project, bool, str | None] | None] = {}
         self.exclude_base = config.root.resolve() if config.root else cwd
 
     def walk(self, top: Path) -> None:
@@ -107,9 +108,9 @@ class _Planner:
             dirnames[:] = sorted(d for d in dirnames if d not in DEFAULT_EXCLUDED_DIRS and not d.startswith(".")
                                  and not self._excluded(here / d))
             for name in sorted(filenames):
-                self.add_file(here / name, top, explicit=False)
+                self.add_file(here / name, top, explicit=False, real_dir=real)
 
-    def add_file(self, path: Path, fallback: Path, *, explicit: bool) -> None:
+    def add_file(self, path: Path, fallback: Path, *, explicit: bool, real_dir: str | None = None) -> None:
         language = SUFFIX_LANGUAGE.get(path.suffix.lower())
         is_html = path.name.lower() == "index.html"
         if language is None and not is_html:
@@ -122,15 +123,17 @@ class _Planner:
             what = "a broken or looping symlink" if os.path.islink(path) else "not a regular file"
             self.result.warnings.append(f"{self._display(path)}: {what}; skipped")
             return
-        key = os.path.realpath(path)
+        # The same file reached twice (overlapping paths, symlinked folders) is linted once.
+        if real_dir is None or os.path.islink(path):
+            key = os.path.realpath(path)
+        else:
+            key = os.path.join(real_dir, path.name)
         if key in self.seen:
             return
-        try:
-            root, has_config = find_root(path, fallback)
-        except (OSError, RuntimeError) as exc:
-            self.result.warnings.append(f"cannot read {self._display(path)}: {exc}; skipped")
+        located = self._locate(path.parent, fallback)
+        if located is None:
             return
-        project, html_runtime = self._project(root, has_config)
+        project, html_runtime, folder_domain = located
         if is_html:
             if not (html_runtime and path.parent.resolve() == project.root):
                 return
@@ -139,13 +142,28 @@ class _Planner:
         self.result.tasks.append(FileTask(FileContext(
             path=self._display(path),
             abs_path=os.path.normpath(str(path)).replace(os.sep, "/"),
-            domain=project.domain_of(path),
+            domain=folder_domain or project.domain_of(path),
             project_root=str(project.root).replace(os.sep, "/"),
             has_open_data=project.has_open_data,
             domain_rules=project.domain_rules_enabled,
             html_runtime=html_runtime,
             extra_apis=tuple(self.config.lint.extra_apis),
         ), language))
+
+    def _locate(self, folder: Path, fallback: Path) -> tuple[Project, bool, str | None] | None:
+        """A folder's project, runtime and — unless globs decide file by file — domain (cached per folder)."""
+        key = (folder, fallback)
+        if key not in self.folders:
+            try:
+                root, has_config = find_root(folder, fallback)
+            except (OSError, RuntimeError) as exc:
+                self.result.warnings.append(f"cannot read {self._display(folder)}: {exc}; skipped")
+                self.folders[key] = None
+                return None
+            project, html_runtime = self._project(root, has_config)
+            domain = None if project.open_data_globs else project.domain_of(Path(os.path.abspath(folder)) / "_")
+            self.folders[key] = (project, html_runtime, domain)
+        return self.folders[key]
 
     def _project(self, root: Path, has_config: bool) -> tuple[Project, bool]:
         key = (root, has_config)
@@ -172,11 +190,13 @@ class _Planner:
         return any(glob_match(rel, p) for p in patterns)
 
     def _display(self, path: Path) -> str:
-        absolute = Path(os.path.abspath(path))
-        try:
-            return absolute.relative_to(self.cwd).as_posix() or "."
-        except ValueError:
-            return absolute.as_posix()
+        absolute = os.path.abspath(path)
+        base = str(self.cwd)
+        if absolute == base:
+            return "."
+        if absolute.startswith(base.rstrip(os.sep) + os.sep):
+            absolute = absolute[len(base.rstrip(os.sep)) + 1:]
+        return absolute.replace(os.sep, "/")
 
 
 def glob_match(rel: str, pattern: str) -> bool:
