@@ -223,10 +223,9 @@ def _env(tmp: Path, **extra: str) -> dict:
     return {**env, "XDG_CACHE_HOME": str(tmp / "xdg"), **extra}
 
 
-def _ttminis(*args: str, cwd: Path, **kwargs) -> subprocess.CompletedProcess:
-    env = _env(cwd.parent)
-    return subprocess.run([sys.executable, "-m", "ttminis_cli", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=120, env=env, **kwargs)
+def _ttminis(*args: str, cwd: Path, python: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *python, "-m", "ttminis_cli", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=120, env=_env(cwd.parent))
 
 
 def test_subprocess_exit_codes_and_no_colour_in_a_pipe(tmp_path):
@@ -238,6 +237,19 @@ def test_subprocess_exit_codes_and_no_colour_in_a_pipe(tmp_path):
     (root / "game.js").write_text(CLEAN)
     assert _ttminis("lint", "game.js", cwd=root).returncode == 0
     assert _ttminis("lint", "--format", "yaml", cwd=root).returncode == 2
+
+
+def test_a_one_file_run_imports_only_what_it_uses(tmp_path):
+    """The pre-commit case: no colour library, no process pool, no watcher, no schema validator."""
+    root = make_project(tmp_path / "g", MAIN_VIOLATION)
+    _ttminis("lint", "game.js", cwd=root)  # fill the cache, as a hook's earlier runs did
+    proc = _ttminis("lint", "game.js", cwd=root, python=("-X", "importtime"))
+    assert proc.returncode == 1, proc.stderr
+    imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+    assert "ttminis_cli.lint.engine" in imported  # the probe works
+    for heavy in ("rich", "watchfiles", "multiprocessing", "concurrent.futures", "jsonschema", "httpx",
+                  "starlette"):
+        assert heavy not in imported, heavy
 
 
 def _many_files(root: Path, n: int = 260) -> Path:

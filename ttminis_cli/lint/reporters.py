@@ -7,6 +7,7 @@ names, severities and docs come from the registry; nothing here restates them.
 from __future__ import annotations
 
 import json
+import os
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -105,58 +106,76 @@ def statistics_table(diagnostics: Sequence[Diagnostic], rules: Mapping[str, Rule
     return "\n".join(lines) + "\n"
 
 
+Segment = tuple[str, str]  # (text, rich style); the style is dropped when there is no colour
+
+
 class TextReporter(Reporter):
-    """`path:line:col: CODE message`, a code frame, a summary line; colour only on a terminal."""
+    """`path:line:col: CODE message`, a code frame, a summary line; colour only on a terminal.
+
+    Off a terminal the lines are written as plain text without loading rich at all: the pre-commit
+    hook's one-file run is where every millisecond of start-up shows.
+    """
 
     name = "text"
 
     def __init__(self, out: TextIO, err: TextIO, **kwargs) -> None:
         super().__init__(out, err, **kwargs)
-        from rich.console import Console
+        self.console = None
+        if self.color or (self.color is None and (_isatty(out) or os.environ.get("FORCE_COLOR"))):
+            from rich.console import Console
 
-        # soft_wrap: a finding stays on one line whatever the width, so editors can parse it.
-        self.console = Console(file=out, force_terminal=self.color, no_color=self.color is False,
-                               highlight=False, soft_wrap=True, emoji=False)
+            # soft_wrap: a finding stays on one line whatever the width, so editors can parse it.
+            self.console = Console(file=out, force_terminal=self.color, highlight=False, soft_wrap=True,
+                                   emoji=False)
+
+    def line(self, *segments: Segment) -> None:
+        if self.console is None:
+            self.out.write("".join(text for text, _ in segments) + "\n")
+        else:
+            from rich.text import Text
+
+            self.console.print(Text.assemble(*segments))
 
     def note(self, text: str) -> None:
-        from rich.text import Text
-
-        self.console.print(Text.assemble(("note", "bold cyan"), f": {text}"))
+        self.line(("note", "bold cyan"), (f": {text}", ""))
 
     def report(self, report: LintReport) -> None:
         self.write_diagnostics(report)
         if report.statistics and report.diagnostics:
-            self.console.print()
-            self.console.print(statistics_table(report.diagnostics, self.rules), end="")
+            self.line()
+            for row in statistics_table(report.diagnostics, self.rules).splitlines():
+                self.line((row, ""))
         if report.diagnostics:
-            self.console.print()
-        self.console.print(self.summary(report))
+            self.line()
+        self.line(*self.summary(report))
 
     def write_diagnostics(self, report: LintReport) -> None:
-        from rich.text import Text
-
         sources = _SourceLines()
         for d in report.diagnostics:
             style = "bold red" if d.severity is Severity.ERROR else "bold yellow"
-            self.console.print(Text.assemble((printable(f"{d.path}:{d.line}:{d.column}"), "bold"), ": ",
-                                             (d.code, style), f" {printable(d.message)}"))
-            frame = code_frame(sources.get(d.path), d)
-            if frame:
-                self.console.print(Text(frame, style="dim"), end="")
+            self.line((printable(f"{d.path}:{d.line}:{d.column}"), "bold"), (": ", ""), (d.code, style),
+                      (f" {printable(d.message)}", ""))
+            for row in code_frame(sources.get(d.path), d).splitlines():
+                self.line((row, "dim"))
 
-    def summary(self, report: LintReport):
-        from rich.text import Text
-
+    def summary(self, report: LintReport) -> list[Segment]:
         files = _plural(report.files_checked, "file")
         if not report.diagnostics:
-            return Text.assemble(("✓", "bold green"), f" No findings in {files}.")
+            return [("✓", "bold green"), (f" No findings in {files}.", "")]
         touched = len({d.path for d in report.diagnostics})
-        text = Text.assemble(("✗" if report.failed else "!", "bold red" if report.failed else "bold yellow"),
-                             f" {_plural(report.errors, 'error')} and {_plural(report.warning_count, 'warning')}"
-                             f" in {_plural(touched, 'file')} ({files} checked).")
+        segments = [("✗" if report.failed else "!", "bold red" if report.failed else "bold yellow"),
+                    (f" {_plural(report.errors, 'error')} and {_plural(report.warning_count, 'warning')}"
+                     f" in {_plural(touched, 'file')} ({files} checked).", "")]
         if report.max_warnings is not None and report.warning_count > report.max_warnings:
-            text.append(f" More warnings than --max-warnings {report.max_warnings}.")
-        return text
+            segments.append((f" More warnings than --max-warnings {report.max_warnings}.", ""))
+        return segments
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # a closed or exotic stream
+        return False
 
 
 def _plural(n: int, word: str) -> str:
