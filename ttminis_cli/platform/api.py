@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Literal
 
 Domain = Literal["main", "open-data", "both"]
@@ -193,6 +192,8 @@ TIKTOK_WAY: dict[str, str] = {
 @lru_cache(maxsize=None)
 def other_platform_api() -> dict[str, str]:
     """Mini-game API names of WeChat and Douyin that TikTok does not document: name -> platforms."""
+    from importlib import resources
+
     found: dict[str, set[str]] = {}
     for platform, filename in (("WeChat", "wechat_api.txt"), ("Douyin", "douyin_api.txt")):
         data = resources.files("ttminis_cli.platform").joinpath("data", filename).read_text("utf-8")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-from urllib.parse import urlsplit
 
 from tree_sitter import Node
 
@@ -263,6 +262,8 @@ def _template_type(model: FileModel, call: Call, value: Node) -> None:
 
 
 def _image_url(model: FileModel, call: Call, value: Node) -> None:
+    from urllib.parse import urlsplit  # imported here: it pulls in ipaddress, and most runs never get here
+
     url = P.string_value(value)
     if url is None:
         return
