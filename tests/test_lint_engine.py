@@ -178,3 +178,9 @@ def test_finish_is_deterministic_and_sorted(tmp_path):
     first = finish(results, Config())
     assert first == finish(list(reversed(results)), Config())
     assert [(d.path, d.line) for d in first] == [("a.js", 1), ("b.js", 1), ("b.js", 2)]
+
+
+def test_file_level_open_data_globs(tmp_path):
+    root = write(tmp_path / "p", {"game.json": "{}", "src/odc_rank.js": "", "src/game_main.js": ""})
+    assert domains(root, config(open_data=("src/odc_*.js",))) == {
+        "src/odc_rank.js": "open-data", "src/game_main.js": "main"}
