@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -60,6 +62,12 @@ def test_dashboard_shows_users_storage_leaderboard_and_follows_changes(emulator_
     httpx.post(f"{emulator.url}/v1/users/alice/storage", json={"data": [{"key": "highScore", "value": "10000"}]})
     expect(board.nth(1)).to_have_attribute("data-openid", "alice")
     expect(board.nth(1)).to_contain_text("10000")
+    # and a write through the CLI, as a developer makes one from another terminal
+    cli = subprocess.run([sys.executable, "-m", "ttminis_cli", "storage", "set", "highScore=20000", "--user", "carol",
+                          "--emulator", emulator.url], capture_output=True, text=True, timeout=60)
+    assert cli.returncode == 0, cli.stderr
+    expect(board.nth(0)).to_contain_text("20000")
+    expect(board.nth(0)).to_have_attribute("data-openid", "carol")
     httpx.post(f"{emulator.url}/v1/users/bob/storage", json={"data": [{"key": "highScore", "value": "<b>99999</b>"}]})
     expect(page.get_by_test_id("storage").locator("tr[data-key=highScore] td").nth(1)).to_have_text("<b>99999</b>")
     sent = httpx.post(f"{emulator.url}/v1/shares", json={"from": "alice", "to": "bob", "kind": "shareToUser",
