@@ -69,7 +69,6 @@ class Facts:
     imports: tuple[Import, ...] = ()
     keys_written: tuple[str, ...] = ()
     writes_unknown: bool = False  # some write's keys cannot be read statically
-    writes: int = 0
     key_reads: tuple[KeyRead, ...] = ()
     posts: tuple[PostedMessage, ...] = ()
     handlers: tuple[Handler, ...] = ()
@@ -96,8 +95,8 @@ def collect(model: FileModel, suppressions: tuple[Suppression, ...]) -> Facts:
                 line_count=model.source.count(b"\n") + 1)
     if model.root is None:
         return Facts(**base)
-    written, unknown, writes, reads = _storage(model)
-    return Facts(**base, imports=_imports(model), keys_written=written, writes_unknown=unknown, writes=writes,
+    written, unknown, reads = _storage(model)
+    return Facts(**base, imports=_imports(model), keys_written=written, writes_unknown=unknown,
                  key_reads=reads, posts=_posts(model), handlers=_handlers(model),
                  mentions_on_message=b"onMessage" in model.source)
 
@@ -147,18 +146,16 @@ def storage_list(call_node: Node) -> tuple[str, Node] | tuple[None, None]:
     return None, None
 
 
-def _storage(model: FileModel) -> tuple[tuple[str, ...], bool, int, tuple[KeyRead, ...]]:
+def _storage(model: FileModel) -> tuple[tuple[str, ...], bool, tuple[KeyRead, ...]]:
     calls = [c for c in model.uses.calls if c.api == STORAGE_WRITE or c.api in STORAGE_READS]
     if not calls:
-        return (), False, 0, ()
+        return (), False, ()
     consts = string_consts(model)
     written: list[str] = []
     unknown = False
-    writes = 0
     reads: list[KeyRead] = []
     for call in calls:
         if call.api == STORAGE_WRITE:
-            writes += 1
             _, data = storage_list(call.node)
             data = P.unwrap(data)
             if data is None or data.type != "array":
@@ -181,7 +178,7 @@ def _storage(model: FileModel) -> tuple[tuple[str, ...], bool, int, tuple[KeyRea
                         key = static_string(element, consts)
                         if key is not None:
                             reads.append(KeyRead(key, call.api, model.span(element)))
-    return tuple(written), unknown, writes, tuple(reads)
+    return tuple(written), unknown, tuple(reads)
 
 
 # ---------------------------------------------------------------------------- messages
