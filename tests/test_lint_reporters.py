@@ -220,3 +220,5 @@ def test_rule_markdown_carries_every_section_of_the_doc():
                  "## Good", "canIUse('shareAppMessage')", "## Fix", "Guard it with canIUse."):
         assert part in text
     assert "HTML-runtime" in rule_markdown(RULES["TTM503"])
+    html = RuleInfo("TTM502", "external-resource", Severity.ERROR, "s", bad="<script src=x>", bad_path="index.html")
+    assert "```html\n<script src=x>\n```" in rule_markdown(html)

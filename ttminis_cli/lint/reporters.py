@@ -47,15 +47,16 @@ class LintReport:
 
 def rule_markdown(rule: RuleInfo) -> str:
     """One rule's doc as markdown: the same text for `explain` and SARIF help."""
+    fence = {".html": "html", ".ts": "ts", ".tsx": "tsx"}.get(Path(rule.bad_path).suffix, "js")
     parts = [f"**{rule.code} {rule.name}** ({rule.severity.value}): {rule.summary}"]
     if rule.html_only:
         parts.append("Applies to HTML-runtime games only.")
     if rule.why:
         parts.append(f"## Why\n\n{rule.why}")
     if rule.bad:
-        parts.append(f"## Bad (`{rule.bad_path}`)\n\n```js\n{rule.bad.rstrip()}\n```")
+        parts.append(f"## Bad (`{rule.bad_path}`)\n\n```{fence}\n{rule.bad.rstrip()}\n```")
     if rule.good:
-        parts.append(f"## Good (`{rule.bad_path}`)\n\n```js\n{rule.good.rstrip()}\n```")
+        parts.append(f"## Good (`{rule.bad_path}`)\n\n```{fence}\n{rule.good.rstrip()}\n```")
     if rule.fix:
         parts.append(f"## Fix\n\n{rule.fix}")
     return "\n\n".join(parts) + "\n"
