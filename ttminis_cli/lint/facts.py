@@ -49,7 +49,6 @@ class Handler:
 
     understood: bool
     fields: tuple[tuple[str, tuple[str, ...], bool, Span], ...] = ()  # (field, values, dynamic, first read)
-    span: Span = (0, 0, 0, 0)
 
 
 @dataclass(frozen=True)
@@ -226,9 +225,9 @@ def _handlers(model: FileModel) -> tuple[Handler, ...]:
             continue
         fn = _handler_function(model, P.first_argument(call.node))
         if fn is None:
-            out.append(Handler(False, span=model.span(call.callee)))
+            out.append(Handler(False))
             continue
-        out.append(_analyze_handler(model, fn, model.span(call.callee)))
+        out.append(_analyze_handler(model, fn))
     return tuple(out)
 
 
@@ -256,7 +255,7 @@ _NAMED_FUNCTION = """
 """
 
 
-def _analyze_handler(model: FileModel, fn: Node, span: Span) -> Handler:
+def _analyze_handler(model: FileModel, fn: Node) -> Handler:
     params = fn.child_by_field_name("parameters") or fn.child_by_field_name("parameter")
     first = None
     if params is not None:
@@ -273,10 +272,10 @@ def _analyze_handler(model: FileModel, fn: Node, span: Span) -> Handler:
     elif first is not None and first.type == "object_pattern":
         field_vars.update(_pattern_fields(first))
     else:
-        return Handler(False, span=span)
+        return Handler(False)
     body = fn.child_by_field_name("body")
     if body is None:
-        return Handler(False, span=span)
+        return Handler(False)
     found: dict[str, tuple[list[str], list[bool], list[Span]]] = {}
 
     def field_of(node: Node | None) -> str | None:
@@ -337,7 +336,7 @@ def _analyze_handler(model: FileModel, fn: Node, span: Span) -> Handler:
             if field is not None:
                 note(field, None, P.unwrap(node.child_by_field_name("index")))
     fields = tuple((name, tuple(values), dynamic[0], spans[0]) for name, (values, dynamic, spans) in found.items())
-    return Handler(True, fields, span)
+    return Handler(True, fields)
 
 
 def _pattern_fields(pattern: Node) -> dict[str, str]:
