@@ -322,3 +322,23 @@ def test_a_folder_as_data_file_is_refused_with_exit_2(tmp_path):
     folder.mkdir()
     result = run_cli("emulator", "start", "--port", str(free_port()), "--data", str(folder))
     assert result.returncode == 2 and "cannot open" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_port_comes_from_ttminis_toml_when_not_given(tmp_path):
+    port = free_port()
+    (tmp_path / "ttminis.toml").write_text(f"[emulator]\nport = {port}\n")
+    proc = subprocess.Popen([sys.executable, "-m", "ttminis_cli", "emulator", "start", "--in-memory"], cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                assert httpx.get(f"http://127.0.0.1:{port}/v1/users", timeout=2).status_code == 200
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None and time.monotonic() < deadline, "the emulator did not start"
+                time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=15)
+    assert f"http://127.0.0.1:{port}" in stderr

@@ -259,7 +259,11 @@ def openapi_document() -> dict:
         "openapi": "3.0.3",
         "info": {"title": "ttminis emulator", "version": __version__,
                  "description": "A local stand-in for the TikTok Minis backend: users, friends, cloud storage, "
-                                "authorization and shares. Errors are {error: {code, message, field}}."},
+                                "authorization and shares. Errors are {error: {code, message, field}}. "
+                                "Writing storage for an unknown openid creates that user (nickname = openid); "
+                                "every other call naming an unknown openid is 404 unknown_user. Friends' "
+                                "storage includes the asking user when they stored a requested key, as "
+                                "WeChat's getFriendCloudStorage does."},
         "paths": paths,
         "components": {"schemas": _schemas()},
     }
