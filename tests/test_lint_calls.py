@@ -11,7 +11,8 @@ from ttminis_cli.lint.calls import find_uses
 def calls(source: str, lang: str = "js") -> list[str]:
     tree = P.parse(lang, source.encode())
     uses = find_uses(lang, tree.root_node, source.encode())
-    return sorted(c.api if not c.namespace_mistake else "TTMinis." + c.api for c in uses.calls if not c.inferred)
+    return sorted(c.api if not c.namespace_mistake else "TTMinis." + c.api for c in uses.calls
+                  if not c.inferred and not c.condition)
 
 
 def posts(source: str, lang: str = "js") -> int:
@@ -135,14 +136,40 @@ def test_laya_window_alias():
     assert calls("const wx = Laya.Browser.window.wx;\nwx.shareToUser({});") == ["shareToUser"]
 
 
-def test_distinctive_calls_on_an_imported_wrapper_are_inferred_for_facts_only():
-    source = ("import { api } from './platform';\n"
-              "const ctx = api.getOpenDataContext();\n"
+def test_distinctive_calls_on_unknown_objects_are_inferred_for_facts_only():
+    source = ("const ctx = this.sdk.getOpenDataContext();\n"
               "ctx.postMessage({ type: 'rank' });\n"
-              "api.setUserCloudStorage({ data: [] });\n"
-              "api.shareToUser({});\n")
+              "platform.setUserCloudStorage({ data: [] });\n"
+              "platform.shareToUser({});\n"
+              "function f(tt) { tt.setUserCloudStorage({}); }\n")
     tree = P.parse("js", source.encode())
     uses = find_uses("js", tree.root_node, source.encode())
     assert sorted((c.api, c.inferred) for c in uses.calls) == [
         ("getOpenDataContext", True), ("setUserCloudStorage", True)]
     assert len(uses.posts) == 1
+
+
+def test_calls_through_imported_bindings_are_conditional_on_the_module():
+    source = ("import api, { platform as p } from './platform';\n"
+              "import * as host from '../host';\n"
+              "import tt from 'tt-shim';\n"
+              "const legacy = require('./legacy');\n"
+              "api.login({}); p.shareToUser({}); host.sdk.showToast({}); legacy.vibrateShort({}); tt.login({});\n")
+    tree = P.parse("js", source.encode())
+    uses = find_uses("js", tree.root_node, source.encode())
+    assert sorted((c.api, c.condition) for c in uses.calls) == [
+        ("login", ("./platform", "default")), ("shareToUser", ("./platform", "platform")),
+        ("showToast", ("../host", "sdk")), ("vibrateShort", ("./legacy", "default"))]
+
+
+@pytest.mark.parametrize("source,exports", [
+    ("export const api = typeof tt !== 'undefined' ? tt : wx;", {"api"}),
+    ("const api = window.tt || window.wx;\nexport { api as platform, other };", {"platform"}),
+    ("export default GameGlobal.tt;", {"default"}),
+    ("module.exports = typeof tt !== 'undefined' ? tt : wx;", {"default"}),
+    ("exports.sdk = TTMinis.game;", {"sdk"}),
+    ("export const helper = () => tt;\nexport function f(tt) { return tt; }", set()),
+])
+def test_modules_that_export_the_platform(source, exports):
+    tree = P.parse("js", source.encode())
+    assert find_uses("js", tree.root_node, source.encode()).exports == exports

@@ -184,3 +184,14 @@ def test_file_level_open_data_globs(tmp_path):
     root = write(tmp_path / "p", {"game.json": "{}", "src/odc_rank.js": "", "src/game_main.js": ""})
     assert domains(root, config(open_data=("src/odc_*.js",))) == {
         "src/odc_rank.js": "open-data", "src/game_main.js": "main"}
+
+
+def test_findings_through_a_wrapper_module_need_the_module_to_export_the_platform(tmp_path):
+    use = "import { api } from './platform';\napi.shareToUser({ openid: 'a', imageUrl: 'https://x.com/a.png' });\n"
+    wrapper = write(tmp_path / "w", {"game.json": "{}", "game.js": use,
+                                     "platform.js": "export const api = typeof tt !== 'undefined' ? tt : wx;\n"})
+    assert codes(wrapper) == [("game.js", 2, "TTM101")]
+    other = write(tmp_path / "o", {"game.json": "{}", "game.js": use,
+                                   "platform.ts": "export const api = { shareToUser() {} };\n"})
+    assert codes(other) == []
+    assert codes(wrapper, report_paths={"game.js"}) == [("game.js", 2, "TTM101")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from dataclasses import replace
 from typing import Sequence
 
 from ttminis_cli.config import Config
@@ -14,14 +15,16 @@ from ttminis_cli.lint import calls, facts
 from ttminis_cli.lint.calls import Uses, find_uses
 from ttminis_cli.lint.diagnostic import Diagnostic, RuleInfo
 from ttminis_cli.lint.engine import FileResult, FileTask, glob_match, selected
-from ttminis_cli.lint.facts import Facts, collect
+from ttminis_cli.lint.facts import Facts, collect, resolve_module
 from ttminis_cli.lint.model import FileModel, Span, make
-from ttminis_cli.lint.rules import FAMILIES, domain, general, runtime
+from ttminis_cli.lint.rules import FAMILIES, api, domain, general, runtime
 
 _BINARY_SNIFF = 8192
 # One whole-tree query pass per file: every pattern the engine needs before it can climb from the
 # few interesting nodes (each further pass over a 10 MB bundle costs as much as a tenth of parsing it).
 SCAN = calls.SCAN_PATTERNS + facts.SCAN_PATTERNS + domain.SCAN_PATTERNS
+# The families whose findings are about one call (what a wrapper module's callers get).
+CONDITIONAL_FAMILIES = (domain, api)
 
 
 def analyze(task: FileTask, source: bytes) -> FileResult:
@@ -30,14 +33,14 @@ def analyze(task: FileTask, source: bytes) -> FileResult:
         runtime.check_html(page)
         model = _analyze_js(task.ctx, "js", runtime.inline_scripts(source))
         model.diagnostics.extend(page.diagnostics)
-        return _result(model, suppression.read(model))
+        return _result(model, suppression.read(model), _conditional(model))
     if b"\0" in source[:_BINARY_SNIFF]:
         model = FileModel(task.ctx, task.language, source, None, Uses())
         model.report(general.TTM002, (1, 1, 1, 1), "this file is binary, not JavaScript; the platform cannot "
                                                    "load it as a script")
         return _result(model, ())
     model = _analyze_js(task.ctx, task.language, source)
-    return _result(model, suppression.read(model))
+    return _result(model, suppression.read(model), _conditional(model))
 
 
 def _analyze_js(ctx, language: str, source: bytes) -> FileModel:
@@ -50,9 +53,26 @@ def _analyze_js(ctx, language: str, source: bytes) -> FileModel:
     return model
 
 
-def _result(model: FileModel, suppressions) -> FileResult:
+def _conditional(model: FileModel) -> dict[tuple[str, str], list[Diagnostic]]:
+    """Per-call findings on calls through imported bindings, as if each binding were the platform;
+    engine.finish keeps those whose module does export the platform under that name."""
+    groups: dict[tuple[str, str], list] = defaultdict(list)
+    for call in model.uses.calls:
+        if call.condition is not None:
+            groups[call.condition].append(replace(call, condition=None))
+    out = {}
+    for condition, calls in groups.items():
+        as_platform = FileModel(model.ctx, model.language, model.source, model.tree,
+                                Uses(calls=calls, accesses=model.uses.accesses))
+        for family in CONDITIONAL_FAMILIES:
+            family.check_file(as_platform)
+        out[condition] = as_platform.diagnostics
+    return out
+
+
+def _result(model: FileModel, suppressions, conditional=None) -> FileResult:
     diagnostics = tuple(sorted(set(model.diagnostics)))
-    return FileResult(model.ctx.path, diagnostics, collect(model, suppressions))
+    return FileResult(model.ctx.path, diagnostics, collect(model, suppressions, conditional))
 
 
 def failed(task: FileTask, exc: Exception) -> FileResult:
@@ -72,6 +92,13 @@ def finish(results: Sequence[FileResult], config: Config, *, report_paths: set[s
 
     def report(rule: RuleInfo, where: Facts, span: Span, message: str) -> None:
         by_path[where.path].append(make(rule, where.path, span, message))
+
+    by_abs = {f.abs_path: f for f in facts}
+    for f in facts:
+        for target, name, diagnostics in f.conditional:
+            module = resolve_module(target, by_abs)
+            if module is not None and name in module.platform_exports:
+                by_path[f.path].extend(diagnostics)
 
     for family in FAMILIES:
         check_project = getattr(family, "check_project", None)

@@ -24,7 +24,7 @@ CONTEXT = ("context",)
 POST = ("post",)
 NULLISH = ("nullish",)
 INFERRED = ("inferred",)
-IMPORTED = ("imported",)  # a binding from another module: unknown here
+IMPORTED = ("imported",)  # a binding from a package: not the platform as far as this file shows
 _CYCLE = ("cycle",)
 
 PLATFORM_NAMES = ("tt", "wx")
@@ -54,6 +54,9 @@ class Call:
     optional: bool  # `tt.x?.()`
     namespace_mistake: bool = False
     inferred: bool = False  # on an object only the member's name suggests is the platform
+    # (module specifier, export name): a platform call only if that module exports the platform
+    # under that name (a wrapper module); engine.finish decides, once it knows every file's exports.
+    condition: tuple[str, str] | None = None
 
 
 @dataclass
@@ -86,6 +89,7 @@ class Uses:
     accesses: list[Access] = field(default_factory=list)
     web: list[WebUse] = field(default_factory=list)
     posts: list[Post] = field(default_factory=list)
+    exports: set[str] = field(default_factory=set)  # names this module exports the platform as
 
 
 def _key(node: Node) -> tuple[int, int, int]:
@@ -121,6 +125,7 @@ class _Finder:
         members: set[str] = set()
         extra: list[tuple[Node, tuple]] = []
         extra.extend((m, GLOBAL) for m in self.scan.get("window_member", []))
+        self._bind_imports()
         inferred_done = False
         first = True
         for _ in range(12):
@@ -154,7 +159,63 @@ class _Finder:
                 extra = self._inferred_objects()
                 if not extra:
                     break
+        self._collect_exports()
         return self.uses
+
+    def _bind_imports(self) -> None:
+        """Bindings imported from the project's own modules: what they are is known only in finish."""
+        for source in self.scan.get("import_source", []):
+            spec = P.string_value(source)
+            if not spec or not spec.startswith((".", "/")):
+                continue
+            statement = source.parent
+            if statement is not None and statement.type == "import_statement":
+                clause = next((c for c in statement.named_children if c.type == "import_clause"), None)
+                for child in clause.named_children if clause is not None else ():
+                    if child.type == "identifier":
+                        self._bind_import(P.text(child), ("ext", spec, "default"))
+                    elif child.type == "namespace_import" and child.named_children:
+                        self._bind_import(P.text(child.named_children[0]), ("ext-ns", spec))
+                    elif child.type == "named_imports":
+                        for specifier in child.named_children:
+                            name = specifier.child_by_field_name("name")
+                            alias = specifier.child_by_field_name("alias") or name
+                            if specifier.type == "import_specifier" and name is not None:
+                                self._bind_import(P.text(alias), ("ext", spec, P.property_key(name) or ""))
+            elif statement is not None and statement.type == "arguments":  # const api = require('./platform')
+                declarator = statement.parent.parent if statement.parent is not None else None
+                if declarator is not None and declarator.type == "variable_declarator":
+                    name = declarator.child_by_field_name("name")
+                    if name is not None and name.type == "identifier":
+                        self._bind(self._scope_of_declaration(declarator), P.text(name), ("ext", spec, "default"))
+                        self.new_names.add(P.text(name))
+
+    def _bind_import(self, name: str, kind: tuple) -> None:
+        self._bind(self.root, name, kind)
+        self.new_names.add(name)
+
+    def _collect_exports(self) -> None:
+        for statement in self.scan.get("export", []):
+            declaration = statement.child_by_field_name("declaration")
+            value = statement.child_by_field_name("value")
+            if declaration is not None and declaration.type in ("lexical_declaration", "variable_declaration"):
+                for declarator in declaration.named_children:
+                    name = declarator.child_by_field_name("name")
+                    if declarator.type == "variable_declarator" and name is not None and name.type == "identifier" \
+                            and self._binding_kind(("declarator", declarator)) == PLATFORM:
+                        self.uses.exports.add(P.text(name))
+            elif value is not None:
+                if self.kind_of(value) == PLATFORM:
+                    self.uses.exports.add("default")
+            else:
+                clause = next((c for c in statement.named_children if c.type == "export_clause"), None)
+                if clause is None or statement.child_by_field_name("source") is not None:
+                    continue
+                for specifier in clause.named_children:
+                    name = specifier.child_by_field_name("name")
+                    alias = specifier.child_by_field_name("alias") or name
+                    if name is not None and self._resolve(name, P.text(name)) == PLATFORM:
+                        self.uses.exports.add(P.text(alias))
 
     def _inferred_objects(self) -> list[tuple[Node, tuple]]:
         """Objects of distinctive platform calls that no binding in this file explains — mostly a
@@ -408,10 +469,9 @@ class _Finder:
                 if new_kind is None:
                     return
                 kind, n = new_kind, p
-                if kind[0] in ("api", "ttminis-member") and not self._is_called(p):
-                    if kind[0] == "api" and _key(p) not in self.seen_nodes:
-                        self.seen_nodes.add(_key(p))
-                        self.uses.accesses.append(Access(kind[1], p))
+                if kind[0] in ("api", "ext-api") and not self._is_called(p) and _key(p) not in self.seen_nodes:
+                    self.seen_nodes.add(_key(p))
+                    self.uses.accesses.append(Access(kind[-1], p))
                 self._web_member(kind, p)
                 continue
             if t == "call_expression" and _same(p.child_by_field_name("function"), n):
@@ -473,6 +533,8 @@ class _Finder:
                 self.uses.posts.append(Post(call, P.first_argument(call)))
         elif kind[0] == "inferred-api":
             self.uses.calls.append(Call(kind[1], call, at, optional, inferred=True))
+        elif kind[0] == "ext-api":
+            self.uses.calls.append(Call(kind[3], call, at, optional, condition=(kind[1], kind[2])))
         elif kind[0] == "ttminis-member":
             self.uses.calls.append(Call(kind[1], call, at, optional, namespace_mistake=True))
         elif kind == POST:
@@ -523,8 +585,13 @@ class _Finder:
             self.new_names.add(P.text(left))
         elif left.type == "member_expression":
             obj = P.unwrap(left.child_by_field_name("object"))
+            prop = P.text(left.child_by_field_name("property"))
             if obj is not None and obj.type == "this":
-                self._set_this_member(P.text(left.child_by_field_name("property")), kind)
+                self._set_this_member(prop, kind)
+            elif kind == PLATFORM and P.text(left) == "module.exports":
+                self.uses.exports.add("default")
+            elif kind == PLATFORM and P.text(obj) in ("module.exports", "exports"):
+                self.uses.exports.add(prop)
 
     def _set_this_member(self, name: str, kind: tuple) -> None:
         if name and kind not in (NULLISH, _CYCLE):
@@ -544,6 +611,7 @@ SCAN_PATTERNS = f"""
 (member_expression property: (property_identifier) @_window (#eq? @_window "window")) @window_member
 (call_expression function: (member_expression property: (property_identifier) @_distinctive
   (#any-of? @_distinctive {P.quote_names(INFERRED_MEMBERS)}))) @distinctive_call
+(export_statement) @export
 """
 
 
@@ -582,6 +650,10 @@ def _member(kind: tuple | None, prop: str) -> tuple | None:
         return PLATFORM if prop == "game" else ("ttminis-member", prop)
     if tag == "inferred":
         return ("inferred-api", prop) if prop in INFERRED_MEMBERS else None
+    if tag == "ext-ns":
+        return ("ext", kind[1], prop)
+    if tag == "ext":
+        return ("ext-api", kind[1], kind[2], prop)
     if tag == "context":
         return POST if prop == "postMessage" else None
     if tag == "web":
@@ -596,7 +668,8 @@ def _member(kind: tuple | None, prop: str) -> tuple | None:
 def _call_result(kind: tuple | None, call: Node) -> tuple | None:
     if kind is None:
         return None
-    if kind in (("api", "getOpenDataContext"), ("inferred-api", "getOpenDataContext")):
+    if kind in (("api", "getOpenDataContext"), ("inferred-api", "getOpenDataContext")) or (
+            kind[0] == "ext-api" and kind[3] == "getOpenDataContext"):
         return CONTEXT
     if kind == ("web-member", "document", "createElement"):
         tag = P.string_value(P.first_argument(call))
@@ -617,7 +690,10 @@ def _combine(kinds: list[tuple | None]) -> tuple | None:
 def find_uses(lang: str, root: Node, source: bytes, scan: dict[str, list[Node]] | None = None) -> Uses:
     """Every platform call, platform member read, context post and web-global use in a tree.
 
-    `scan` is the captures of SCAN_PATTERNS over the tree, when the caller already ran them."""
+    `scan` holds the captures of SCAN_PATTERNS and facts.SCAN_PATTERNS (imports) over the tree,
+    when the caller already ran them."""
     if scan is None:
-        scan = P.captures(lang, SCAN_PATTERNS, root)
+        from ttminis_cli.lint.facts import SCAN_PATTERNS as IMPORT_PATTERNS
+
+        scan = P.captures(lang, SCAN_PATTERNS + IMPORT_PATTERNS, root)
     return _Finder(lang, root, source, scan).run()

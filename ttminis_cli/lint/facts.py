@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from ttminis_cli.lint import parse as P
+from ttminis_cli.lint.diagnostic import Diagnostic
 from ttminis_cli.lint.model import FileModel, Span
 
 STORAGE_WRITE = "setUserCloudStorage"
@@ -74,6 +75,10 @@ class Facts:
     suppressions: tuple[Suppression, ...] = ()
     line_count: int = 0
     mentions_on_message: bool = False  # a handler may be registered in a way not recognised
+    platform_exports: tuple[str, ...] = ()  # names this module exports the platform object as
+    # Findings on calls through a binding imported from (module path, export name): they stand
+    # only if that module exports the platform under that name.
+    conditional: tuple[tuple[str, str, tuple[Diagnostic, ...]], ...] = ()
 
 
 # Part of the one whole-tree scan each file gets (see analysis.SCAN).
@@ -87,7 +92,8 @@ SCAN_PATTERNS = """
 _STRING_CONSTS = "(variable_declarator name: (identifier) @n value: [(string) (template_string)] @v)"
 
 
-def collect(model: FileModel, suppressions: tuple[Suppression, ...]) -> Facts:
+def collect(model: FileModel, suppressions: tuple[Suppression, ...],
+            conditional: dict[tuple[str, str], list[Diagnostic]] | None = None) -> Facts:
     ctx = model.ctx
     base = dict(path=ctx.path, abs_path=ctx.abs_path, project_root=ctx.project_root, domain=ctx.domain,
                 domain_rules=ctx.domain_rules, suppressions=suppressions,
@@ -97,22 +103,47 @@ def collect(model: FileModel, suppressions: tuple[Suppression, ...]) -> Facts:
     written, unknown, reads = _storage(model)
     return Facts(**base, imports=_imports(model), keys_written=written, writes_unknown=unknown,
                  key_reads=reads, posts=_posts(model), handlers=_handlers(model),
-                 mentions_on_message=b"onMessage" in model.source)
+                 mentions_on_message=b"onMessage" in model.source,
+                 platform_exports=tuple(sorted(model.uses.exports)),
+                 conditional=tuple((module_target(model.ctx, spec), name, tuple(sorted(set(diags))))
+                                   for (spec, name), diags in sorted((conditional or {}).items()) if diags))
 
 
 def _imports(model: FileModel) -> tuple[Import, ...]:
     out = []
-    directory = posixpath.dirname(model.ctx.abs_path)
     for node in model.scan.get("import_source", []):
         spec = P.string_value(node)
         if not spec or not spec.startswith((".", "/")):
             continue
-        if spec.startswith("/"):  # WeChat-style package-absolute path
-            target = posixpath.normpath(posixpath.join(model.ctx.project_root, spec.lstrip("/")))
-        else:
-            target = posixpath.normpath(posixpath.join(directory, spec))
-        out.append(Import(spec, target, model.span(node)))
+        out.append(Import(spec, module_target(model.ctx, spec), model.span(node)))
     return tuple(sorted(out, key=lambda i: i.span))
+
+
+def module_target(ctx, spec: str) -> str:
+    """The absolute posix path a relative (or package-absolute, WeChat-style) specifier names."""
+    if spec.startswith("/"):
+        return posixpath.normpath(posixpath.join(ctx.project_root, spec.lstrip("/")))
+    return posixpath.normpath(posixpath.join(posixpath.dirname(ctx.abs_path), spec))
+
+
+def resolve_module(target: str, by_path: dict[str, "Facts"]) -> "Facts | None":
+    """The linted file a module path means, trying the extensions and index files bundlers try."""
+    for candidate in _candidates(target):
+        if candidate in by_path:
+            return by_path[candidate]
+    return None
+
+
+def _candidates(target: str):
+    yield target
+    for ext in (".js", ".ts", ".tsx", ".mjs", ".cjs", ".jsx"):
+        yield target + ext
+    stem, ext = posixpath.splitext(target)
+    if ext == ".js":
+        yield stem + ".ts"
+        yield stem + ".tsx"
+    for index in ("index.js", "index.ts", "index.tsx"):
+        yield posixpath.join(target, index)
 
 
 # ---------------------------------------------------------------------------- storage

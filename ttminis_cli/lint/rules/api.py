@@ -132,7 +132,7 @@ def check_file(model: FileModel) -> None:
     guards = _Guards(model)
     extra = set(model.ctx.extra_apis)
     for call in model.uses.calls:
-        if call.api in _OBJECT_MEMBERS or call.inferred:
+        if call.api in _OBJECT_MEMBERS or call.inferred or call.condition:
             continue
         api = API.get(call.api)
         if call.namespace_mistake:

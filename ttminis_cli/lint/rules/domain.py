@@ -3,11 +3,10 @@
 
 from __future__ import annotations
 
-import posixpath
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Sequence
 
 from ttminis_cli.lint.diagnostic import RuleInfo, Severity
-from ttminis_cli.lint.facts import Facts
+from ttminis_cli.lint.facts import Facts, resolve_module
 from ttminis_cli.lint.model import FileModel
 from ttminis_cli.platform.api import API
 
@@ -108,7 +107,7 @@ def check_file(model: FileModel) -> None:
 def _check_main(model: FileModel) -> None:
     for call in model.uses.calls:
         api = API.get(call.api)
-        if call.namespace_mistake or call.inferred or api is None or api.domain != "open-data":
+        if call.namespace_mistake or call.inferred or call.condition or api is None or api.domain != "open-data":
             continue
         if model.ctx.has_open_data:
             hint = ("move it into the open data folder and ask for it from the main domain with "
@@ -127,7 +126,7 @@ def _check_main(model: FileModel) -> None:
 def _check_open_data(model: FileModel) -> None:
     for call in model.uses.calls:
         api = API.get(call.api)
-        if call.namespace_mistake or call.inferred or api is None or api.domain != "main" \
+        if call.namespace_mistake or call.inferred or call.condition or api is None or api.domain != "main" \
                 or call.api == "postMessage":
             continue
         if api.family in _MAIN_ONLY_FAMILIES:
@@ -157,31 +156,12 @@ def check_project(facts: Sequence[Facts], report: Callable[[RuleInfo, Facts, tup
         if not f.domain_rules:
             continue
         for imp in f.imports:
-            target = _resolve(imp.target, by_path)
+            target = resolve_module(imp.target, by_path)
             if target is None or target.domain == f.domain or target.project_root != f.project_root:
                 continue
             report(TTM103, f, imp.span,
                    f"'{imp.spec}' is in the {_name(target.domain)} domain but this file runs in the "
                    f"{_name(f.domain)} domain; the domains cannot import each other: pass data with postMessage")
-
-
-def _resolve(target: str, by_path: dict[str, Facts]) -> Facts | None:
-    for candidate in _candidates(target):
-        if candidate in by_path:
-            return by_path[candidate]
-    return None
-
-
-def _candidates(target: str) -> Iterable[str]:
-    yield target
-    for ext in (".js", ".ts", ".tsx", ".mjs", ".cjs", ".jsx"):
-        yield target + ext
-    stem, ext = posixpath.splitext(target)
-    if ext == ".js":
-        yield stem + ".ts"
-        yield stem + ".tsx"
-    for index in ("index.js", "index.ts", "index.tsx"):
-        yield posixpath.join(target, index)
 
 
 def _name(domain: str) -> str:
