@@ -287,3 +287,10 @@ def test_a_message_built_in_a_const_is_read(tmp_path):
             "openData.postMessage(message);\n")
     handler = "tt.onMessage((m) => { if (m.type === 'show') {} });\n"
     assert run(tmp_path, main=main, open_data=handler) == [("game.js", 2, "TTM401")]
+
+
+def test_a_socket_wrapper_handler_in_open_data_is_not_a_message_handler(tmp_path):
+    main = "tt.getOpenDataContext().postMessage({ type: 'show' });\n"
+    odd = ("import { net } from './net';\n"
+           "net.onMessage((packet) => { if (packet.cmd === 'sync') {} });\n")
+    assert run(tmp_path, main=main, open_data=odd, **{"openDataContext/net.js": "export const net = {};\n"}) == []

@@ -15,7 +15,7 @@ from ttminis_cli.lint import calls, facts
 from ttminis_cli.lint.calls import Uses, find_uses
 from ttminis_cli.lint.diagnostic import Diagnostic, RuleInfo
 from ttminis_cli.lint.engine import FileResult, FileTask, glob_match, selected
-from ttminis_cli.lint.facts import Facts, collect, resolve_module
+from ttminis_cli.lint.facts import Facts, collect, is_platform_export
 from ttminis_cli.lint.model import FileModel, Span, make
 from ttminis_cli.lint.rules import FAMILIES, api, domain, general, runtime
 
@@ -96,8 +96,7 @@ def finish(results: Sequence[FileResult], config: Config, *, report_paths: set[s
     by_abs = {f.abs_path: f for f in facts}
     for f in facts:
         for target, name, diagnostics in f.conditional:
-            module = resolve_module(target, by_abs)
-            if module is not None and name in module.platform_exports:
+            if is_platform_export((target, name), by_abs):
                 by_path[f.path].extend(diagnostics)
 
     for family in FAMILIES:

@@ -62,8 +62,8 @@ def lint_once(paths: Sequence[Path], *, fmt: str, select: tuple[str, ...], ignor
         reporter.warn(text)
     if not tasks:
         reporter.warn(f"no JavaScript, TypeScript or HTML files to lint in {', '.join(map(str, paths))}")
-    report = LintReport(diagnostics, files_checked=len(report_paths) if report_paths is not None else len(tasks),
-                        statistics=statistics, max_warnings=max_warnings)
+    checked = [r for r in run.results if report_paths is None or r.path in report_paths]
+    report = LintReport(diagnostics, files_checked=len(checked), statistics=statistics, max_warnings=max_warnings)
     reporter.report(report)
     sys.stdout.flush()
     return EXIT_FINDINGS if report.failed else EXIT_OK

@@ -8,7 +8,7 @@ through multiprocessing and the on-disk cache).
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tree_sitter import Node
 
@@ -50,6 +50,7 @@ class Handler:
 
     understood: bool
     fields: tuple[tuple[str, tuple[str, ...], bool, Span], ...] = ()  # (field, values, dynamic, first read)
+    condition: tuple[str, str] | None = None  # registered through an imported wrapper: (module, export)
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,12 @@ def module_target(ctx, spec: str) -> str:
     if spec.startswith("/"):
         return posixpath.normpath(posixpath.join(ctx.project_root, spec.lstrip("/")))
     return posixpath.normpath(posixpath.join(posixpath.dirname(ctx.abs_path), spec))
+
+
+def is_platform_export(condition: tuple[str, str], by_path: dict[str, "Facts"]) -> bool:
+    """Whether (module path, export name) names the platform object."""
+    module = resolve_module(condition[0], by_path)
+    return module is not None and condition[1] in module.platform_exports
 
 
 def resolve_module(target: str, by_path: dict[str, "Facts"]) -> "Facts | None":
@@ -255,10 +262,10 @@ def _handlers(model: FileModel) -> tuple[Handler, ...]:
         if call.api != "onMessage" or call.namespace_mistake:
             continue
         fn = _handler_function(model, P.first_argument(call.node))
-        if fn is None:
-            out.append(Handler(False))
-            continue
-        out.append(_analyze_handler(model, fn))
+        handler = _analyze_handler(model, fn) if fn is not None else Handler(False)
+        if call.condition is not None:
+            handler = replace(handler, condition=(module_target(model.ctx, call.condition[0]), call.condition[1]))
+        out.append(handler)
     return tuple(out)
 
 

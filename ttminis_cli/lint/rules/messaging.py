@@ -8,7 +8,7 @@ from typing import Callable, Sequence
 
 from ttminis_cli.lint import parse as P
 from ttminis_cli.lint.diagnostic import RuleInfo, Severity
-from ttminis_cli.lint.facts import DISCRIMINANTS, Facts
+from ttminis_cli.lint.facts import DISCRIMINANTS, Facts, is_platform_export
 from ttminis_cli.lint.model import FileModel
 
 TTM401 = RuleInfo(
@@ -78,14 +78,16 @@ def check_project(facts: Sequence[Facts], report: Callable) -> None:
     for f in facts:
         if f.domain_rules:
             projects[f.project_root].append(f)
+    by_path = {f.abs_path: f for f in facts}
     for files in projects.values():
-        _check(files, report)
+        _check(files, by_path, report)
 
 
-def _check(files: list[Facts], report: Callable) -> None:
+def _check(files: list[Facts], by_path: dict[str, Facts], report: Callable) -> None:
     posts = [(f, p) for f in files if f.domain == "main" for p in f.posts]
     open_data = [f for f in files if f.domain == "open-data"]
-    handlers = [(f, h) for f in open_data for h in f.handlers]
+    handlers = [(f, h) for f in open_data for h in f.handlers
+                if h.condition is None or is_platform_export(h.condition, by_path)]
     if not posts or not open_data:
         return
     if any(not h.understood for _, h in handlers):
