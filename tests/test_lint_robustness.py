@@ -113,19 +113,19 @@ def test_a_fifo_named_like_a_source_is_not_waited_on(tmp_path):
     _lint(root, timeout=60)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads chmod 000 files; the dangling-link test covers "
-                                              "unreadable paths for root")
+@pytest.mark.skipif(not os.path.exists("/proc/self/mem"), reason="needs Linux /proc")
 def test_an_unreadable_file_is_a_warning_then_the_rest_is_linted(tmp_path):
+    # Tests run as root, who reads chmod 000 files; /proc/self/mem is a regular file that fails
+    # to read (EIO at offset 0) for everyone.
     root = _project(tmp_path / "g")
-    secret = root / "secret.js"
-    secret.write_text("tt.shareToUser({});\n")
-    secret.chmod(0)
+    (root / "secret.js").symlink_to("/proc/self/mem")
     (root / "other.js").write_text("tt.shareToUser({ openid: 'a', imageUrl: 'https://x/y.png' });\n")
-    try:
-        proc, findings = _lint(root)
-    finally:
-        secret.chmod(0o644)
-    assert "secret.js" in proc.stderr and "TTM101" in _codes_for(findings, "other.js")
+    proc, findings = _lint(root)
+    assert "secret.js: cannot read" in proc.stderr
+    assert "TTM101" in _codes_for(findings, "other.js")
+    text = subprocess.run([sys.executable, "-m", "ttminis_cli", "lint"], cwd=root, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg")})
+    assert "(3 files checked)" in text.stdout  # game.js, openDataContext/index.js, other.js
 
 
 # --------------------------------------------------------------------------- property: mutated real sources
