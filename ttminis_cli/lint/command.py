@@ -58,6 +58,7 @@ def lint_once(paths: Sequence[Path], *, fmt: str, select: tuple[str, ...], ignor
     diagnostics = engine.finish(run.results, cfg, report_paths=report_paths)
     for text in [] if quiet_notes else notes:
         reporter.note(text)
+    sys.stdout.flush()  # a note on stdout before the warnings on stderr, in a shared pipe too
     for text in [*warnings, *run.warnings]:
         reporter.warn(text)
     if not tasks:
