@@ -9,9 +9,8 @@ from dataclasses import replace
 from typing import Sequence
 
 from ttminis_cli.config import Config
+from ttminis_cli.lint import calls, facts, suppression
 from ttminis_cli.lint import parse as P
-from ttminis_cli.lint import suppression
-from ttminis_cli.lint import calls, facts
 from ttminis_cli.lint.calls import Uses, find_uses
 from ttminis_cli.lint.diagnostic import Diagnostic, RuleInfo
 from ttminis_cli.lint.engine import FileResult, FileTask, glob_match, selected
@@ -61,9 +60,9 @@ def _conditional(model: FileModel) -> dict[tuple[str, str], list[Diagnostic]]:
         if call.condition is not None:
             groups[call.condition].append(replace(call, condition=None))
     out = {}
-    for condition, calls in groups.items():
+    for condition, group in groups.items():
         as_platform = FileModel(model.ctx, model.language, model.source, model.tree,
-                                Uses(calls=calls, accesses=model.uses.accesses))
+                                Uses(calls=group, accesses=model.uses.accesses))
         for family in CONDITIONAL_FAMILIES:
             family.check_file(as_platform)
         out[condition] = as_platform.diagnostics
