@@ -65,7 +65,8 @@ def rule_markdown(rule: RuleInfo) -> str:
 class Reporter:
     """Writes one LintReport to `out` (stdout) and `err` (stderr).
 
-    Machine formats keep `out` parseable: notes, warnings and statistics go to `err`.
+    Notes, warnings and statistics go to `err` unless the format has a way to carry them, so `out`
+    holds the format alone and stays parseable.
     """
 
     name: ClassVar[str]
