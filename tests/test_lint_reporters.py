@@ -196,6 +196,20 @@ def test_sarif_validates_against_the_official_schema_and_indexes_rules():
     assert "tt.canIUse('shareAppMessage')" in by_id["TTM206"]["help"]["markdown"]
 
 
+def test_sarif_carries_notes_and_skipped_files_as_tool_notifications():
+    out, err = io.StringIO(), io.StringIO()
+    reporter = REPORTERS["sarif"](out, err, rules=RULES)
+    reporter.note("domain rules are off")
+    reporter.warn("a.js: cannot read; skipped")
+    reporter.report(LintReport([], files_checked=0))
+    doc = json.loads(out.getvalue())
+    jsonschema.validate(doc, _sarif_schema())
+    assert doc["runs"][0]["invocations"][0]["toolExecutionNotifications"] == [
+        {"level": "note", "message": {"text": "domain rules are off"}},
+        {"level": "warning", "message": {"text": "a.js: cannot read; skipped"}}]
+    assert "a.js: cannot read" in err.getvalue()
+
+
 def test_sarif_uri_of_a_path_with_spaces_is_percent_encoded():
     d = Diagnostic("my game/game.js", 1, 1, "TTM101", "m")
     doc = json.loads(_render("sarif", [d])[0])

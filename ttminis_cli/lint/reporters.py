@@ -282,6 +282,18 @@ class SarifReporter(Reporter):
 
     name = "sarif"
 
+    def __init__(self, out: TextIO, err: TextIO, **kwargs) -> None:
+        super().__init__(out, err, **kwargs)
+        self.notifications: list[dict] = []  # notes and skipped files, shown on code scanning's tool status
+
+    def note(self, text: str) -> None:
+        super().note(text)
+        self.notifications.append({"level": "note", "message": {"text": text}})
+
+    def warn(self, text: str) -> None:
+        super().warn(text)
+        self.notifications.append({"level": "warning", "message": {"text": text}})
+
     def write_diagnostics(self, report: LintReport) -> None:
         json.dump(self.sarif(report), self.out, indent=2, ensure_ascii=False)
         self.out.write("\n")
@@ -303,6 +315,8 @@ class SarifReporter(Reporter):
                     "rules": [_sarif_rule(self.rules[c]) for c in codes],
                 }},
                 "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().resolve().as_uri() + "/"}},
+                "invocations": [{"executionSuccessful": True,
+                                 "toolExecutionNotifications": self.notifications}],
                 "results": _sarif_results(sorted(report.diagnostics), index),
                 # The engine counts columns in characters, not bytes or UTF-16 units (lint/model.py).
                 "columnKind": "unicodeCodePoints",
