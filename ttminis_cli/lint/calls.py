@@ -453,7 +453,7 @@ class _Finder:
             if p is None:
                 return
             t = p.type
-            if t in P._WRAPPERS:
+            if t in P.WRAPPERS:
                 n = p
                 continue
             if t in ("member_expression", "subscript_expression") and _same(p.child_by_field_name("object"), n):
@@ -517,7 +517,7 @@ class _Finder:
     def _is_called(self, member: Node) -> bool:
         n = member
         p = n.parent
-        while p is not None and p.type in P._WRAPPERS:
+        while p is not None and p.type in P.WRAPPERS:
             n, p = p, p.parent
         return p is not None and p.type == "call_expression" and _same(p.child_by_field_name("function"), n)
 

@@ -123,11 +123,10 @@ def plan_tasks(paths: Sequence[Path], cfg):
     the given paths are reported on.
     """
     from ttminis_cli.lint import engine
-    from ttminis_cli.project import find_root
 
     cwd = Path.cwd()
     explicit = engine.plan(list(paths), cfg, cwd=cwd)
-    roots = {find_root(p, p if p.is_dir() else fallback_root(p, cwd))[0] for p in paths}
+    roots = project_roots(paths, cwd)
     if not explicit.tasks or {p.resolve() for p in paths} == roots:
         return explicit.tasks, None, list(explicit.notes), list(explicit.warnings)
     whole = engine.plan(sorted(roots), cfg, cwd=cwd)
@@ -139,11 +138,19 @@ def plan_tasks(paths: Sequence[Path], cfg):
     return tasks, {t.ctx.path for t in explicit.tasks}, notes, warnings
 
 
-def fallback_root(path: Path, cwd: Path) -> Path:
-    """Where a named file's project is rooted when no config file is found (DESIGN §3: "the directory
-    given on the command line, or the current one"): the current folder when it holds the file."""
-    resolved = path.resolve()
-    return cwd if cwd in resolved.parents else resolved.parent
+def project_roots(paths: Sequence[Path], cwd: Path) -> set[Path]:
+    """The project root of each path (DESIGN §3). Without a config file above it, a folder is its
+    own root ("the directory given on the command line") and a file's is the current folder when
+    that holds it ("or the current one"), else the file's own folder."""
+    from ttminis_cli.project import find_root
+
+    def fallback(path: Path) -> Path:
+        resolved = path.resolve()
+        if path.is_dir() or cwd not in resolved.parents:
+            return resolved if path.is_dir() else resolved.parent
+        return cwd
+
+    return {find_root(p, fallback(p))[0] for p in paths}
 
 
 class _ProgressBar:

@@ -56,12 +56,12 @@ def text(node: Node | None) -> str:
 
 def unwrap(node: Node | None) -> Node | None:
     """Strip parentheses and TypeScript-only wrappers: `(x)`, `x as T`, `x!`, `<T>x`, `x satisfies T`."""
-    while node is not None and node.type in _WRAPPERS:
+    while node is not None and node.type in WRAPPERS:
         node = node.named_children[0] if node.named_children else None
     return node
 
 
-_WRAPPERS = frozenset({"parenthesized_expression", "as_expression", "non_null_expression",
+WRAPPERS = frozenset({"parenthesized_expression", "as_expression", "non_null_expression",
                        "satisfies_expression", "type_assertion"})
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}

@@ -11,11 +11,11 @@ import time
 from pathlib import Path
 from typing import Callable, Sequence
 
+from ttminis_cli.config import CONFIG_NAME
 from ttminis_cli.errors import EXIT_OK, UserError
 from ttminis_cli.project import CONFIG_FILES, SKIP_DIRS
 
-SOURCE_SUFFIXES = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".mts", ".cts", ".tsx", ".html", ".htm")
-CONFIG_NAMES = frozenset({*CONFIG_FILES, "ttminis.toml", "pyproject.toml"})
+CONFIG_NAMES = frozenset({*CONFIG_FILES, CONFIG_NAME, "pyproject.toml"})
 # watchfiles groups changes arriving within this many ms: an editor's save-rename-chmod is one change.
 DEBOUNCE_MS = 300
 
@@ -24,23 +24,25 @@ def watch_filter():
     """A watchfiles filter: sources and configs, outside SKIP_DIRS (our own cache writes included)."""
     from watchfiles import DefaultFilter
 
+    from ttminis_cli.lint.engine import SUFFIX_LANGUAGE
+
+    suffixes = (*SUFFIX_LANGUAGE, ".html")  # the game's index.html is read for TTM502/503
+
     class LintFilter(DefaultFilter):
         ignore_dirs = (*DefaultFilter.ignore_dirs, *SKIP_DIRS)
 
         def __call__(self, change, path: str) -> bool:
             name = Path(path).name
-            return (name.endswith(SOURCE_SUFFIXES) or name in CONFIG_NAMES) and super().__call__(change, path)
+            return (name.endswith(suffixes) or name in CONFIG_NAMES) and super().__call__(change, path)
 
     return LintFilter()
 
 
 def watch_roots(paths: Sequence[Path], config: Path | None) -> list[Path]:
     """The folders to watch: each path's project root (its configs live there) and the --config folder."""
-    from ttminis_cli.lint.command import fallback_root
-    from ttminis_cli.project import find_root
+    from ttminis_cli.lint.command import project_roots
 
-    cwd = Path.cwd().resolve()
-    candidates = {find_root(p, p.resolve() if p.is_dir() else fallback_root(p, cwd))[0] for p in paths}
+    candidates = project_roots(paths, Path.cwd().resolve())
     if config is not None:
         candidates.add(config.resolve().parent)
     # A folder inside another watched one would report each change twice.

@@ -284,7 +284,7 @@ def _promise_used(call: Node) -> bool:
     """`await tt.x({...})`, `tt.x({...}).then(…)`, `return tt.x({...})`: the promise form."""
     n = call
     p = n.parent
-    while p is not None and p.type in P._WRAPPERS:
+    while p is not None and p.type in P.WRAPPERS:
         n, p = p, p.parent
     if p is None:
         return False
