@@ -146,9 +146,9 @@ def project_roots(paths: Sequence[Path], cwd: Path) -> set[Path]:
 
     def fallback(path: Path) -> Path:
         resolved = path.resolve()
-        if path.is_dir() or cwd not in resolved.parents:
-            return resolved if path.is_dir() else resolved.parent
-        return cwd
+        if path.is_dir():
+            return resolved
+        return cwd if cwd in resolved.parents else resolved.parent
 
     return {find_root(p, fallback(p))[0] for p in paths}
 
