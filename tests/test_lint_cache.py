@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from ttminis_cli.lint.cache import CACHE_DIR, PACK_NAME, Entry, ResultCache, stat_signature, task_key, user_key
+from ttminis_cli.lint import cache as cache_module
+from ttminis_cli.lint.cache import (CACHE_DIR, PACK_NAME, Entry, ResultCache, stat_signature, task_key,
+                                  tool_fingerprint, user_key)
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -52,6 +54,18 @@ def test_task_key_depends_on_salt_and_task():
     base = task_key("tool+config", ("task", "main"))
     assert base == task_key("tool+config", ("task", "main"))
     assert len({base, task_key("other", ("task", "main")), task_key("tool+config", ("task", "open-data"))}) == 3
+
+
+def test_reinstalling_a_parser_package_changes_the_tool_fingerprint(tmp_path, monkeypatch):
+    grammar = tmp_path / "fake_grammar_pkg"
+    grammar.mkdir()
+    (grammar / "__init__.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(cache_module, "PARSER_PACKAGES", (*cache_module.PARSER_PACKAGES, "fake_grammar_pkg"))
+    before = tool_fingerprint()
+    assert tool_fingerprint() == before
+    os.utime(grammar / "__init__.py", (1_600_000_000, 1_600_000_000))  # what a reinstall does to it
+    assert tool_fingerprint() != before
 
 
 def test_a_stat_signature_is_trusted_only_once_the_mtime_is_old(tmp_path):

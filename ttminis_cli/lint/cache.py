@@ -60,19 +60,33 @@ def user_key() -> bytes | None:
         return None
 
 
+# Installed packages whose upgrade changes what analysis finds: the parser and its grammars.
+PARSER_PACKAGES = ("tree_sitter", "tree_sitter_javascript", "tree_sitter_typescript")
+
+
 def tool_fingerprint() -> str:
-    """The tool version plus the size and mtime of every lint and platform source file."""
+    """The tool version, the size and mtime of every lint and platform source file, and where and
+    when the parser packages were installed (a reinstall rewrites their files)."""
+    from importlib.util import find_spec
+
     from ttminis_cli import __version__
 
     package = Path(__file__).resolve().parent.parent
     h = hashlib.sha256(__version__.encode())
-    for folder in (package / "lint", package / "platform"):
-        for dirpath, dirnames, filenames in os.walk(folder):
-            dirnames.sort()
-            for name in sorted(filenames):
-                if name.endswith((".py", ".json", ".toml")):
-                    st = os.stat(os.path.join(dirpath, name))
-                    h.update(f"{dirpath}/{name}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    sources = [os.path.join(dirpath, name)
+               for folder in (package / "lint", package / "platform")
+               for dirpath, _, filenames in sorted(os.walk(folder))
+               for name in sorted(filenames) if name.endswith((".py", ".json", ".toml"))]
+    for name in PARSER_PACKAGES:
+        spec = find_spec(name)
+        sources.append(spec.origin if spec and spec.origin else name)
+    for path in sources:
+        try:
+            st = os.stat(path)
+        except OSError:
+            h.update(f"{path}:missing\n".encode())
+        else:
+            h.update(f"{path}:{st.st_size}:{st.st_mtime_ns}\n".encode())
     return h.hexdigest()
 
 
