@@ -130,10 +130,20 @@ def test_a_missing_path_and_a_broken_config_are_usage_errors(tmp_path):
     root = make_project(tmp_path / "g")
     missing = lint(root, "nope.js")
     assert missing.exit_code == 2 and "nope.js" in missing.output
+    no_config = lint(root, "--config", "missing.toml")
+    assert no_config.exit_code == 2 and "missing.toml" in no_config.output
     (root / "ttminis.toml").write_text("[lint]\nslect = ['TTM1']\n")
     broken = lint(root)
     assert broken.exit_code == 2
     assert "ttminis.toml:2:1" in broken.output and "select" in broken.output
+
+
+def test_an_explicit_config_file_is_used(tmp_path):
+    root = make_project(tmp_path / "g", MAIN_VIOLATION + UNGUARDED)
+    other = tmp_path / "elsewhere" / "strict.toml"
+    other.parent.mkdir()
+    other.write_text('[lint]\nselect = ["TTM206"]\n')
+    assert codes(lint(root, "--format", "json", "--config", str(other))) == [("game.js", "TTM206")]
 
 
 def test_config_select_and_per_file_ignores_apply(tmp_path):
