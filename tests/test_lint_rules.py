@@ -294,3 +294,14 @@ def test_a_socket_wrapper_handler_in_open_data_is_not_a_message_handler(tmp_path
     odd = ("import { net } from './net';\n"
            "net.onMessage((packet) => { if (packet.cmd === 'sync') {} });\n")
     assert run(tmp_path, main=main, open_data=odd, **{"openDataContext/net.js": "export const net = {};\n"}) == []
+
+
+def test_the_guard_hint_uses_the_callers_spelling(tmp_path):
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / "index.html").write_text('<script src="https://developers.tiktok.com/js/minis.js"></script>')
+    (root / "project.config.json").write_text("{}")
+    (root / "game.js").write_text("TTMinis.game.shareAppMessage({ imageUrl: 'https://x.com/a.png', fail() {} });\n")
+    found, _ = lint([root], Config(), cwd=root)
+    assert [d.code for d in found] == ["TTM206"]
+    assert "TTMinis.game.canIUse('shareAppMessage')" in found[0].message

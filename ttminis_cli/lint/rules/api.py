@@ -153,10 +153,20 @@ def check_file(model: FileModel) -> None:
             continue
         wrong_domain = model.open_data and model.ctx.domain_rules and api.domain == "main"
         if api.guard and not wrong_domain and not guards.guarded(call):
+            host = _host(call)
             model.report(TTM206, call.callee,
                          f"{call.api} needs TikTok {api.min_client} or newer: check "
-                         f"`tt.canIUse('{call.api}')` before calling it (or feature-test `tt.{call.api}`)")
+                         f"`{host}.canIUse('{call.api}')` before calling it (or feature-test `{host}.{call.api}`)")
         _check_options(model, call, api)
+
+
+def _host(call: Call) -> str:
+    """The platform object as the user spelt it (`tt`, `wx`, `TTMinis.game`, an alias)."""
+    callee = P.unwrap(call.callee)
+    obj = P.unwrap(callee.child_by_field_name("object")) if callee is not None and callee.type == "member_expression" \
+        else None
+    text = P.text(obj) if obj is not None else ""
+    return text if text and len(text) <= 40 and "\n" not in text else "tt"
 
 
 def _unknown_message(name: str, extra: set[str]) -> str:
