@@ -151,6 +151,8 @@ def check_file(model: FileModel) -> None:
                 continue
             model.report(TTM201, call.callee, _unknown_message(call.api, extra))
             continue
+        # In the open data domain a main-only API is TTM102's (or TTM104's) error; a version hint would
+        # only suggest guarding a call that cannot work there at all.
         wrong_domain = model.open_data and model.ctx.domain_rules and api.domain == "main"
         if api.guard and not wrong_domain and not guards.guarded(call):
             host = _host(call)
