@@ -164,12 +164,12 @@ def _project(root: Path) -> Path:
     return root
 
 
-def _lint(root: Path, **kwargs):
+def _lint(root: Path, *, cached: bool = True, jobs: int | None = None):
     from ttminis_cli.config import Config
     from ttminis_cli.lint import engine, runner
 
     plan = engine.plan([root], Config(), cwd=root)
-    run = runner.run(plan.tasks, **kwargs)
+    run = runner.run(plan.tasks, cache_root=root if cached else None, jobs=jobs)
     return run, [d.to_json() for d in engine.finish(run.results, Config())]
 
 
@@ -231,10 +231,10 @@ def test_the_process_pool_finds_exactly_what_one_process_finds(tmp_path, monkeyp
     from ttminis_cli.lint import runner
 
     root = _project(tmp_path / "p")
-    _, serial = _lint(root, use_cache=False, jobs=1)
+    _, serial = _lint(root, cached=False, jobs=1)
     monkeypatch.setattr(runner, "POOL_MIN_BYTES", 0)
     monkeypatch.setattr(runner, "POOL_MIN_FILES", 2)
-    parallel_run, parallel = _lint(root, use_cache=False, jobs=2)
+    parallel_run, parallel = _lint(root, cached=False, jobs=2)
     assert parallel_run.analysed == 14
     assert parallel == serial
 

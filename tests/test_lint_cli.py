@@ -181,6 +181,20 @@ def test_a_file_of_engine_sources_is_read_with_the_current_folder(tmp_path):
     assert codes(lint(root, "--format", "json", "src/ui/rank.js")) == [("src/ui/rank.js", "TTM305")]
 
 
+def test_one_cache_per_run_in_the_first_path_s_project(tmp_path):
+    games = tmp_path / "games"  # a folder of several projects, each with its own config
+    for name in ("a", "b"):
+        make_project(games / name, MAIN_VIOLATION)
+    first = lint(games, "--format", "json")
+    assert first.exit_code == 1 and len(codes(first)) == 2
+    assert (games / ".ttminis" / "cache").is_dir()
+    assert not (games / "a" / ".ttminis").exists() and not (games / "b" / ".ttminis").exists()
+    from ttminis_cli.lint.cache import ResultCache, user_key
+
+    cached = set(ResultCache(games.resolve(), user_key()).entries)
+    assert {str(games.resolve() / n / "game.js") for n in ("a", "b")} <= cached
+
+
 def test_notes_go_to_stderr_in_machine_formats(tmp_path):
     root = tmp_path / "engine-sources"  # no config file and no open data folder: domain rules stand down
     root.mkdir()

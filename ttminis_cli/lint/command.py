@@ -47,11 +47,15 @@ def lint_once(paths: Sequence[Path], *, fmt: str, select: tuple[str, ...], ignor
     from ttminis_cli.lint.reporters import LintReport, get_reporter
 
     cfg, salt = load_lint_config(paths, config, select, ignore)
-    tasks, report_paths, notes, warnings = plan_tasks(paths, cfg)
+    cwd = Path.cwd()
+    tasks, report_paths, notes, warnings = plan_tasks(paths, cfg, cwd)
     reporter = get_reporter(fmt)(sys.stdout, sys.stderr, rules=RULES)
     bar = _ProgressBar() if progress and fmt == "text" and sys.stderr.isatty() else None
     try:
-        run = runner.run(tasks, config_salt=salt, on_progress=bar.update if bar else None)
+        # One cache per run, in the project of the first path: nested projects (fixtures, a
+        # monorepo's games) share it rather than each growing a .ttminis/ folder.
+        run = runner.run(tasks, cache_root=sorted(project_roots(paths[:1], cwd))[0], config_salt=salt,
+                         on_progress=bar.update if bar else None)
     finally:
         if bar:
             bar.stop()
@@ -114,7 +118,7 @@ def _nearest_hint(code: str, rules) -> str:
     return f"did you mean {listed}? `ttminis rules` lists every rule"
 
 
-def plan_tasks(paths: Sequence[Path], cfg):
+def plan_tasks(paths: Sequence[Path], cfg, cwd: Path):
     """(tasks, report_paths or None, notes, warnings).
 
     Cross-file rules need the whole project — keys written elsewhere, messages handled in the other
@@ -124,7 +128,6 @@ def plan_tasks(paths: Sequence[Path], cfg):
     """
     from ttminis_cli.lint import engine
 
-    cwd = Path.cwd()
     explicit = engine.plan(list(paths), cfg, cwd=cwd)
     roots = project_roots(paths, cwd)
     if not explicit.tasks or {p.resolve() for p in paths} == roots:

@@ -39,28 +39,24 @@ def cpu_count() -> int:
         return os.cpu_count() or 1
 
 
-def run(tasks: Sequence, *, config_salt: str = "", use_cache: bool = True,
+def run(tasks: Sequence, *, cache_root: Path | None, config_salt: str = "",
         on_progress: Progress | None = None, jobs: int | None = None) -> RunResult:
-    """Analyse every task (a FileTask); a result comes from the cache when nothing it depends on changed."""
+    """Analyse every task (a FileTask). With a cache root, a result comes from its cache when nothing
+    it depends on changed, and fresh results are stored there."""
     salt = f"{tool_fingerprint()}\0{config_salt}"
-    key = user_key() if use_cache else None
-    caches: dict[str, ResultCache] = {}
+    cache = ResultCache(cache_root, user_key()) if cache_root is not None else None
     out = RunResult()
     slots: list = [None] * len(tasks)
     keys: list[str] = [""] * len(tasks)
     misses: list[tuple[int, int]] = []  # (task index, size)
     for i, task in enumerate(tasks):
         abs_path = task.ctx.abs_path
-        if use_cache:
-            cache = caches.get(task.ctx.project_root)
-            if cache is None:
-                cache = caches[task.ctx.project_root] = ResultCache(Path(task.ctx.project_root), key)
+        entry = None
+        if cache is not None:
             keys[i] = task_key(salt, task)
             entry = cache.get(abs_path)
             if entry is not None and entry.task_key != keys[i]:
                 entry = None
-        else:
-            entry = None
         try:
             st = os.stat(abs_path)
             if entry is not None and entry.stat is not None and entry.stat == stat_signature(st):
@@ -73,7 +69,7 @@ def run(tasks: Sequence, *, config_salt: str = "", use_cache: bool = True,
         if entry is not None and entry.digest == hashlib.sha256(source).hexdigest():
             slots[i] = entry.result
             if entry.stat != stat_signature(st):  # touched, not changed: trust the new stat next time
-                caches[task.ctx.project_root].put(abs_path, entry._replace(stat=stat_signature(st)))
+                cache.put(abs_path, entry._replace(stat=stat_signature(st)))
             continue
         misses.append((i, len(source)))
 
@@ -88,11 +84,9 @@ def run(tasks: Sequence, *, config_salt: str = "", use_cache: bool = True,
                 continue
             slots[i] = done.result
             out.analysed += 1
-            if use_cache:
-                task = tasks[i]
-                caches[task.ctx.project_root].put(task.ctx.abs_path,
-                                                  Entry(keys[i], done.digest, done.stat, done.result))
-    for cache in caches.values():
+            if cache is not None:
+                cache.put(tasks[i].ctx.abs_path, Entry(keys[i], done.digest, done.stat, done.result))
+    if cache is not None:
         cache.save()
     out.results = [r for r in slots if r is not None]
     return out
