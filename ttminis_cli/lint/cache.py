@@ -1,11 +1,12 @@
-"""The lint result cache: `<project root>/.ttminis/cache/lint.pickle`, one pack per project.
+"""The lint result cache: `<project root>/.ttminis/cache/lint.pickle`, one pack of entries keyed by
+absolute path (the runner keeps one per run, in the project of the first path linted).
 
 An entry is valid for everything `engine.analyze` depends on — the tool (version and the lint
 sources' own fingerprint, so an edited rule never serves stale results), the config, the file's
 FileContext and language, and the sha256 of its bytes — and holds that file's FileResult, facts
 included, so cross-file rules always see fresh facts. A file whose size, mtime and inode are
-unchanged since an earlier run is not even re-read (git's and ruff's trade-off). One pack per project (not one file per
-entry) because a warm run of a 2,000-file project must read its cache in one go.
+unchanged since an earlier run is not even re-read (git's and ruff's trade-off). One pack, not one
+file per entry, because a warm run of a 2,000-file project must read its cache in one go.
 
 Safe against concurrent writers (write a temp file, then os.replace: the last writer wins and every
 reader sees a whole pack) and corrupt or foreign packs (ignored: the run is merely cold). A pack is
@@ -116,7 +117,7 @@ def stat_signature(st: os.stat_result) -> tuple[int, int, int] | None:
 
 
 class ResultCache:
-    """One project's pack: {abs_path: Entry}, loaded lazily, saved when it changed."""
+    """One pack: {abs_path: Entry}, loaded lazily, saved when it changed."""
 
     def __init__(self, root: Path, key: bytes | None) -> None:
         self.path = root / CACHE_DIR / PACK_NAME
