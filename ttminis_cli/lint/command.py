@@ -54,7 +54,7 @@ def lint_once(paths: Sequence[Path], *, fmt: str, select: tuple[str, ...], ignor
     try:
         # One cache per run, in the project of the first path: nested projects (fixtures, a
         # monorepo's games) share it rather than each growing a .ttminis/ folder.
-        run = runner.run(tasks, cache_root=sorted(project_roots(paths[:1], cwd))[0], config_salt=salt,
+        run = runner.run(tasks, cache_root=project_roots(paths[:1], cwd).pop(), config_salt=salt,
                          on_progress=bar.update if bar else None)
     finally:
         if bar:
