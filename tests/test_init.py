@@ -6,7 +6,6 @@ isolated contexts joined only by postMessage), and the TypeScript template is co
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import pty
@@ -437,11 +436,9 @@ def test_js_template_is_valid_javascript(tmp_path):
         assert check.returncode == 0, check.stderr
 
 
-# --------------------------------------------------------------------------- lint (switched on by the lint issue)
+# --------------------------------------------------------------------------- lint
 
 
-@pytest.mark.skipif(importlib.util.find_spec("ttminis_cli.lint.command") is None,
-                    reason="the linter is being built concurrently")
 @pytest.mark.parametrize("template, open_data_dir", [("js", "openDataContext"), ("ts", "openDataContext"),
                                                      ("js", "social/leaderboard"), ("ts", "lb")])
 def test_scaffold_lints_clean(tmp_path, template, open_data_dir):
