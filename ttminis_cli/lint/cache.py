@@ -16,6 +16,7 @@ repository can never make `ttminis lint` unpickle someone else's data.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import hmac
 import os
@@ -142,10 +143,17 @@ class ResultCache:
             blob[len(_FORMAT) + _MAC_SIZE:]
         if head != _FORMAT or not hmac.compare_digest(mac, hmac.new(self._key, body, "sha256").digest()):
             return {}
+        # Unpickling thousands of small objects would trigger the cyclic GC again and again for
+        # nothing: none of them is garbage yet.
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
         try:
             entries = pickle.loads(body)
         except Exception:  # a pack from another version of the engine's classes: start cold
             return {}
+        finally:
+            if gc_was_enabled:
+                gc.enable()
         if not isinstance(entries, dict):
             return {}
         return {p: e for p, e in entries.items() if isinstance(e, Entry)}
