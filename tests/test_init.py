@@ -187,7 +187,7 @@ def test_a_file_as_the_target_folder_is_refused(tmp_path):
     (["--open-data-dir", "game.js"], "would turn the project's own game.js into a folder"),
     (["--open-data-dir", "README.md/x"], "would turn the project's own README.md into a folder"),
     (["--app-id", "  "], "--app-id must be a non-empty client key"),
-    (["--port", "0"], "greater than or equal to 1"),
+    (["--port", "0"], "'--port'"),
     (["--template", "rust"], "'rust' is not one of"),
 ])
 def test_bad_options_are_usage_errors_and_write_nothing(tmp_path, args, message):
