@@ -12,7 +12,6 @@ from enum import Enum
 from pathlib import Path
 from typing import List, Optional
 
-import click
 import typer
 
 from ttminis_cli import __version__
@@ -21,14 +20,14 @@ from ttminis_cli.errors import EXIT_USAGE, UserError
 try:  # typer >= 0.2x vendors click: its usage errors are not click's own classes
     from typer._click.exceptions import ClickException as _TyperClickException
 except ImportError:  # pragma: no cover - an older typer raises click's
-    _TyperClickException = click.ClickException
+    from click import ClickException as _TyperClickException
 
 
 class _ExitCodeGroup(typer.core.TyperGroup):
     """Makes `app` itself turn a command's int result and a UserError into the exit code, so that
     typer's CliRunner sees the same exit codes and messages as `main` (click ignores return values)."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: typer.Context):
         try:
             result = super().invoke(ctx)
         except UserError as exc:
@@ -296,13 +295,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     command = typer.main.get_command(app)
     try:
         result = command.main(args=args, prog_name="ttminis", standalone_mode=False)
-    except (click.exceptions.Exit, typer.Exit) as exc:
+    except _and_clicks("Exit", typer.Exit) as exc:
         return exc.exit_code
-    except (click.ClickException, _TyperClickException) as exc:
+    except _and_clicks("ClickException", _TyperClickException) as exc:
         exc.show()
         return EXIT_USAGE if exc.exit_code not in (0, 1) else exc.exit_code
-    except (click.exceptions.Abort, typer.Abort, KeyboardInterrupt):
-        click.echo("Aborted.", err=True)
+    except _and_clicks("Abort", typer.Abort, KeyboardInterrupt):
+        typer.echo("Aborted.", err=True)
         return 130
     except UserError as exc:
         _print_error(exc.render())
@@ -316,6 +315,13 @@ def main(argv: Optional[List[str]] = None) -> int:
                      "  hint: this is a bug in ttminis; rerun with --debug and report the traceback.")
         return EXIT_USAGE
     return result if isinstance(result, int) else 0
+
+
+def _and_clicks(name: str, *classes: type) -> tuple[type, ...]:
+    """`classes` and click's own exception called `name`. Importing click costs every run ~5 ms and
+    typer vendors its own copy, so click's exceptions can only come from code that loaded click."""
+    click = sys.modules.get("click")
+    return (*classes, getattr(click.exceptions, name)) if click is not None else classes
 
 
 def _print_error(text: str) -> None:

@@ -14,11 +14,6 @@ from typing import Any
 
 from ttminis_cli.errors import EXIT_USAGE, UserError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 CONFIG_NAME = "ttminis.toml"
 RUNTIMES = ("auto", "html", "native")
 
@@ -106,6 +101,7 @@ def load_config(path: Path | None) -> Config:
         raise UserError(f"config file not found: {path}", hint="check the --config path") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"cannot read {path}: {exc}", exit_code=EXIT_USAGE) from None
+    tomllib = _tomllib()
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -118,6 +114,21 @@ def load_config(path: Path | None) -> Config:
         data = data.get("tool", {}).get("ttminis", {})
         prefix = ("tool", "ttminis")
     return _build(path, text, data, prefix)
+
+
+def _tomllib():
+    """The TOML reader, imported on first use: most runs have no config file to read."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    return tomllib
+
+
+def __getattr__(name: str):
+    if name == "tomllib":  # `from ttminis_cli.config import tomllib`, for the other TOML readers
+        return _tomllib()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _toml_error_position(exc: Exception) -> tuple[str, int, int]:
