@@ -1,21 +1,18 @@
-"""The work behind engine.analyze and engine.finish (kept apart so that planning a lint imports no
-tree-sitter)."""
+"""The work behind engine.analyze (kept apart so that planning a lint, and a warm cached run, import
+no tree-sitter)."""
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from dataclasses import replace
-from typing import Sequence
 
-from ttminis_cli.config import Config
 from ttminis_cli.lint import calls, facts, suppression
 from ttminis_cli.lint import parse as P
 from ttminis_cli.lint.calls import Uses, find_uses
-from ttminis_cli.lint.diagnostic import Diagnostic, RuleInfo
-from ttminis_cli.lint.engine import FileResult, FileTask, glob_match, selected
-from ttminis_cli.lint.facts import Facts, collect, is_platform_export
-from ttminis_cli.lint.model import FileModel, Span, make
+from ttminis_cli.lint.diagnostic import Diagnostic
+from ttminis_cli.lint.engine import FileResult, FileTask
+from ttminis_cli.lint.facts import Facts, collect
+from ttminis_cli.lint.model import FileModel, make
 from ttminis_cli.lint.rules import FAMILIES, api, domain, general, runtime
 
 _BINARY_SNIFF = 8192
@@ -80,60 +77,3 @@ def failed(task: FileTask, exc: Exception) -> FileResult:
                 "this is a bug in ttminis, please report it")
     facts = Facts(task.ctx.path, task.ctx.abs_path, task.ctx.project_root, task.ctx.domain, task.ctx.domain_rules)
     return FileResult(task.ctx.path, (diag,), facts)
-
-
-def finish(results: Sequence[FileResult], config: Config, *, report_paths: set[str] | None = None
-           ) -> list[Diagnostic]:
-    facts = [r.facts for r in results if isinstance(r.facts, Facts)]
-    by_path: dict[str, list[Diagnostic]] = defaultdict(list)
-    for result in results:
-        by_path[result.path].extend(result.diagnostics)
-
-    def report(rule: RuleInfo, where: Facts, span: Span, message: str) -> None:
-        by_path[where.path].append(make(rule, where.path, span, message))
-
-    by_abs = {f.abs_path: f for f in facts}
-    for f in facts:
-        for target, name, diagnostics in f.conditional:
-            if is_platform_export((target, name), by_abs):
-                by_path[f.path].extend(diagnostics)
-
-    for family in FAMILIES:
-        check_project = getattr(family, "check_project", None)
-        if check_project is not None:
-            check_project(facts, report)
-
-    facts_by_path = {f.path: f for f in facts}
-    lint = config.lint
-    out: list[Diagnostic] = []
-    for path, diagnostics in by_path.items():
-        if report_paths is not None and path not in report_paths:
-            continue
-        f = facts_by_path.get(path)
-        if f is not None and f.suppressions:
-            diagnostics, unused = suppression.apply(diagnostics, f.suppressions, f.line_count)
-            for comment, codes in unused:
-                what = f"the suppression of {', '.join(codes)}" if codes else "this suppression comment"
-                diagnostics.append(make(general.TTM001, path, comment.span,
-                                        f"{what} suppresses nothing here; delete it"))
-        ignored = _per_file_ignores(config, f.abs_path if f else path)
-        for diag in diagnostics:
-            if not selected(diag.code, lint.select, lint.ignore):
-                continue
-            if any(diag.code.startswith(code) for code in ignored):
-                continue
-            out.append(diag)
-    return sorted(set(out))
-
-
-def _per_file_ignores(config: Config, abs_path: str) -> tuple[str, ...]:
-    if not config.lint.per_file_ignores:
-        return ()
-    base = str(config.root.resolve()) if config.root else os.getcwd()
-    rel = os.path.relpath(abs_path, base).replace(os.sep, "/")
-    codes: list[str] = []
-    for pattern, pattern_codes in config.lint.per_file_ignores:
-        if glob_match(rel, pattern):
-            codes.extend(pattern_codes)
-    return tuple(codes)
-

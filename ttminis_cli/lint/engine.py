@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import fnmatch
 import os
+from collections import defaultdict
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Sequence
 
@@ -216,23 +216,22 @@ def glob_match(rel: str, pattern: str) -> bool:
     return fnmatch.fnmatch(rel, pattern + "/*") or rel.startswith(pattern + "/")
 
 
-class _SdkScript(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.found = False
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "script" and any(k == "src" and v and v.split("?")[0].endswith(SDK_SCRIPT) for k, v in attrs):
-            self.found = True
-
-
 def _loads_sdk(index_html: Path) -> bool:
     """An index.html that loads the platform's SDK (`…/js/minis.js`) makes an HTML-runtime game."""
     try:
         text = index_html.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return False
-    parser = _SdkScript()
+    from html.parser import HTMLParser  # only games with an index.html pay for it
+
+    class SdkScript(HTMLParser):
+        found = False
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "script" and any(k == "src" and v and v.split("?")[0].endswith(SDK_SCRIPT) for k, v in attrs):
+                self.found = True
+
+    parser = SdkScript()
     parser.feed(text)
     return parser.found
 
@@ -255,10 +254,67 @@ def analyze(task: FileTask, source: bytes) -> FileResult:
 
 def finish(results: Sequence[FileResult], config: Config, *, report_paths: set[str] | None = None
            ) -> list[Diagnostic]:
-    """Cross-file rules, suppression comments (and TTM001), select/ignore and per-file-ignores."""
-    from ttminis_cli.lint import analysis
+    """Cross-file rules, suppression comments (and TTM001), select/ignore and per-file-ignores.
 
-    return analysis.finish(results, config, report_paths=report_paths)
+    Works on facts alone, cached or fresh, so a warm run never loads the parser or per-file analysis.
+    """
+    from ttminis_cli.lint import suppression
+    from ttminis_cli.lint.facts import Facts, is_platform_export
+    from ttminis_cli.lint.model import make
+    from ttminis_cli.lint.rules import FAMILIES, general
+
+    facts = [r.facts for r in results if isinstance(r.facts, Facts)]
+    by_path: dict[str, list[Diagnostic]] = defaultdict(list)
+    for result in results:
+        by_path[result.path].extend(result.diagnostics)
+
+    def report(rule, where: Facts, span: tuple[int, int, int, int], message: str) -> None:
+        by_path[where.path].append(make(rule, where.path, span, message))
+
+    by_abs = {f.abs_path: f for f in facts}
+    for f in facts:
+        for target, name, diagnostics in f.conditional:
+            if is_platform_export((target, name), by_abs):
+                by_path[f.path].extend(diagnostics)
+
+    for family in FAMILIES:
+        check_project = getattr(family, "check_project", None)
+        if check_project is not None:
+            check_project(facts, report)
+
+    facts_by_path = {f.path: f for f in facts}
+    lint = config.lint
+    out: list[Diagnostic] = []
+    for path, diagnostics in by_path.items():
+        if report_paths is not None and path not in report_paths:
+            continue
+        f = facts_by_path.get(path)
+        if f is not None and f.suppressions:
+            diagnostics, unused = suppression.apply(diagnostics, f.suppressions, f.line_count)
+            for comment, codes in unused:
+                what = f"the suppression of {', '.join(codes)}" if codes else "this suppression comment"
+                diagnostics.append(make(general.TTM001, path, comment.span,
+                                        f"{what} suppresses nothing here; delete it"))
+        ignored = _per_file_ignores(config, f.abs_path if f else path)
+        for diag in diagnostics:
+            if not selected(diag.code, lint.select, lint.ignore):
+                continue
+            if any(diag.code.startswith(code) for code in ignored):
+                continue
+            out.append(diag)
+    return sorted(set(out))
+
+
+def _per_file_ignores(config: Config, abs_path: str) -> tuple[str, ...]:
+    if not config.lint.per_file_ignores:
+        return ()
+    base = str(config.root.resolve()) if config.root else os.getcwd()
+    rel = os.path.relpath(abs_path, base).replace(os.sep, "/")
+    codes: list[str] = []
+    for pattern, pattern_codes in config.lint.per_file_ignores:
+        if glob_match(rel, pattern):
+            codes.extend(pattern_codes)
+    return tuple(codes)
 
 
 def lint(paths: list[Path], config: Config, *, cwd: Path | None = None,

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, replace
-
-from tree_sitter import Node
+from typing import TYPE_CHECKING
 
 from ttminis_cli.lint import parse as P
 from ttminis_cli.lint.diagnostic import Diagnostic
-from ttminis_cli.lint.model import FileModel, Span
+
+if TYPE_CHECKING:  # a warm run unpickles these records without loading tree-sitter
+    from tree_sitter import Node
+
+    from ttminis_cli.lint.model import FileModel, Span
 
 STORAGE_WRITE = "setUserCloudStorage"
 STORAGE_READS = ("getUserCloudStorage", "getFriendCloudStorage")

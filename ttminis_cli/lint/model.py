@@ -6,12 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from tree_sitter import Node, Tree
-
-from ttminis_cli.lint.calls import Uses
 from ttminis_cli.lint.diagnostic import Diagnostic, RuleInfo
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # nothing here needs tree-sitter loaded: `make` serves warm runs too
+    from tree_sitter import Node, Tree
+
+    from ttminis_cli.lint.calls import Uses
     from ttminis_cli.lint.engine import FileContext
 
 Span = tuple[int, int, int, int]  # 1-based line, column, end line, end column

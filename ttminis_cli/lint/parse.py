@@ -5,12 +5,17 @@ helpers over nodes. Everything here iterates; nothing recurses, so 5,000-deep ne
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
-from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
+# tree_sitter is imported where a parse or a query needs it: a warm cached run never does.
+if TYPE_CHECKING:
+    from tree_sitter import Language, Node, Parser, Query, Tree
+
 
 @lru_cache(maxsize=None)
 def language(lang: str) -> Language:
+    from tree_sitter import Language
+
     if lang == "js":
         import tree_sitter_javascript as grammar
 
@@ -22,6 +27,8 @@ def language(lang: str) -> Language:
 
 @lru_cache(maxsize=None)
 def _parser(lang: str) -> Parser:
+    from tree_sitter import Parser
+
     return Parser(language(lang))
 
 
@@ -32,15 +39,21 @@ def parse(lang: str, source: bytes) -> Tree:
 @lru_cache(maxsize=512)
 def query(lang: str, text: str) -> Query:
     """A compiled query; the cache makes every distinct (language, text) compile once per process."""
+    from tree_sitter import Query
+
     return Query(language(lang), text)
 
 
 def captures(lang: str, text: str, node: Node) -> dict[str, list[Node]]:
-    return QueryCursor(query(lang, text)).captures(node)
+    import tree_sitter
+
+    return tree_sitter.QueryCursor(query(lang, text)).captures(node)
 
 
 def matches(lang: str, text: str, node: Node) -> list[tuple[int, dict[str, list[Node]]]]:
-    return QueryCursor(query(lang, text)).matches(node)
+    import tree_sitter
+
+    return tree_sitter.QueryCursor(query(lang, text)).matches(node)
 
 
 def quote_names(names) -> str:

@@ -13,10 +13,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from typing import TYPE_CHECKING
+
 from ttminis_cli.lint import parse as P
 from ttminis_cli.lint.diagnostic import Diagnostic
 from ttminis_cli.lint.facts import Suppression
-from ttminis_cli.lint.model import FileModel
+
+if TYPE_CHECKING:
+    from ttminis_cli.lint.model import FileModel
 
 MARKER = b"ttminis-"
 _COMMENT = re.compile(r"ttminis-(disable-next-line|disable-line|disable-file|disable|enable)\b([^\n]*)")

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import difflib
-
-from tree_sitter import Node
+from typing import TYPE_CHECKING
 
 from ttminis_cli.lint import parse as P
-from ttminis_cli.lint.calls import Call
 from ttminis_cli.lint.diagnostic import RuleInfo, Severity
 from ttminis_cli.lint.model import FileModel
 from ttminis_cli.platform.api import API, TIKTOK_WAY, Api, other_platform_api
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+    from ttminis_cli.lint.calls import Call
 
 TTM201 = RuleInfo(
     code="TTM201", name="unknown-api", severity=Severity.ERROR,
@@ -172,6 +174,8 @@ def _host(call: Call) -> str:
 
 
 def _unknown_message(name: str, extra: set[str]) -> str:
+    import difflib  # only a file with a finding pays for it
+
     close = difflib.get_close_matches(name, [*API, *extra], n=1, cutoff=0.6)
     if not close:
         lowered = {n.lower(): n for n in API}
@@ -233,6 +237,8 @@ def _nearest(key: str, known: set[str]) -> str:
     lowered = {k.lower(): k for k in known}
     if key.lower() in lowered:
         return f"did you mean `{lowered[key.lower()]}`?"
+    import difflib
+
     close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
     return f"did you mean `{close[0]}`?" if close else f"it takes {', '.join(sorted(known))}"
 

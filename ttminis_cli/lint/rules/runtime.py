@@ -3,13 +3,15 @@ platform's "Development Stage" restrictions (platform.md "Runtime restrictions")
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
-
-from tree_sitter import Node
+from functools import cache
+from typing import TYPE_CHECKING
 
 from ttminis_cli.lint import parse as P
 from ttminis_cli.lint.diagnostic import RuleInfo, Severity
 from ttminis_cli.lint.model import FileModel
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
 
 TTM501 = RuleInfo(
     code="TTM501", name="dynamic-code", severity=Severity.ERROR,
@@ -146,36 +148,43 @@ SDK_PATH = "/js/minis.js"
 _JS_TYPES = ("", "text/javascript", "application/javascript", "module", "text/ecmascript")
 
 
-class _HtmlScan(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.found: list[tuple[str, str, tuple[int, int]]] = []  # (kind, url, (line, col0))
-        self.inline: list[tuple[tuple[int, int], str]] = []  # (position, code) of inline scripts
-        self._in_script = False
+@cache
+def _html_scan() -> type:
+    """The page scanner's class, built on first use: only HTML-runtime games load html.parser."""
+    from html.parser import HTMLParser
 
-    def handle_starttag(self, tag, attrs):
-        values = {k.lower(): (v or "") for k, v in attrs}
-        pos = self.getpos()
-        if tag == "script":
-            self._in_script = not values.get("src") and values.get("type", "").lower() in _JS_TYPES
-        if tag == "script" and values.get("src"):
-            self.found.append(("script", values["src"], pos))
-        elif tag == "link" and "stylesheet" in values.get("rel", "").lower().split() and values.get("href"):
-            self.found.append(("stylesheet", values["href"], pos))
-        elif tag == "iframe":
-            self.found.append(("iframe", values.get("src", ""), pos))
-
-    def handle_endtag(self, tag):
-        if tag == "script":
+    class HtmlScan(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.found: list[tuple[str, str, tuple[int, int]]] = []  # (kind, url, (line, col0))
+            self.inline: list[tuple[tuple[int, int], str]] = []  # (position, code) of inline scripts
             self._in_script = False
 
-    def handle_data(self, data):
-        if self._in_script:
-            self.inline.append((self.getpos(), data))
+        def handle_starttag(self, tag, attrs):
+            values = {k.lower(): (v or "") for k, v in attrs}
+            pos = self.getpos()
+            if tag == "script":
+                self._in_script = not values.get("src") and values.get("type", "").lower() in _JS_TYPES
+            if tag == "script" and values.get("src"):
+                self.found.append(("script", values["src"], pos))
+            elif tag == "link" and "stylesheet" in values.get("rel", "").lower().split() and values.get("href"):
+                self.found.append(("stylesheet", values["href"], pos))
+            elif tag == "iframe":
+                self.found.append(("iframe", values.get("src", ""), pos))
+
+        def handle_endtag(self, tag):
+            if tag == "script":
+                self._in_script = False
+
+        def handle_data(self, data):
+            if self._in_script:
+                self.inline.append((self.getpos(), data))
+
+    return HtmlScan
 
 
-def _scan(source: bytes) -> _HtmlScan:
-    scan = _HtmlScan()
+def _scan(source: bytes):
+    scan = _html_scan()()
     try:
         scan.feed(source.decode("utf-8", "replace"))
         scan.close()

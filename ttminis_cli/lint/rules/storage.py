@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from ttminis_cli.lint import parse as P
 from ttminis_cli.lint.diagnostic import RuleInfo, Severity
 from ttminis_cli.lint.facts import STORAGE_READS, STORAGE_WRITE, Facts, static_string, storage_list, string_consts
-from ttminis_cli.lint.model import FileModel
 from ttminis_cli.platform.limits import KEY_MAX_CHARS, VALUE_MAX_CHARS
+
+if TYPE_CHECKING:
+    from ttminis_cli.lint.model import FileModel
 
 _LONG_KEY = "k" * (KEY_MAX_CHARS + 1)
 
