@@ -76,7 +76,7 @@ def plan(paths: list[Path], config: Config, *, cwd: Path | None = None) -> LintP
         if path.is_dir():
             planner.walk(Path(os.path.abspath(path)))
         else:
-            planner.add_file(Path(os.path.abspath(path)), Path(os.path.abspath(path)).parent, explicit=True)
+            planner.add_file(os.path.abspath(path), Path(os.path.abspath(path)).parent, explicit=True)
     return planner.result
 
 
@@ -87,82 +87,114 @@ class _Planner:
         self.result = LintPlan()
         self.seen: set[str] = set()
         self.projects: dict[tuple[Path, bool], tuple[Project, bool]] = {}
-        self.folders: dict[tuple[Path, Path], tuple[Project, bool, str | None] | None] = {}
+        self.folders: dict[tuple[str, Path], tuple[Project, bool, str | None, str] | None] = {}
         self.exclude_base = config.root.resolve() if config.root else cwd
+        self.extra_apis = tuple(config.lint.extra_apis)
 
     def walk(self, top: Path) -> None:
+        """Every file below `top`, as os.walk(followlinks=True) finds them, folders and files in name
+        order. Directory entries say which are regular files and symlinks, so a file costs no stat here."""
         visited: set[str] = set()
-
-        def onerror(err: OSError) -> None:
-            self.result.warnings.append(f"cannot read {self._display(Path(err.filename or top))}: "
-                                        f"{err.strerror or err}; skipped")
-
-        for dirpath, dirnames, filenames in os.walk(top, onerror=onerror, followlinks=True):
+        pending = [os.fspath(top)]
+        while pending:
+            dirpath = pending.pop()
+            listed = self._list(dirpath)
+            if listed is None:
+                continue
+            dirnames, files = listed
             real = os.path.realpath(dirpath)
             if real in visited:
-                self.result.warnings.append(f"symlink loop at {self._display(Path(dirpath))}; skipped")
-                dirnames[:] = []
+                self.result.warnings.append(f"symlink loop at {self._display(dirpath)}; skipped")
                 continue
             visited.add(real)
-            here = Path(dirpath)
-            dirnames[:] = sorted(d for d in dirnames if d not in DEFAULT_EXCLUDED_DIRS and not d.startswith(".")
-                                 and not self._excluded(here / d))
-            for name in sorted(filenames):
-                self.add_file(here / name, top, explicit=False, real_dir=real)
+            dirnames = sorted(d for d in dirnames if d not in DEFAULT_EXCLUDED_DIRS and not d.startswith(".")
+                              and not self._excluded(os.path.join(dirpath, d)))
+            for entry in sorted(files, key=lambda e: e.name):
+                self.add_file(entry.path, top, explicit=False, real_dir=real, entry=entry)
+            pending.extend(os.path.join(dirpath, d) for d in reversed(dirnames))
 
-    def add_file(self, path: Path, fallback: Path, *, explicit: bool, real_dir: str | None = None) -> None:
-        language = SUFFIX_LANGUAGE.get(path.suffix.lower())
-        is_html = path.name.lower() == "index.html"
+    def _list(self, dirpath: str) -> tuple[list[str], list[os.DirEntry]] | None:
+        """(sub-folder names, other entries) of a folder, symlinks followed; None (and a warning) when
+        it cannot be read."""
+        dirnames: list[str] = []
+        files: list[os.DirEntry] = []
+        try:
+            with os.scandir(dirpath) as entries:
+                for entry in entries:
+                    try:
+                        is_dir = entry.is_dir()
+                    except OSError:
+                        is_dir = False
+                    if is_dir:
+                        dirnames.append(entry.name)
+                    else:
+                        files.append(entry)
+        except OSError as err:
+            self.result.warnings.append(f"cannot read {self._display(err.filename or dirpath)}: "
+                                        f"{err.strerror or err}; skipped")
+            return None
+        return dirnames, files
+
+    def add_file(self, path: str, fallback: Path, *, explicit: bool, real_dir: str | None = None,
+                 entry: os.DirEntry | None = None) -> None:
+        """`path` is absolute and normalised; `entry` is its directory entry when a walk found it."""
+        name = os.path.basename(path)
+        dot = name.rfind(".")
+        language = SUFFIX_LANGUAGE.get(name[dot:].lower()) if 0 < dot < len(name) - 1 else None
+        is_html = name.lower() == "index.html"
         if language is None and not is_html:
             if explicit:
                 self.result.warnings.append(f"{self._display(path)}: not a JavaScript or TypeScript file; skipped")
             return
-        if any(fnmatch.fnmatch(path.name, p) for p in DEFAULT_EXCLUDED_FILES) or self._excluded(path):
+        if any(fnmatch.fnmatch(name, p) for p in DEFAULT_EXCLUDED_FILES) or self._excluded(path):
             return
-        if not os.path.isfile(path):  # dangling or looping symlink, FIFO, device
-            what = "a broken or looping symlink" if os.path.islink(path) else "not a regular file"
+        if not (entry.is_file() if entry is not None else os.path.isfile(path)):  # broken symlink, FIFO, device
+            is_link = entry.is_symlink() if entry is not None else os.path.islink(path)
+            what = "a broken or looping symlink" if is_link else "not a regular file"
             self.result.warnings.append(f"{self._display(path)}: {what}; skipped")
             return
         # The same file reached twice (overlapping paths, symlinked folders) is linted once.
-        if real_dir is None or os.path.islink(path):
+        if real_dir is None or (entry.is_symlink() if entry is not None else os.path.islink(path)):
             key = os.path.realpath(path)
         else:
-            key = os.path.join(real_dir, path.name)
+            key = os.path.join(real_dir, name)
         if key in self.seen:
             return
-        located = self._locate(path.parent, fallback)
+        folder = os.path.dirname(path)
+        located = self._locate(folder, fallback)
         if located is None:
             return
-        project, html_runtime, folder_domain = located
+        project, html_runtime, folder_domain, project_root = located
         if is_html:
-            if not (html_runtime and path.parent.resolve() == project.root):
+            if not (html_runtime and Path(folder).resolve() == project.root):
                 return
             language = "html"
         self.seen.add(key)
         self.result.tasks.append(FileTask(FileContext(
             path=self._display(path),
-            abs_path=os.path.normpath(str(path)).replace(os.sep, "/"),
-            domain=folder_domain or project.domain_of(path),
-            project_root=str(project.root).replace(os.sep, "/"),
+            abs_path=path.replace(os.sep, "/"),
+            domain=folder_domain or project.domain_of(Path(path)),
+            project_root=project_root,
             has_open_data=project.has_open_data,
             domain_rules=project.domain_rules_enabled,
             html_runtime=html_runtime,
-            extra_apis=tuple(self.config.lint.extra_apis),
+            extra_apis=self.extra_apis,
         ), language))
 
-    def _locate(self, folder: Path, fallback: Path) -> tuple[Project, bool, str | None] | None:
-        """A folder's project, runtime and — unless globs decide file by file — domain (cached per folder)."""
+    def _locate(self, folder: str, fallback: Path) -> tuple[Project, bool, str | None, str] | None:
+        """A folder's project, runtime, — unless globs decide file by file — domain, and the project
+        root as a FileContext holds it (cached per folder)."""
         key = (folder, fallback)
         if key not in self.folders:
             try:
-                root, has_config = find_root(folder, fallback)
+                root, has_config = find_root(Path(folder), fallback)
             except (OSError, RuntimeError) as exc:
                 self.result.warnings.append(f"cannot read {self._display(folder)}: {exc}; skipped")
                 self.folders[key] = None
                 return None
             project, html_runtime = self._project(root, has_config)
             domain = None if project.open_data_globs else project.domain_of(Path(os.path.abspath(folder)) / "_")
-            self.folders[key] = (project, html_runtime, domain)
+            self.folders[key] = (project, html_runtime, domain, str(project.root).replace(os.sep, "/"))
         return self.folders[key]
 
     def _project(self, root: Path, has_config: bool) -> tuple[Project, bool]:
@@ -179,7 +211,7 @@ class _Planner:
                     "folder with `[lint] open-data = [\"<folder>/**\"]` in ttminis.toml")
         return self.projects[key]
 
-    def _excluded(self, path: Path) -> bool:
+    def _excluded(self, path: str) -> bool:
         patterns = self.config.lint.exclude
         if not patterns:
             return False
@@ -189,7 +221,7 @@ class _Planner:
             rel = Path(path).as_posix()
         return any(glob_match(rel, p) for p in patterns)
 
-    def _display(self, path: Path) -> str:
+    def _display(self, path: str | Path) -> str:
         absolute = os.path.abspath(path)
         base = str(self.cwd)
         if absolute == base:
