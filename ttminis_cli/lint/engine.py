@@ -148,13 +148,14 @@ class _Planner:
             return
         if any(fnmatch.fnmatch(name, p) for p in DEFAULT_EXCLUDED_FILES) or self._excluded(path):
             return
-        if not (entry.is_file() if entry is not None else os.path.isfile(path)):  # broken symlink, FIFO, device
-            is_link = entry.is_symlink() if entry is not None else os.path.islink(path)
+        is_file = _entry_is(entry, "is_file") if entry is not None else os.path.isfile(path)
+        if not is_file:  # dangling or looping symlink, FIFO, device
+            is_link = _entry_is(entry, "is_symlink") if entry is not None else os.path.islink(path)
             what = "a broken or looping symlink" if is_link else "not a regular file"
             self.result.warnings.append(f"{self._display(path)}: {what}; skipped")
             return
         # The same file reached twice (overlapping paths, symlinked folders) is linted once.
-        if real_dir is None or (entry.is_symlink() if entry is not None else os.path.islink(path)):
+        if real_dir is None or (_entry_is(entry, "is_symlink") if entry is not None else os.path.islink(path)):
             key = os.path.realpath(path)
         else:
             key = os.path.join(real_dir, name)
@@ -229,6 +230,15 @@ class _Planner:
         if absolute.startswith(base.rstrip(os.sep) + os.sep):
             absolute = absolute[len(base.rstrip(os.sep)) + 1:]
         return absolute.replace(os.sep, "/")
+
+
+def _entry_is(entry: os.DirEntry, test: str) -> bool:
+    """entry.is_file() or entry.is_symlink() as os.path.isfile and os.path.islink answer: False, not
+    an error, for a looping or unreadable link."""
+    try:
+        return getattr(entry, test)()
+    except OSError:
+        return False
 
 
 def glob_match(rel: str, pattern: str) -> bool:
