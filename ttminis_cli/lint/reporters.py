@@ -243,8 +243,9 @@ class JsonReporter(Reporter):
     name = "json"
 
     def write_diagnostics(self, report: LintReport) -> None:
-        json.dump([d.to_json() for d in sorted(report.diagnostics)], self.out, indent=2, ensure_ascii=False)
-        self.out.write("\n")
+        # One write: json.dump would hand the stream thousands of small pieces.
+        self.out.write(json.dumps([d.to_json() for d in sorted(report.diagnostics)], indent=2, ensure_ascii=False)
+                       + "\n")
 
 
 class GithubReporter(Reporter):
@@ -295,8 +296,7 @@ class SarifReporter(Reporter):
         self.notifications.append({"level": "warning", "message": {"text": text}})
 
     def write_diagnostics(self, report: LintReport) -> None:
-        json.dump(self.sarif(report), self.out, indent=2, ensure_ascii=False)
-        self.out.write("\n")
+        self.out.write(json.dumps(self.sarif(report), indent=2, ensure_ascii=False) + "\n")
 
     def sarif(self, report: LintReport) -> dict:
         from ttminis_cli import __version__
