@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from operator import attrgetter
 
 
 class Severity(str, Enum):
@@ -48,3 +49,8 @@ class Diagnostic:
             "code": self.code, "name": self.name, "severity": self.severity.value,
             "message": self.message,
         }
+
+
+# Diagnostic's compared fields, in order: sorting by this key is sorting by `<`, without a Python-level
+# comparison per pair (thousands in a big project's findings).
+ORDER = attrgetter("path", "line", "column", "code")

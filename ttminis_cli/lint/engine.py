@@ -19,7 +19,7 @@ from typing import Sequence
 
 from ttminis_cli.config import Config
 from ttminis_cli.errors import UserError
-from ttminis_cli.lint.diagnostic import Diagnostic
+from ttminis_cli.lint.diagnostic import ORDER, Diagnostic
 from ttminis_cli.project import SKIP_DIRS, Project, find_root, load_project
 
 SUFFIX_LANGUAGE = {".js": "js", ".mjs": "js", ".cjs": "js", ".jsx": "js",
@@ -308,7 +308,11 @@ def finish(results: Sequence[FileResult], config: Config, *, report_paths: set[s
     facts = [r.facts for r in results if isinstance(r.facts, Facts)]
     by_path: dict[str, list[Diagnostic]] = defaultdict(list)
     for result in results:
-        by_path[result.path].extend(result.diagnostics)
+        if result.diagnostics:
+            by_path[result.path].extend(result.diagnostics)
+    for f in facts:
+        if f.suppressions:
+            by_path.setdefault(f.path, [])  # an unused suppression is a finding (TTM001)
 
     def report(rule, where: Facts, span: tuple[int, int, int, int], message: str) -> None:
         by_path[where.path].append(make(rule, where.path, span, message))
@@ -344,7 +348,7 @@ def finish(results: Sequence[FileResult], config: Config, *, report_paths: set[s
             if any(diag.code.startswith(code) for code in ignored):
                 continue
             out.append(diag)
-    return sorted(set(out))
+    return sorted(set(out), key=ORDER)
 
 
 def _per_file_ignores(config: Config, abs_path: str) -> tuple[str, ...]:

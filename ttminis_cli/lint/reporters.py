@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import ClassVar, Mapping, Sequence, TextIO
 from urllib.parse import quote
 
-from ttminis_cli.lint.diagnostic import Diagnostic, RuleInfo, Severity
+from ttminis_cli.lint.diagnostic import ORDER, Diagnostic, RuleInfo, Severity
 
 # A code frame shows at most this many characters of a line: a minified bundle is one 10 MB line.
 FRAME_WIDTH = 120
@@ -244,7 +244,7 @@ class JsonReporter(Reporter):
 
     def write_diagnostics(self, report: LintReport) -> None:
         # One write: json.dump would hand the stream thousands of small pieces.
-        self.out.write(json.dumps([d.to_json() for d in sorted(report.diagnostics)], indent=2, ensure_ascii=False)
+        self.out.write(json.dumps([d.to_json() for d in sorted(report.diagnostics, key=ORDER)], indent=2, ensure_ascii=False)
                        + "\n")
 
 
@@ -261,7 +261,7 @@ class GithubReporter(Reporter):
         self.out.write(f"::warning title=ttminis::{_escape_data(text)}\n")
 
     def write_diagnostics(self, report: LintReport) -> None:
-        for d in sorted(report.diagnostics):
+        for d in sorted(report.diagnostics, key=ORDER):
             j = d.to_json()
             props = ",".join(f"{k}={_escape_property(str(v))}" for k, v in (
                 ("file", d.path), ("line", j["line"]), ("col", j["column"]),
@@ -317,7 +317,7 @@ class SarifReporter(Reporter):
                 "originalUriBaseIds": {"%SRCROOT%": {"uri": Path.cwd().resolve().as_uri() + "/"}},
                 "invocations": [{"executionSuccessful": True,
                                  "toolExecutionNotifications": self.notifications}],
-                "results": _sarif_results(sorted(report.diagnostics), index),
+                "results": _sarif_results(sorted(report.diagnostics, key=ORDER), index),
                 # The engine counts columns in characters, not bytes or UTF-16 units (lint/model.py).
                 "columnKind": "unicodeCodePoints",
             }],

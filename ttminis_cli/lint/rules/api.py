@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING
 from ttminis_cli.lint import parse as P
 from ttminis_cli.lint.diagnostic import RuleInfo, Severity
 from ttminis_cli.lint.model import FileModel
-from ttminis_cli.platform.api import API, TIKTOK_WAY, Api, other_platform_api
 
+# The platform table is loaded where a file is analysed: a warm cached run needs only these rules' docs.
 if TYPE_CHECKING:
     from tree_sitter import Node
 
     from ttminis_cli.lint.calls import Call
+    from ttminis_cli.platform.api import Api
 
 TTM201 = RuleInfo(
     code="TTM201", name="unknown-api", severity=Severity.ERROR,
@@ -131,6 +132,8 @@ _LOCAL_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0", "[::1]")
 
 
 def check_file(model: FileModel) -> None:
+    from ttminis_cli.platform.api import API, TIKTOK_WAY, other_platform_api
+
     guards = _Guards(model)
     extra = set(model.ctx.extra_apis)
     for call in model.uses.calls:
@@ -175,6 +178,8 @@ def _host(call: Call) -> str:
 
 def _unknown_message(name: str, extra: set[str]) -> str:
     import difflib  # only a file with a finding pays for it
+
+    from ttminis_cli.platform.api import API
 
     close = difflib.get_close_matches(name, [*API, *extra], n=1, cutoff=0.6)
     if not close:

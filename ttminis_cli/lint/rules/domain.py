@@ -8,7 +8,6 @@ from typing import Callable, Sequence
 from ttminis_cli.lint.diagnostic import RuleInfo, Severity
 from ttminis_cli.lint.facts import Facts, resolve_module
 from ttminis_cli.lint.model import FileModel
-from ttminis_cli.platform.api import API
 
 OPEN_DATA_EXAMPLE = "openDataContext/index.js"
 
@@ -105,6 +104,8 @@ def check_file(model: FileModel) -> None:
 
 
 def _check_main(model: FileModel) -> None:
+    from ttminis_cli.platform.api import API  # loaded where a file is analysed, never on a warm run
+
     for call in model.uses.calls:
         api = API.get(call.api)
         if call.namespace_mistake or call.inferred or call.condition or api is None or api.domain != "open-data":
@@ -124,6 +125,8 @@ def _check_main(model: FileModel) -> None:
 
 
 def _check_open_data(model: FileModel) -> None:
+    from ttminis_cli.platform.api import API
+
     for call in model.uses.calls:
         api = API.get(call.api)
         if call.namespace_mistake or call.inferred or call.condition or api is None or api.domain != "main" \
