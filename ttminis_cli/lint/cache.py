@@ -23,7 +23,7 @@ import os
 import pickle
 import time
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Callable, NamedTuple
 
 CACHE_DIR = Path(".ttminis") / "cache"
 PACK_NAME = "lint.pickle"
@@ -103,7 +103,19 @@ class Entry(NamedTuple):
 
 def task_key(salt: str, task: Any) -> str:
     """Everything but the bytes that an analysis depends on: salt (tool + config) and the FileTask."""
-    return hashlib.sha256(f"{salt}\0{task!r}".encode()).hexdigest()
+    return task_keys(salt)(task)
+
+
+def task_keys(salt: str) -> Callable[[Any], str]:
+    """task_key for one salt, which is hashed once rather than once per task."""
+    salted = hashlib.sha256(f"{salt}\0".encode())
+
+    def key(task: Any) -> str:
+        h = salted.copy()
+        h.update(repr(task).encode())
+        return h.hexdigest()
+
+    return key
 
 
 def stat_signature(st: os.stat_result) -> tuple[int, int, int] | None:

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 from ttminis_cli.config import Config
 from ttminis_cli.errors import UserError
@@ -27,12 +28,14 @@ SUFFIX_LANGUAGE = {".js": "js", ".mjs": "js", ".cjs": "js", ".jsx": "js",
 # Generated output and dependencies: never linted unless named on the command line.
 DEFAULT_EXCLUDED_DIRS = SKIP_DIRS | {"dist", "build", "bower_components"}
 DEFAULT_EXCLUDED_FILES = ("*.min.js",)
+_EXCLUDED_FILE = re.compile("|".join(fnmatch.translate(p) for p in DEFAULT_EXCLUDED_FILES))
 SDK_SCRIPT = "/js/minis.js"
 DOMAIN_RULE_CODES = "TTM101–TTM106 and TTM401–TTM403"
 
 
-@dataclass(frozen=True)
-class FileContext:
+# Named tuples, not dataclasses: a warm run of a big project makes, keys (by repr) and compares
+# thousands of tasks, and these are cheaper to build and to print.
+class FileContext(NamedTuple):
     path: str
     abs_path: str
     domain: str
@@ -43,8 +46,7 @@ class FileContext:
     extra_apis: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class FileTask:
+class FileTask(NamedTuple):
     ctx: FileContext
     language: str  # js | ts | tsx | html
 
@@ -76,7 +78,8 @@ def plan(paths: list[Path], config: Config, *, cwd: Path | None = None) -> LintP
         if path.is_dir():
             planner.walk(Path(os.path.abspath(path)))
         else:
-            planner.add_file(os.path.abspath(path), Path(os.path.abspath(path)).parent, explicit=True)
+            folder, name = os.path.split(os.path.abspath(path))
+            planner.add_file(folder, name, Path(folder), explicit=True)
     return planner.result
 
 
@@ -87,7 +90,7 @@ class _Planner:
         self.result = LintPlan()
         self.seen: set[str] = set()
         self.projects: dict[tuple[Path, bool], tuple[Project, bool]] = {}
-        self.folders: dict[tuple[str, Path], tuple[Project, bool, str | None, str] | None] = {}
+        self.folders: dict[tuple[str, Path], tuple[Project, bool, str | None, str, str] | None] = {}
         self.exclude_base = config.root.resolve() if config.root else cwd
         self.extra_apis = tuple(config.lint.extra_apis)
 
@@ -110,7 +113,7 @@ class _Planner:
             dirnames = sorted(d for d in dirnames if d not in DEFAULT_EXCLUDED_DIRS and not d.startswith(".")
                               and not self._excluded(os.path.join(dirpath, d)))
             for entry in sorted(files, key=lambda e: e.name):
-                self.add_file(entry.path, top, explicit=False, real_dir=real, entry=entry)
+                self.add_file(dirpath, entry.name, top, explicit=False, real_dir=real, entry=entry)
             pending.extend(os.path.join(dirpath, d) for d in reversed(dirnames))
 
     def _list(self, dirpath: str) -> tuple[list[str], list[os.DirEntry]] | None:
@@ -135,18 +138,19 @@ class _Planner:
             return None
         return dirnames, files
 
-    def add_file(self, path: str, fallback: Path, *, explicit: bool, real_dir: str | None = None,
+    def add_file(self, folder: str, name: str, fallback: Path, *, explicit: bool, real_dir: str | None = None,
                  entry: os.DirEntry | None = None) -> None:
-        """`path` is absolute and normalised; `entry` is its directory entry when a walk found it."""
-        name = os.path.basename(path)
+        """`folder` is absolute and normalised; `entry` is the file's directory entry when a walk found it."""
+        path = entry.path if entry is not None else os.path.join(folder, name)
+        lowered = name.lower()
         dot = name.rfind(".")
-        language = SUFFIX_LANGUAGE.get(name[dot:].lower()) if 0 < dot < len(name) - 1 else None
-        is_html = name.lower() == "index.html"
+        language = SUFFIX_LANGUAGE.get(lowered[dot:]) if 0 < dot < len(name) - 1 else None
+        is_html = lowered == "index.html"
         if language is None and not is_html:
             if explicit:
                 self.result.warnings.append(f"{self._display(path)}: not a JavaScript or TypeScript file; skipped")
             return
-        if any(fnmatch.fnmatch(name, p) for p in DEFAULT_EXCLUDED_FILES) or self._excluded(path):
+        if _EXCLUDED_FILE.match(os.path.normcase(name)) or self._excluded(path):
             return
         is_file = _entry_is(entry, "is_file") if entry is not None else os.path.isfile(path)
         if not is_file:  # dangling or looping symlink, FIFO, device
@@ -161,18 +165,17 @@ class _Planner:
             key = os.path.join(real_dir, name)
         if key in self.seen:
             return
-        folder = os.path.dirname(path)
         located = self._locate(folder, fallback)
         if located is None:
             return
-        project, html_runtime, folder_domain, project_root = located
+        project, html_runtime, folder_domain, project_root, shown_folder = located
         if is_html:
             if not (html_runtime and Path(folder).resolve() == project.root):
                 return
             language = "html"
         self.seen.add(key)
         self.result.tasks.append(FileTask(FileContext(
-            path=self._display(path),
+            path=shown_folder + name,
             abs_path=path.replace(os.sep, "/"),
             domain=folder_domain or project.domain_of(Path(path)),
             project_root=project_root,
@@ -182,9 +185,10 @@ class _Planner:
             extra_apis=self.extra_apis,
         ), language))
 
-    def _locate(self, folder: str, fallback: Path) -> tuple[Project, bool, str | None, str] | None:
-        """A folder's project, runtime, — unless globs decide file by file — domain, and the project
-        root as a FileContext holds it (cached per folder)."""
+    def _locate(self, folder: str, fallback: Path) -> tuple[Project, bool, str | None, str, str] | None:
+        """A folder's project, runtime, — unless globs decide file by file — domain, the project root
+        as a FileContext holds it, and how the folder's files are shown: `<folder>/` or nothing for
+        the current folder (cached per folder)."""
         key = (folder, fallback)
         if key not in self.folders:
             try:
@@ -195,7 +199,9 @@ class _Planner:
                 return None
             project, html_runtime = self._project(root, has_config)
             domain = None if project.open_data_globs else project.domain_of(Path(os.path.abspath(folder)) / "_")
-            self.folders[key] = (project, html_runtime, domain, str(project.root).replace(os.sep, "/"))
+            shown = self._display(folder)
+            self.folders[key] = (project, html_runtime, domain, str(project.root).replace(os.sep, "/"),
+                                 "" if shown == "." else shown.rstrip("/") + "/")
         return self.folders[key]
 
     def _project(self, root: Path, has_config: bool) -> tuple[Project, bool]:

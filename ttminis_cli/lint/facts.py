@@ -8,7 +8,7 @@ through multiprocessing and the on-disk cache).
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, replace
+from dataclasses import MISSING, dataclass, fields, replace
 from typing import TYPE_CHECKING
 
 from ttminis_cli.lint import parse as P
@@ -83,6 +83,14 @@ class Facts:
     # Findings on calls through a binding imported from (module path, export name): they stand
     # only if that module exports the platform under that name.
     conditional: tuple[tuple[str, str, tuple[Diagnostic, ...]], ...] = ()
+
+    def __getstate__(self) -> dict:
+        # Pickled without the fields that hold their default (most files import, write and post
+        # nothing), which the class attributes supply again: a warm run unpickles thousands of these.
+        return {k: v for k, v in self.__dict__.items() if k not in _DEFAULTS or v != _DEFAULTS[k]}
+
+
+_DEFAULTS = {f.name: f.default for f in fields(Facts) if f.default is not MISSING}
 
 
 # Part of the one whole-tree scan each file gets (see analysis.SCAN).

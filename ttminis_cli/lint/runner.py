@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, NamedTuple, Sequence
 
-from ttminis_cli.lint.cache import Entry, ResultCache, stat_signature, task_key, tool_fingerprint, user_key
+from ttminis_cli.lint.cache import Entry, ResultCache, stat_signature, task_keys, tool_fingerprint, user_key
 
 # A process pool costs ~50 ms to start and feed; below this much uncached source a single process wins.
 POOL_MIN_BYTES = 1_000_000
@@ -43,7 +43,7 @@ def run(tasks: Sequence, *, cache_root: Path | None, config_salt: str = "",
         on_progress: Progress | None = None, jobs: int | None = None) -> RunResult:
     """Analyse every task (a FileTask). With a cache root, a result comes from its cache when nothing
     it depends on changed, and fresh results are stored there."""
-    salt = f"{tool_fingerprint()}\0{config_salt}"
+    task_key = task_keys(f"{tool_fingerprint()}\0{config_salt}")
     cache = ResultCache(cache_root, user_key()) if cache_root is not None else None
     out = RunResult()
     slots: list = [None] * len(tasks)
@@ -53,7 +53,7 @@ def run(tasks: Sequence, *, cache_root: Path | None, config_salt: str = "",
         abs_path = task.ctx.abs_path
         entry = None
         if cache is not None:
-            keys[i] = task_key(salt, task)
+            keys[i] = task_key(task)
             entry = cache.get(abs_path)
             if entry is not None and entry.task_key != keys[i]:
                 entry = None
