@@ -6,6 +6,7 @@ inside each command so that `ttminis lint one.js` pays only for what it uses.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from enum import Enum
@@ -329,3 +330,9 @@ def _print_error(text: str) -> None:
     from rich.markup import escape
 
     Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {escape(text)}")
+
+
+# What is imported and defined by now (typer, its copy of click, this app) lives until the process
+# exits. Frozen, the cyclic collector never walks it again: not in the collections a run triggers,
+# nor in the full one at exit (together ~10 ms of a warm `ttminis lint`).
+gc.freeze()
