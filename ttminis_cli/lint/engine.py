@@ -306,7 +306,6 @@ def finish(results: Sequence[FileResult], config: Config, *, report_paths: set[s
 
     Works on facts alone, cached or fresh, so a warm run never loads the parser or per-file analysis.
     """
-    from ttminis_cli.lint import suppression
     from ttminis_cli.lint.facts import Facts, is_platform_export
     from ttminis_cli.lint.model import make
     from ttminis_cli.lint.rules import FAMILIES, general
@@ -342,6 +341,8 @@ def finish(results: Sequence[FileResult], config: Config, *, report_paths: set[s
             continue
         f = facts_by_path.get(path)
         if f is not None and f.suppressions:
+            from ttminis_cli.lint import suppression  # loaded only for a project that has suppressions
+
             diagnostics, unused = suppression.apply(diagnostics, f.suppressions, f.line_count)
             for comment, codes in unused:
                 what = f"the suppression of {', '.join(codes)}" if codes else "this suppression comment"
