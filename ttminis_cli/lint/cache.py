@@ -156,11 +156,13 @@ class ResultCache:
         if head != _FORMAT or not hmac.compare_digest(mac, hmac.new(self._key, body, "sha256").digest()):
             return {}
         # Unpickling thousands of small objects would trigger the cyclic GC again and again for
-        # nothing: none of them is garbage yet.
+        # nothing: none of them is garbage yet. They hold no reference cycles and live until the run
+        # ends (refcounting frees them then), so they are frozen too: no later collection walks them.
         gc_was_enabled = gc.isenabled()
         gc.disable()
         try:
             entries = pickle.loads(body)
+            gc.freeze()
         except Exception:  # a pack from another version of the engine's classes: start cold
             return {}
         finally:

@@ -6,6 +6,7 @@ every file's facts anyway. The config is re-read each time, so editing ttminis.t
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
 from pathlib import Path
@@ -73,6 +74,8 @@ def _guarded(lint_once: Callable[[bool], int], first: bool) -> None:
         lint_once(first)
     except UserError as exc:
         _status(f"error: {exc.render()}")
+    finally:
+        gc.unfreeze()  # a pass freezes what it holds (cache._load); over a long session, let go of it
     sys.stdout.flush()
 
 
