@@ -276,6 +276,22 @@ def test_a_one_file_run_imports_only_what_it_uses(tmp_path):
         assert heavy not in imported, heavy
 
 
+def test_a_warm_run_loads_no_parser_and_no_per_file_analysis(tmp_path):
+    """Every result comes from the cache, so nothing that parses or analyses a file is imported; the
+    cross-file rules still run over the cached facts (TTM305 needs both domains' files)."""
+    root = make_project(tmp_path / "g", MAIN_VIOLATION,
+                        open_data="tt.getUserCloudStorage({ keyList: ['best'], success() {}, fail() {} });\n")
+    cold = _ttminis("lint", "--format", "json", cwd=root)
+    proc = _ttminis("lint", "--format", "json", cwd=root, python=("-X", "importtime"))
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout == cold.stdout and '"TTM305"' in proc.stdout and '"TTM101"' in proc.stdout
+    imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+    assert "ttminis_cli.lint.engine" in imported  # the probe works
+    for heavy in ("tree_sitter", "tree_sitter_javascript", "ttminis_cli.lint.calls", "ttminis_cli.lint.analysis",
+                  "ttminis_cli.platform.api", "html.parser", "click"):
+        assert heavy not in imported, heavy
+
+
 def _many_files(root: Path, n: int = 260) -> Path:
     make_project(root)
     for i in range(n):
