@@ -33,8 +33,8 @@ SDK_SCRIPT = "/js/minis.js"
 DOMAIN_RULE_CODES = "TTM101–TTM106 and TTM401–TTM403"
 
 
-# Named tuples, not dataclasses: a warm run of a big project makes, keys (by repr) and compares
-# thousands of tasks, and these are cheaper to build and to print.
+# Named tuples, not dataclasses: a warm run of a big project makes, keys (by repr), unpickles and
+# compares thousands of these, and named tuples are cheaper to build, print and unpickle.
 class FileContext(NamedTuple):
     path: str
     abs_path: str
@@ -51,8 +51,7 @@ class FileTask(NamedTuple):
     language: str  # js | ts | tsx | html
 
 
-@dataclass(frozen=True)
-class FileResult:
+class FileResult(NamedTuple):
     path: str
     diagnostics: tuple[Diagnostic, ...]
     facts: object

@@ -2,14 +2,13 @@
 (TTM305), messages posted and handled (TTM401–402), and suppression comments.
 
 Facts are plain frozen records of strings, numbers and spans so that they pickle cheaply (they go
-through multiprocessing and the on-disk cache); the small ones are named tuples, cheaper to define
-and to unpickle by the thousand than dataclasses.
+through multiprocessing and the on-disk cache); named tuples, cheaper to define and to unpickle by
+the thousand than dataclasses.
 """
 
 from __future__ import annotations
 
 import posixpath
-from dataclasses import MISSING, dataclass, fields
 from typing import TYPE_CHECKING, NamedTuple
 
 from ttminis_cli.lint import parse as P
@@ -59,8 +58,7 @@ class Suppression(NamedTuple):
     span: Span
 
 
-@dataclass(frozen=True)
-class Facts:
+class Facts(NamedTuple):
     path: str
     abs_path: str
     project_root: str
@@ -79,14 +77,6 @@ class Facts:
     # Findings on calls through a binding imported from (module path, export name): they stand
     # only if that module exports the platform under that name.
     conditional: tuple[tuple[str, str, tuple[Diagnostic, ...]], ...] = ()
-
-    def __getstate__(self) -> dict:
-        # Pickled without the fields that hold their default (most files import, write and post
-        # nothing), which the class attributes supply again: a warm run unpickles thousands of these.
-        return {k: v for k, v in self.__dict__.items() if k not in _DEFAULTS or v != _DEFAULTS[k]}
-
-
-_DEFAULTS = {f.name: f.default for f in fields(Facts) if f.default is not MISSING}
 
 
 # Part of the one whole-tree scan each file gets (see analysis.SCAN).
