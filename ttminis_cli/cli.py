@@ -4,8 +4,6 @@ Every command function returns an int exit code (DESIGN §2). Implementations ar
 inside each command so that `ttminis lint one.js` pays only for what it uses.
 """
 
-from __future__ import annotations
-
 import gc
 import os
 import sys
