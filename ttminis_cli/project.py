@@ -59,10 +59,10 @@ def find_root(start: Path, fallback: Path | None = None) -> tuple[Path, bool]:
 
 @lru_cache(maxsize=4096)
 def _find_config_dir(directory: Path) -> Path | None:
-    for candidate in (directory, *directory.parents):
-        if any((candidate / name).is_file() for name in CONFIG_FILES):
-            return candidate
-    return None
+    if any((directory / name).is_file() for name in CONFIG_FILES):
+        return directory
+    # Through the cache: sibling folders share their parents' answer instead of asking the disk again.
+    return None if directory.parent == directory else _find_config_dir(directory.parent)
 
 
 def discover_open_data_dirs(root: Path) -> list[Path]:
