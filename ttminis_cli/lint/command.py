@@ -9,6 +9,7 @@ machine format asks for it, and a human piping into `less` still reads findings.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 import sys
 from pathlib import Path
@@ -30,12 +31,19 @@ def run_lint(paths: Sequence[Path], *, fmt: str | None = None, select: Sequence[
             raise UserError(f"no such file or folder: {p}", hint="check the path (run from the project folder)")
     options = dict(fmt=fmt or "text", select=tuple(select), ignore=tuple(ignore), config=config,
                    max_warnings=max_warnings, statistics=statistics, progress=progress)
-    if watch:
-        from ttminis_cli.lint.watch import watch_lint
+    # A lint pass builds thousands of long-lived objects (tasks, cached results) and little cyclic
+    # garbage: the collector's default pace would walk them again and again (as mypy, collect less).
+    thresholds = gc.get_threshold()
+    gc.set_threshold(100_000, 20, 20)
+    try:
+        if watch:
+            from ttminis_cli.lint.watch import watch_lint
 
-        return watch_lint(paths, lambda first: lint_once(paths, quiet_notes=not first, **options),
-                          config=config)
-    return lint_once(paths, **options)
+            return watch_lint(paths, lambda first: lint_once(paths, quiet_notes=not first, **options),
+                              config=config)
+        return lint_once(paths, **options)
+    finally:
+        gc.set_threshold(*thresholds)
 
 
 def lint_once(paths: Sequence[Path], *, fmt: str, select: tuple[str, ...], ignore: tuple[str, ...],
