@@ -156,8 +156,9 @@ class ResultCache:
         if head != _FORMAT or not hmac.compare_digest(mac, hmac.new(self._key, body, "sha256").digest()):
             return {}
         # Unpickling thousands of small objects would trigger the cyclic GC again and again for
-        # nothing: none of them is garbage yet. They hold no reference cycles and live until the run
-        # ends (refcounting frees them then), so they are frozen too: no later collection walks them.
+        # nothing: none of them is garbage yet. Then gc.freeze() takes what is alive now (modules, the
+        # plan, these entries: all kept until the run ends, and freed by refcounting after) out of the
+        # collector's sight, so no later collection walks it again.
         gc_was_enabled = gc.isenabled()
         gc.disable()
         try:

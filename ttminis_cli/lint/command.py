@@ -32,7 +32,8 @@ def run_lint(paths: Sequence[Path], *, fmt: str | None = None, select: Sequence[
     options = dict(fmt=fmt or "text", select=tuple(select), ignore=tuple(ignore), config=config,
                    max_warnings=max_warnings, statistics=statistics, progress=progress)
     # A lint pass builds thousands of long-lived objects (tasks, cached results) and little cyclic
-    # garbage: the collector's default pace would walk them again and again (as mypy, collect less).
+    # garbage, which the collector's default pace would walk again and again: collect less often, as
+    # mypy does.
     thresholds = gc.get_threshold()
     gc.set_threshold(100_000, 20, 20)
     try:

@@ -1,9 +1,8 @@
 """Per-file facts that cross-file rules combine: imports (TTM103), cloud-storage keys written and read
 (TTM305), messages posted and handled (TTM401–402), and suppression comments.
 
-Facts are plain frozen records of strings, numbers and spans so that they pickle cheaply (they go
-through multiprocessing and the on-disk cache); named tuples, cheaper to define and to unpickle by
-the thousand than dataclasses.
+Facts are plain frozen records (named tuples) of strings, numbers and spans, so that they pickle and
+unpickle cheaply by the thousand (they go through multiprocessing and the on-disk cache).
 """
 
 from __future__ import annotations

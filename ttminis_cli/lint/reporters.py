@@ -244,8 +244,8 @@ class JsonReporter(Reporter):
 
     def write_diagnostics(self, report: LintReport) -> None:
         # One write: json.dump would hand the stream thousands of small pieces.
-        self.out.write(json.dumps([d.to_json() for d in sorted(report.diagnostics, key=ORDER)], indent=2, ensure_ascii=False)
-                       + "\n")
+        findings = [d.to_json() for d in sorted(report.diagnostics, key=ORDER)]
+        self.out.write(json.dumps(findings, indent=2, ensure_ascii=False) + "\n")
 
 
 class GithubReporter(Reporter):
