@@ -334,6 +334,7 @@ def finish(results: Sequence[FileResult], config: Config, *, report_paths: set[s
 
     facts_by_path = {f.path: f for f in facts}
     lint = config.lint
+    kept_codes: dict[str, bool] = {}  # select/ignore decided once per code, not once per finding
     out: list[Diagnostic] = []
     for path, diagnostics in by_path.items():
         if report_paths is not None and path not in report_paths:
@@ -349,7 +350,10 @@ def finish(results: Sequence[FileResult], config: Config, *, report_paths: set[s
                                         f"{what} suppresses nothing here; delete it"))
         ignored = _per_file_ignores(config, f.abs_path if f else path)
         for diag in diagnostics:
-            if not selected(diag.code, lint.select, lint.ignore):
+            keep = kept_codes.get(diag.code)
+            if keep is None:
+                keep = kept_codes[diag.code] = selected(diag.code, lint.select, lint.ignore)
+            if not keep:
                 continue
             if any(diag.code.startswith(code) for code in ignored):
                 continue
