@@ -231,6 +231,14 @@ def test_explain_prints_every_section_of_each_rule(code):
         assert part in result.stdout
 
 
+def test_explain_names_the_example_file_only_for_one_file_examples():
+    one_file = CliRunner().invoke(app, ["explain", "TTM101"]).stdout
+    assert f"## Bad (`{RULES['TTM101'].bad_path}`)" in one_file
+    cross_file = CliRunner().invoke(app, ["explain", "TTM402"]).stdout
+    assert "## Bad\n" in cross_file and "## Bad (" not in cross_file
+    assert "// file: openDataContext/index.js" in cross_file
+
+
 def test_explain_accepts_a_rule_name_and_rejects_an_unknown_code_with_the_nearest():
     by_name = CliRunner().invoke(app, ["explain", RULES["TTM101"].name])
     assert by_name.exit_code == 0 and "TTM101" in by_name.stdout

@@ -53,10 +53,12 @@ def rule_markdown(rule: RuleInfo) -> str:
         parts.append("Applies to HTML-runtime games only.")
     if rule.why:
         parts.append(f"## Why\n\n{rule.why}")
+    # A cross-file example names its files itself (`// file: …` lines); a one-file one says where it lives.
+    where = "" if rule.bad.startswith("// file:") else f" (`{rule.bad_path}`)"
     if rule.bad:
-        parts.append(f"## Bad (`{rule.bad_path}`)\n\n```{fence}\n{rule.bad.rstrip()}\n```")
+        parts.append(f"## Bad{where}\n\n```{fence}\n{rule.bad.rstrip()}\n```")
     if rule.good:
-        parts.append(f"## Good (`{rule.bad_path}`)\n\n```{fence}\n{rule.good.rstrip()}\n```")
+        parts.append(f"## Good{where}\n\n```{fence}\n{rule.good.rstrip()}\n```")
     if rule.fix:
         parts.append(f"## Fix\n\n{rule.fix}")
     return "\n\n".join(parts) + "\n"
