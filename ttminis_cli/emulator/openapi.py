@@ -63,7 +63,7 @@ def _keys_param(required: bool) -> dict:
     key = f"[^,]{{1,{KEY_MAX_CHARS}}}"
     pattern = f"^{key}(,{key}){{0,{MAX_KEYS_PER_READ - 1}}}$" + ("" if required else "|^$")
     return {"name": "keys", "in": "query", "required": required, "schema": {"type": "string", "pattern": pattern},
-            "description": "Comma-separated keys (1 to 128 of them)." +
+            "description": f"Comma-separated keys (1 to {MAX_KEYS_PER_READ} of them)." +
                            ("" if required else " Omitted or empty: every key.")}
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+from ttminis_cli.platform.limits import KEY_MAX_CHARS, VALUE_MAX_CHARS
+
 Domain = Literal["main", "open-data", "both"]
 # callback: options object with success/fail/complete; sync: returns a value; listener: takes a
 # function; factory: returns an object (an ad, a context, a manager); property: not callable.
@@ -103,7 +105,8 @@ _TABLE: list[Api] = [
        notes="listed for the open data domain; the platform's own set-up example calls it from main"),
     _a("setUserCloudStorage", "both", "cloud storage", "callback", f"data*:kv[] {CALLBACKS}",
        renamed=(("KVDataList", "data"),),
-       notes="data: [{ key, value }], key ≤ 128 characters, value ≤ 2048 characters, strings"),
+       notes=f"data: [{{ key, value }}], key ≤ {KEY_MAX_CHARS} characters, "
+             f"value ≤ {VALUE_MAX_CHARS} characters, strings"),
     _a("removeUserCloudStorage", "both", "cloud storage", "callback", f"keyList*:string[] {CALLBACKS}"),
     _a("getUserCloudStorage", "open-data", "cloud storage", "callback", f"keyList*:string[] {CALLBACKS}",
        notes="success → { KVDataList }"),
