@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ttminis_cli.config import tomllib
+from ttminis_cli.documents import tomllib
+from ttminis_cli.documents import write_text_atomically as write_atomically
 from ttminis_cli.errors import UserError
 from ttminis_cli.platform.limits import check_key, check_value
 from ttminis_cli.storage_client import (
@@ -28,7 +29,6 @@ from ttminis_cli.storage_client import (
     parse_pairs,
     rank_friends,
     resolve_address,
-    write_atomically,
 )
 
 # --------------------------------------------------------------------------- addresses
@@ -215,7 +215,7 @@ _storage = st.dictionaries(_text.filter(bool), st.dictionaries(_text.filter(bool
 @settings(max_examples=200, deadline=None)
 @given(_storage)
 def test_pull_files_read_back_as_what_was_pulled(storage):
-    assert tomllib.loads(dump_toml(storage)) == storage
+    assert tomllib().loads(dump_toml(storage)) == storage
     assert json.loads(dump_json(storage)) == storage
 
 

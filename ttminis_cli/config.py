@@ -7,7 +7,6 @@ must never be silently ignored.
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -101,44 +100,14 @@ def load_config(path: Path | None) -> Config:
         raise UserError(f"config file not found: {path}", hint="check the --config path") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"cannot read {path}: {exc}", exit_code=EXIT_USAGE) from None
-    tomllib = _tomllib()
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        message, line, col = _toml_error_position(exc)
-        where = f"{path}:{line}:{col}" if line else str(path)
-        raise UserError(f"invalid TOML: {message}", where=where,
-                        hint="fix the syntax (see https://toml.io)") from None
+    from ttminis_cli.documents import parse_toml  # only when there is a config file to read
+
+    data = parse_toml(path, text)
     prefix: tuple[str, ...] = ()
     if path.name == "pyproject.toml":
         data = data.get("tool", {}).get("ttminis", {})
         prefix = ("tool", "ttminis")
     return _build(path, text, data, prefix)
-
-
-def _tomllib():
-    """The TOML reader, imported on first use: most runs have no config file to read."""
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib
-    return tomllib
-
-
-def __getattr__(name: str):
-    if name == "tomllib":  # `from ttminis_cli.config import tomllib`, for the other TOML readers
-        return _tomllib()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def _toml_error_position(exc: Exception) -> tuple[str, int, int]:
-    """(message, line, column) of a TOML error; before Python 3.14 the position is only in the text."""
-    if getattr(exc, "lineno", None):
-        return getattr(exc, "msg", str(exc)), exc.lineno, exc.colno  # type: ignore[attr-defined]
-    m = re.search(r"^(.*?)\s*\(at line (\d+), column (\d+)\)$", str(exc))
-    if m:
-        return m.group(1), int(m.group(2)), int(m.group(3))
-    return str(exc), 0, 0
 
 
 def _build(path: Path, text: str, data: dict, prefix: tuple[str, ...]) -> Config:

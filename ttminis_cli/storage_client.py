@@ -12,7 +12,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -21,7 +20,8 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
-from ttminis_cli.config import _toml_error_position, find_config, load_config, tomllib
+from ttminis_cli.config import find_config, load_config
+from ttminis_cli.documents import parse_document, write_text_atomically
 from ttminis_cli.emulator.model import STATE_VERSION, EmulatorError, check_openid
 from ttminis_cli.emulator.server import DEFAULT_HOST, DEFAULT_PORT
 from ttminis_cli.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UserError
@@ -293,7 +293,7 @@ def load_storage_file(path: Path) -> Storage:
         raise UserError(f"file not found: {path}", hint="check the path", exit_code=EXIT_USAGE) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"cannot read {path}: {exc}", exit_code=EXIT_USAGE) from None
-    data = _parse_toml(path, text) if path.suffix.lower() == ".toml" else _parse_json(path, text)
+    data = parse_document(path, text)
     if not isinstance(data, dict):
         raise UserError("the file must hold an object {openid: {key: value}}", where=str(path),
                         exit_code=EXIT_USAGE)
@@ -322,41 +322,6 @@ def load_storage_file(path: Path) -> Storage:
                         where=str(path), hint='values are strings: quote numbers ("10000")',
                         exit_code=EXIT_FINDINGS)
     return data
-
-
-def _parse_json(path: Path, text: str) -> Any:
-    def no_repeats(items: list[tuple[str, Any]]) -> dict:
-        result: dict = {}
-        for key, value in items:
-            if key in result:
-                raise _RepeatedKey(key)
-            result[key] = value
-        return result
-
-    try:
-        return json.loads(text, object_pairs_hook=no_repeats)
-    except json.JSONDecodeError as exc:
-        raise UserError(f"invalid JSON: {exc.msg}", where=f"{path}:{exc.lineno}:{exc.colno}",
-                        hint="fix the syntax, or name the file .toml if it is TOML",
-                        exit_code=EXIT_USAGE) from None
-    except _RepeatedKey as exc:
-        raise UserError(f"{str(exc)!r} appears twice in one object", where=str(path),
-                        hint="JSON keeps only the last one; remove the other", exit_code=EXIT_USAGE) from None
-
-
-class _RepeatedKey(Exception):
-    pass
-
-
-def _parse_toml(path: Path, text: str) -> Any:
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        message, line, col = _toml_error_position(exc)
-        if not line:  # "at end of document"
-            line, col = text.count("\n") + 1, len(text.rsplit("\n", 1)[-1]) + 1
-        raise UserError(f"invalid TOML: {message}", where=f"{path}:{line}:{col}",
-                        hint="fix the syntax (see https://toml.io)", exit_code=EXIT_USAGE) from None
 
 
 @dataclass(frozen=True)
@@ -411,28 +376,6 @@ def _toml_string(text: str) -> str:
 
 def _sorted(storage: Storage) -> Storage:
     return {openid: dict(sorted(storage[openid].items())) for openid in sorted(storage)}
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Replace `path` with `text` in one step, so a reader never sees half a file."""
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, temp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise UserError(f"cannot write {path}: {exc.strerror}", hint="check that the folder exists "
-                        "and is writable", exit_code=EXIT_USAGE) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)  # mkstemp's 0600 would surprise whoever reads the file next
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 # --------------------------------------------------------------------------- leaderboard
@@ -606,7 +549,7 @@ def cmd_pull(*, output: Path | None, user: str | None, emulator: str | None) -> 
         sys.stdout.write(dump_json(storage))
         return EXIT_OK
     text = dump_toml(storage) if output.suffix.lower() == ".toml" else dump_json(storage)
-    write_atomically(output, text)
+    write_text_atomically(output, text)
     _note(f"wrote {sum(map(len, storage.values()))} key(s) of {len(storage)} user(s) to {output}")
     return EXIT_OK
 

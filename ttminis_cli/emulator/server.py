@@ -17,6 +17,7 @@ from ttminis_cli.config import CONFIG_NAME, find_and_load
 from ttminis_cli.emulator.guard import allowed_hosts, is_loopback
 from ttminis_cli.emulator.model import EmulatorError
 from ttminis_cli.errors import EXIT_OK, EXIT_USAGE, UserError
+from ttminis_cli.documents import write_text_atomically
 from ttminis_cli.project import CONFIG_FILES
 
 DEFAULT_HOST = "127.0.0.1"
@@ -131,11 +132,9 @@ def _serve(server, sock: socket.socket) -> None:
 
 def _export(store, target: Path) -> None:
     """Write the state atomically: a crash mid-write leaves the previous file intact."""
-    temporary = target.with_name(target.name + ".tmp")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_text(json.dumps(store.export(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        os.replace(temporary, target)
+        write_text_atomically(target, json.dumps(store.export(), indent=2, ensure_ascii=False) + "\n")
     except OSError as exc:
         raise UserError(f"cannot write the export: {exc.strerror or exc}", where=str(target),
                         hint="check that the folder exists and is writable", exit_code=EXIT_USAGE) from None
