@@ -16,10 +16,8 @@ import typer
 from ttminis_cli import __version__
 from ttminis_cli.errors import EXIT_USAGE, UserError
 
-try:  # typer >= 0.2x vendors click: its usage errors are not click's own classes
-    from typer._click.exceptions import ClickException as _TyperClickException
-except ImportError:  # pragma: no cover - an older typer raises click's
-    from click import ClickException as _TyperClickException
+# typer (>= 0.26, as pyproject requires) vendors click: its usage errors are this class, not click's.
+from typer._click.exceptions import ClickException as _TyperClickException
 
 
 class _ExitCodeGroup(typer.core.TyperGroup):
@@ -294,12 +292,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     command = typer.main.get_command(app)
     try:
         result = command.main(args=args, prog_name="ttminis", standalone_mode=False)
-    except _and_clicks("Exit", typer.Exit) as exc:
+    except typer.Exit as exc:
         return exc.exit_code
-    except _and_clicks("ClickException", _TyperClickException) as exc:
+    except _TyperClickException as exc:
         exc.show()
         return EXIT_USAGE if exc.exit_code not in (0, 1) else exc.exit_code
-    except _and_clicks("Abort", typer.Abort, KeyboardInterrupt):
+    except (typer.Abort, KeyboardInterrupt):
         typer.echo("Aborted.", err=True)
         return 130
     except UserError as exc:
@@ -314,13 +312,6 @@ def main(argv: Optional[List[str]] = None) -> int:
                      "  hint: this is a bug in ttminis; rerun with --debug and report the traceback.")
         return EXIT_USAGE
     return result if isinstance(result, int) else 0
-
-
-def _and_clicks(name: str, *classes: type) -> tuple[type, ...]:
-    """`classes` and click's own exception called `name`. Importing click costs every run ~5 ms and
-    typer vendors its own copy, so click's exceptions can only come from code that loaded click."""
-    click = sys.modules.get("click")
-    return (*classes, getattr(click.exceptions, name)) if click is not None else classes
 
 
 def _print_error(text: str) -> None:

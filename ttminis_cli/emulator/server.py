@@ -11,7 +11,7 @@ import socket
 import sys
 from pathlib import Path
 
-import click
+import typer
 
 from ttminis_cli.config import CONFIG_NAME, find_and_load
 from ttminis_cli.emulator.guard import allowed_hosts, is_loopback
@@ -65,11 +65,11 @@ def run_server(*, host: str | None, port: int | None, data: Path | None, in_memo
         sock = _bind(host, port)
         port = sock.getsockname()[1]
         if not is_loopback(host):
-            click.secho(f"warning: listening on {host}: anyone who can reach this machine can read and "
+            typer.secho(f"warning: listening on {host}: anyone who can reach this machine can read and "
                         "change the emulator's data", fg="yellow", err=True)
         app = create_app(store, allowed_hosts(host, port), any_ip=host in ("0.0.0.0", "::"))
         shown = f"[{host}]" if ":" in host else host
-        click.echo(f"ttminis emulator on http://{shown}:{port}  (data: {path or 'in memory'})  — Ctrl-C to stop",
+        typer.echo(f"ttminis emulator on http://{shown}:{port}  (data: {path or 'in memory'})  — Ctrl-C to stop",
                    err=True)
         sys.stderr.flush()
         config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
@@ -138,4 +138,4 @@ def _export(store, target: Path) -> None:
     except OSError as exc:
         raise UserError(f"cannot write the export: {exc.strerror or exc}", where=str(target),
                         hint="check that the folder exists and is writable", exit_code=EXIT_USAGE) from None
-    click.echo(f"exported the emulator's state to {target}", err=True)
+    typer.echo(f"exported the emulator's state to {target}", err=True)
