@@ -50,6 +50,18 @@ PLATFORM_CALLS = [
     ("function outer() { const api = tt; return () => api.shareToUser({}); }", "js"),
     ("var Laya = {}; Laya.Browser.window.wx.shareToUser({})", "js"),
     ("function f() { const { tt } = GameGlobal; tt.shareToUser({}); }", "js"),
+    # assignments, in their own scope
+    ("var r;\nr = tt;\nr.shareToUser({})", "js"),
+    ("function a() { var r; r = tt; r.shareToUser({}); }", "js"),
+    ("let api;\nif (typeof tt !== 'undefined') api = tt; else api = wx;\napi.shareToUser({})", "js"),
+    ("let api = null;\nfunction init() { api = tt; }\nfunction go() { api.shareToUser({}); }", "js"),
+    # functions and methods that return the platform object
+    ("function getRuntime() { return globalThis.wx ?? null; }\ngetRuntime().shareToUser({})", "js"),
+    ("function rt() { if (typeof tt !== 'undefined') return tt; return null; }\nrt().shareToUser({})", "js"),
+    ("const getApi = () => tt;\ngetApi().shareToUser({})", "js"),
+    ("class P {\n  getRuntime() { return globalThis.wx ?? null; }\n  run() { this.getRuntime().shareToUser({}); }\n}", "js"),
+    ("class P {\n  private get() { return (window as any).tt; }\n  run() { const api = this.get(); api.shareToUser({}); }\n}", "ts"),
+    ("const rt = {\n  api() { return wx; },\n  go() { this.api().shareToUser({}); },\n};", "js"),
 ]
 
 
@@ -78,6 +90,16 @@ NOT_PLATFORM_CALLS = [
     "const api = cond ? tt : myMock;\napi.shareToUser({});",
     "const { shareToUser } = panel;\nshareToUser({});",
     "window.shareToUser({});",
+    # an assignment counts only in its own scope, and only when every value given is the platform
+    "function a() { var r; r = tt; return r; }\nfunction b() { var r; r = foo.resources; r.shareToUser(1); }",
+    "function a(){var r;r=tt;return r}function b(){var r;r=foo.resources;r.shareToUser(1)}",
+    "var r = tt;\nr = foo;\nr.shareToUser({});",
+    "let r;\nr = tt;\nr = makeFake();\nr.shareToUser({});",
+    "let r = tt;\nr += 1;\nr.shareToUser({});",
+    "class A { m() { this.r = wx; } }\nclass B { n() { this.r.shareToUser({}); } }",
+    "class A { m() { this.r = wx; } k() { this.r = other; } n() { this.r.shareToUser({}); } }",
+    "function getRuntime() { if (x) return wx; return fake; }\ngetRuntime().shareToUser({});",
+    "function getRuntime() { return wx; }\nfunction f(getRuntime) { getRuntime().shareToUser({}); }",
 ]
 
 

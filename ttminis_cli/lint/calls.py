@@ -107,8 +107,16 @@ class _Finder:
         self.source = source
         self.scan = scan
         self.scopes: dict[tuple, dict[str, object]] = {}  # scope key -> name -> kind or declarator
-        self.assigned: dict[str, tuple] = {}  # `x = tt.getOpenDataContext()` without a declaration value
-        self.this_members: dict[str, tuple] = {}  # `this.ctx = …`
+        # Every `name = …` of the names followed so far, and writes that make a binding unknowable
+        # (`x += …`, `x++`): a binding is the platform only if every value it is given can only be.
+        self.writes: dict[str, list[Node]] = {}
+        self.opaque_writes: dict[str, list[Node]] = {}
+        self.climbed: dict[tuple, tuple] = {}  # assignment or return node -> the kind climbing found
+        self.collected: set[str] = set()  # names whose every occurrence has been seen
+        # `this.ctx = …`, per owner (a class body or object literal; None: the file), decided once every
+        # `this.<name> = …` of the owner has been seen.
+        self.this_candidates: dict[tuple, tuple] = {}  # (owner, name) -> kind found by climbing
+        self.this_members: dict[tuple, tuple | None] = {}
         self.memo: dict[tuple, tuple | None] = {}
         self.evaluating: set[tuple] = set()
         self.uses = Uses()
@@ -136,10 +144,10 @@ class _Finder:
                 occurrences = self._occurrences(names) if names else []
             for node in occurrences:
                 self._declare(node)
+                self._note_write(node)
+            self.collected |= names
             if members:
-                for prop in P.captures(self.lang, _this_query(members), self.root).get("m", []):
-                    name = P.text(prop.child_by_field_name("property"))
-                    extra.append((prop, self.this_members[name]))
+                extra.extend(self._this_occurrences(members))
             for node in occurrences:
                 if not self._is_declaration_name(node):
                     kind = self._resolve(node, P.text(node))
@@ -150,7 +158,7 @@ class _Finder:
             extra = []
             known_names |= names
             names = self.new_names - known_names
-            members = {m for m in self.new_members if m in self.this_members}
+            members = set(self.new_members)
             self.new_names, self.new_members = set(), set()
             if not names and not members:
                 if inferred_done:
@@ -353,21 +361,61 @@ class _Finder:
 
     def _resolve(self, node: Node, name: str) -> tuple | None:
         """The kind of the value an identifier names at `node`."""
-        here = node.parent
-        while here is not None:
-            bound = self.scopes.get(_key(here))
-            if bound is not None and name in bound:
-                return self._binding_kind(bound[name])
-            here = here.parent
+        scope = self._scope_key(node, name)
+        if scope is not None:
+            return self._binding_kind(self.scopes[scope][name], (scope, name))
+        if name not in ROOT_NAMES and self.writes.get(name):  # an undeclared (global) variable
+            return self._binding_kind(("assigned", name), (None, name))
         return _global_kind(name)
 
-    def _binding_kind(self, binding: object) -> tuple | None:
+    def _scope_key(self, node: Node, name: str) -> tuple | None:
+        """The scope that binds `name` where `node` stands, or None (a global)."""
+        here = node.parent
+        while here is not None:
+            key = _key(here)
+            bound = self.scopes.get(key)
+            if bound is not None and name in bound:
+                return key
+            here = here.parent
+        return None
+
+    def _binding_kind(self, binding: object, ident: tuple | None = None) -> tuple | None:
+        """What a binding holds: its declared value combined with every value assigned to it later
+        (`var r; … r = tt;` — in its own scope only: a same-named variable elsewhere is another binding)."""
         if binding is None or (isinstance(binding, tuple) and binding and binding[0] not in (
                 "declarator", "pattern", "assigned")):
             return binding  # a kind, or None for a shadowing local
+        if ident is None or binding[0] == "pattern":
+            return self._declared_kind(binding)
+        name = ident[1]
+        key = ("binding", ident)
+        if key in self.memo:
+            return self.memo[key]
+        if key in self.evaluating:
+            return _CYCLE
+        self.evaluating.add(key)
+        try:
+            if any(self._scope_key(w, name) == ident[0] for w in self.opaque_writes.get(name, ())):
+                kind = None
+            else:
+                kinds = [] if binding[0] == "assigned" else [self._declared_kind(binding)]
+                for write in self.writes.get(name, ()):
+                    left = write.child_by_field_name("left")
+                    if left is not None and self._scope_key(left, name) == ident[0]:
+                        kinds.append(self.climbed.get(_key(write)) or self.kind_of(write.child_by_field_name("right")))
+                kind = _combine(kinds) if kinds else None
+                if kind == _CYCLE:
+                    kind = None
+        finally:
+            self.evaluating.discard(key)
+        if name in self.collected:  # every write of the name is known: the answer is final
+            self.memo[key] = kind
+        return kind
+
+    def _declared_kind(self, binding: tuple) -> tuple | None:
         tag = binding[0]
         if tag == "assigned":
-            return self.assigned.get(binding[1])
+            return None
         declarator = binding[1]
         key = (tag, _key(declarator), _key(binding[2]) if tag == "pattern" else None)
         if key in self.memo:
@@ -420,7 +468,7 @@ class _Finder:
         if t == "member_expression":
             obj = P.unwrap(node.child_by_field_name("object"))
             if obj is not None and obj.type == "this":
-                return self.this_members.get(P.text(node.child_by_field_name("property")))
+                return self.this_members.get((_owner_of_this(obj), P.text(node.child_by_field_name("property"))))
             if P.text(node.child_by_field_name("property")) == "window":  # Laya.Browser.window
                 return GLOBAL
             return _member(self.kind_of(obj, depth + 1), P.text(node.child_by_field_name("property")))
@@ -510,7 +558,10 @@ class _Finder:
                 return
             if t in ("field_definition", "public_field_definition") and _same(p.child_by_field_name("value"), n):
                 name_node = p.child_by_field_name("property") or p.child_by_field_name("name")
-                self._set_this_member(P.text(name_node), kind)
+                self._set_this_member(_key(p.parent), P.text(name_node), kind)
+                return
+            if t == "return_statement" or (t == "arrow_function" and _same(p.child_by_field_name("body"), n)):
+                self._function_returns(p, kind)
                 return
             return
 
@@ -581,22 +632,102 @@ class _Finder:
         if left is None:
             return
         if left.type == "identifier":
-            self.assigned.setdefault(P.text(left), kind)
+            self.climbed.setdefault(_key(left.parent), kind)
             self.new_names.add(P.text(left))
         elif left.type == "member_expression":
             obj = P.unwrap(left.child_by_field_name("object"))
             prop = P.text(left.child_by_field_name("property"))
             if obj is not None and obj.type == "this":
-                self._set_this_member(prop, kind)
+                self.climbed.setdefault(_key(left.parent), kind)
+                self._set_this_member(_owner_of_this(obj), prop, kind)
             elif kind == PLATFORM and P.text(left) == "module.exports":
                 self.uses.exports.add("default")
             elif kind == PLATFORM and P.text(obj) in ("module.exports", "exports"):
                 self.uses.exports.add(prop)
 
-    def _set_this_member(self, name: str, kind: tuple) -> None:
+    def _set_this_member(self, owner: tuple | None, name: str, kind: tuple) -> None:
         if name and kind not in (NULLISH, _CYCLE):
-            self.this_members.setdefault(name, kind)
+            self.this_candidates.setdefault((owner, name), kind)
             self.new_members.add(name)
+
+    def _this_occurrences(self, names: set[str]) -> list[tuple[Node, tuple]]:
+        """`this.<name>` reads to climb from: a member is the platform in its owner only when every
+        `this.<name> = …` there gives it the same platform object."""
+        found = P.captures(self.lang, _this_query(names), self.root).get("m", [])
+        assigned: dict[tuple, list[Node]] = {}
+        reads: list[tuple[tuple, Node]] = []
+        for member in found:
+            owner = (_owner_of_this(member.child_by_field_name("object")), P.text(member.child_by_field_name("property")))
+            parent = member.parent
+            if parent is not None and parent.type == "assignment_expression" and \
+                    _same(parent.child_by_field_name("left"), member):
+                assigned.setdefault(owner, []).append(parent)
+            elif parent is not None and parent.type in ("augmented_assignment_expression", "update_expression"):
+                assigned.setdefault(owner, []).append(parent)
+            else:
+                reads.append((owner, member))
+        for owner, kind in list(self.this_candidates.items()):
+            if owner in self.this_members:
+                continue
+            kinds = [kind]
+            for site in assigned.get(owner, ()):
+                if site.type != "assignment_expression":
+                    kinds.append(None)
+                elif _key(site) not in self.climbed:
+                    kinds.append(self.kind_of(site.child_by_field_name("right")))
+            combined = _combine(kinds)
+            self.this_members[owner] = combined if combined not in (NULLISH, _CYCLE) else None
+        return [(member, self.this_members[owner]) for owner, member in reads if self.this_members.get(owner)]
+
+    def _note_write(self, node: Node) -> None:
+        """Remember an assignment to a followed name (see _binding_kind)."""
+        parent = node.parent
+        if parent is None or node.type != "identifier":
+            return
+        t = parent.type
+        if t == "assignment_expression" and _same(parent.child_by_field_name("left"), node):
+            self.writes.setdefault(P.text(node), []).append(parent)
+        elif t in ("augmented_assignment_expression", "update_expression") or (
+                t in ("array_pattern", "object_pattern", "pair_pattern", "shorthand_property_identifier_pattern")
+                and not any(a.type in ("variable_declarator", "formal_parameters") for a in P.ancestors(node))):
+            self.opaque_writes.setdefault(P.text(node), []).append(node)
+
+    def _function_returns(self, at: Node, kind: tuple) -> None:
+        """A function whose every return gives the same platform object makes its calls that object:
+        `function getRuntime() { return globalThis.wx ?? null }`, `getApi = () => tt`, class methods."""
+        fn = at if at.type == "arrow_function" else next((a for a in P.ancestors(at) if a.type in _FUNCTIONS), None)
+        if fn is None or kind in (NULLISH, _CYCLE):
+            return
+        self.climbed.setdefault(_key(at), kind)
+        body = fn.child_by_field_name("body")
+        kinds = []
+        if body is not None and body.type == "statement_block":
+            for node in _own_returns(body):
+                value = node.named_children[0] if node.named_children else None
+                kinds.append(self.climbed.get(_key(node)) or (self.kind_of(value) if value is not None else NULLISH))
+        else:
+            kinds.append(kind)
+        result = _combine(kinds)
+        if result is None or result in (NULLISH, _CYCLE):
+            return
+        returns = ("returns", result)
+        holder = fn.parent
+        if fn.type in ("function_declaration", "generator_function_declaration"):
+            name = fn.child_by_field_name("name")
+            if name is not None:
+                self.scopes.setdefault(_key(self._block_of(fn)), {})[P.text(name)] = returns
+                self.new_names.add(P.text(name))
+        elif fn.type == "method_definition":
+            self._set_this_member(_key(holder) if holder is not None else None,
+                                  P.property_key(fn.child_by_field_name("name")) or "", returns)
+        elif holder is not None and holder.type == "variable_declarator":
+            name = holder.child_by_field_name("name")
+            if name is not None and name.type == "identifier":
+                self.memo[("declarator", _key(holder), None)] = returns
+                self._bind(self._scope_of_declaration(holder), P.text(name), ("declarator", holder))
+                self.new_names.add(P.text(name))
+        elif holder is not None and holder.type == "pair" and holder.parent is not None:
+            self._set_this_member(_key(holder.parent), P.property_key(holder.child_by_field_name("key")) or "", returns)
 
 
 # Member names no library but a mini-game platform uses. A call of one on an object this file cannot
@@ -613,6 +744,35 @@ SCAN_PATTERNS = f"""
   (#any-of? @_distinctive {P.quote_names(INFERRED_MEMBERS)}))) @distinctive_call
 (export_statement) @export
 """
+
+
+def _owner_of_this(this: Node | None) -> tuple | None:
+    """What `this` means where it stands: the class body or object literal whose method holds it, or
+    None (a plain function: the file as a whole)."""
+    in_method = False
+    for p in P.ancestors(this) if this is not None else ():
+        t = p.type
+        if t == "class_body":
+            return _key(p)
+        if t == "object" and in_method:
+            return _key(p)
+        if t in ("method_definition", "function_expression", "function", "generator_function"):
+            in_method = True
+        elif t in ("function_declaration", "generator_function_declaration"):
+            return None
+    return None
+
+
+def _own_returns(body: Node):
+    """The return statements of a function body, not those of functions nested in it."""
+    pending = [body]
+    while pending:
+        node = pending.pop()
+        for child in node.named_children:
+            if child.type == "return_statement":
+                yield child
+            elif child.type not in _FUNCTIONS and child.type != "class_body":
+                pending.append(child)
 
 
 def _this_query(names: set[str]) -> str:
@@ -668,6 +828,8 @@ def _member(kind: tuple | None, prop: str) -> tuple | None:
 def _call_result(kind: tuple | None, call: Node) -> tuple | None:
     if kind is None:
         return None
+    if kind[0] == "returns":
+        return kind[1]
     if kind in (("api", "getOpenDataContext"), ("inferred-api", "getOpenDataContext")) or (
             kind[0] == "ext-api" and kind[3] == "getOpenDataContext"):
         return CONTEXT
