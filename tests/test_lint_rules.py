@@ -124,6 +124,13 @@ GUARDED = [
     "const x = tt.canIUse('shareAppMessage') ? tt.shareAppMessage(OPTS) : null;",
     "if ('shareAppMessage' in tt) { tt.shareAppMessage(OPTS); }",
     "tt.hasOwnProperty('shareAppMessage') && tt.shareAppMessage(OPTS);",
+    # a try/catch copes with the throw on an old client (TTM206 only)
+    "try { wx.shareAppMessage(OPTS); } catch (e) { console.log(e); }",
+    "function share() {\n  try {\n    if (ready) wx.shareAppMessage(OPTS);\n  } catch (e) {}\n}",
+    # a branch TikTok never takes
+    "const isWeChat = !(typeof tt !== 'undefined') && typeof wx !== 'undefined';\n"
+    "isWeChat ? wx.shareAppMessage(OPTS) : tt.canIUse('shareAppMessage') && tt.shareAppMessage(OPTS);",
+    "if (typeof tt === 'undefined') { wx.shareAppMessage(OPTS); }",
 ]
 UNGUARDED = [
     "tt.shareAppMessage(OPTS);",
@@ -131,6 +138,13 @@ UNGUARDED = [
     "if (ready) { tt.shareAppMessage(OPTS); }",
     "if (!tt.canIUse('shareAppMessage')) { console.log('old'); }\ntt.shareAppMessage(OPTS);",
     "function a() { if (!tt.canIUse('shareAppMessage')) return; }\nfunction b() { tt.shareAppMessage(OPTS); }",
+    "try { setUp(); } catch (e) {}\ntt.shareAppMessage(OPTS);",
+    "try { x(); } catch (e) { tt.shareAppMessage(OPTS); }",
+    "try { later(() => tt.shareAppMessage(OPTS)); } catch (e) {}",
+    "try { tt.shareAppMessage(OPTS); } finally { done(); }",
+    "if (typeof tt !== 'undefined') { tt.shareAppMessage(OPTS); }",
+    "const isWeChat = typeof wx !== 'undefined';\nif (isWeChat) { wx.shareAppMessage(OPTS); }",
+    "let isWeChat = typeof tt === 'undefined';\nisWeChat = detect();\nif (isWeChat) { wx.shareAppMessage(OPTS); }",
 ]
 OPTS = "{ imageUrl: 'https://a.com/x.png', fail() {} }"
 
@@ -143,6 +157,48 @@ def test_guards_satisfy_ttm206(tmp_path, source):
 @pytest.mark.parametrize("source", UNGUARDED)
 def test_unguarded_versioned_calls(tmp_path, source):
     assert [c for _, c in main_codes(tmp_path, source.replace("OPTS", OPTS))] == ["TTM206"]
+
+
+# Ported code that copes with the member's absence on TikTok, or runs the call only elsewhere: no TTM208,
+# and WeChat's own KVDataList there is not TTM203.
+PLATFORM_BRANCHES = [
+    "const isWeChat = !(typeof tt !== 'undefined') && typeof wx !== 'undefined';\n"
+    "const button = isWeChat ? wx.createUserInfoButton({ type: 'text' }) : null;",
+    "const isWeChat = !(typeof tt !== 'undefined') && typeof wx !== 'undefined';\n"
+    "function settings() {\n  if (!isWeChat) return fallback();\n  wx.getSetting({ fail() {} });\n"
+    "  wx.openSetting({ fail() {} });\n}",
+    "const env = { isWeChat: typeof tt === 'undefined' && typeof wx !== 'undefined' };\n"
+    "if (env.isWeChat) { wx.showShareMenu({ fail() {} }); }",
+    "if (typeof tt === 'undefined') {\n  wx.setUserCloudStorage({ KVDataList: [{ key: 'a', value: '1' }], fail() {} });\n"
+    "} else {\n  tt.setUserCloudStorage({ data: [{ key: 'a', value: '1' }], fail() {} });\n}",
+    "typeof qq !== 'undefined' && qq.showShareMenu({ fail() {} });",
+    "if (cc.sys.platform === cc.sys.WECHAT_GAME) { wx.showShareMenu({ fail() {} }); }",
+    "if (wx.showShareMenu) { wx.showShareMenu({ fail() {} }); }",
+    "api.showShareMenu?.({ fail() {} });".replace("api", "wx"),
+]
+STILL_FLAGGED = [
+    ("if (typeof wx !== 'undefined') { wx.showShareMenu({ fail() {} }); }", "TTM208"),
+    ("const isTikTok = typeof tt !== 'undefined';\nif (isTikTok) { wx.showShareMenu({ fail() {} }); }", "TTM208"),
+    ("try { wx.showShareMenu({ fail() {} }); } catch (e) {}", "TTM208"),
+    ("if (wx.setUserCloudStorage) {\n  wx.setUserCloudStorage({ KVDataList: [{ key: 'a', value: '1' }], fail() {} });\n}",
+     "TTM203"),
+]
+
+
+@pytest.mark.parametrize("source", PLATFORM_BRANCHES)
+def test_code_for_other_platforms_stands_down(tmp_path, source):
+    assert main_codes(tmp_path, source) == []
+
+
+@pytest.mark.parametrize("source,code", STILL_FLAGGED)
+def test_code_tiktok_runs_is_still_checked(tmp_path, source, code):
+    assert [c for _, c in main_codes(tmp_path, source)] == [code]
+
+
+def test_an_optional_call_is_a_guard_in_typescript_too(tmp_path):
+    found = run(tmp_path, **{"game.ts": "const api: any = wx;\napi.showShareMenu?.({ fail() {} });\n"
+                                        "api.showShareMenu({ fail() {} });\n"})
+    assert found == [("game.ts", 3, "TTM208")]
 
 
 @pytest.mark.parametrize("source,expected", [

@@ -74,3 +74,40 @@ def test_malformed_config_declares_nothing_but_still_marks_the_root(tmp_path):
     project = project_for(tmp_path / "sub" / "x.js")
     assert project.root == tmp_path.resolve() and project.has_config
     assert not project.has_open_data
+
+
+def test_a_stray_config_file_in_the_open_data_folder_starts_no_project(tmp_path):
+    make(tmp_path, {"game.json": {"openDataContext": "openDataContext"}, "game.js": "",
+                    "openDataContext/game.json": {"deviceOrientation": "portrait"},
+                    "openDataContext/index.js": "", "openDataContext/lib/rank.js": ""})
+    root, has_config = find_root(tmp_path / "openDataContext" / "lib")
+    assert (root, has_config) == (tmp_path.resolve(), True)
+    project = project_for(tmp_path / "openDataContext" / "index.js")
+    assert project.domain_of(tmp_path / "openDataContext" / "lib" / "rank.js") == "open-data"
+
+
+def test_an_undeclared_default_open_data_folder_keeps_its_stray_config_too(tmp_path):
+    make(tmp_path, {"game.json": {"deviceOrientation": "portrait"}, "game.js": "",
+                    "openDataContext/game.json": {}, "openDataContext/index.js": ""})
+    assert find_root(tmp_path / "openDataContext") == (tmp_path.resolve(), True)
+
+
+def test_a_nested_game_elsewhere_is_its_own_project(tmp_path):
+    make(tmp_path, {"game.json": {"openDataContext": "openDataContext"}, "games/two/game.json": {},
+                    "games/two/game.js": ""})
+    assert find_root(tmp_path / "games" / "two") == ((tmp_path / "games" / "two").resolve(), True)
+
+
+def test_the_workers_folder_is_a_domain_of_its_own(tmp_path):
+    make(tmp_path, {"game.json": {"openDataContext": "odc", "workers": "workers"}, "game.js": "",
+                    "workers/index.js": "", "workers/game.json": {}, "odc/index.js": ""})
+    project = project_for(tmp_path / "workers" / "index.js")
+    assert project.root == tmp_path.resolve()
+    assert project.domain_of(tmp_path / "workers" / "index.js") == "worker"
+    assert project.domain_of(tmp_path / "odc" / "index.js") == "open-data"
+    assert project.domain_of(tmp_path / "game.js") == "main"
+
+
+def test_workers_may_be_declared_with_a_path_object(tmp_path):
+    make(tmp_path, {"game.json": {"workers": {"path": "jobs", "isSubpackage": True}}, "jobs/index.js": ""})
+    assert project_for(tmp_path).domain_of(tmp_path / "jobs" / "index.js") == "worker"

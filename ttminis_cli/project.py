@@ -21,7 +21,7 @@ DEFAULT_OPEN_DATA_DIR = "openDataContext"
 # Folders never searched for an undeclared openDataContext/ (and never linted by default).
 SKIP_DIRS = frozenset({"node_modules", ".git", ".hg", ".svn", ".ttminis", "__pycache__", ".venv"})
 
-Domain = Literal["main", "open-data"]
+Domain = Literal["main", "open-data", "worker"]
 
 
 def read_json_object(path: Path) -> dict | None:
@@ -39,8 +39,21 @@ def declared_open_data(root: Path) -> tuple[str | None, str | None]:
         data = read_json_object(root / name)
         value = data.get("openDataContext") if data else None
         if isinstance(value, str) and value.strip():
-            return value.strip().strip("/").removeprefix("./"), name
+            return _folder(value), name
     return None, None
+
+
+def declared_workers(root: Path) -> str | None:
+    """The worker folder game.json declares (`"workers": "workers"` or `{"path": "workers"}`; DESIGN §3b)."""
+    data = read_json_object(root / GAME_JSON)
+    value = data.get("workers") if data else None
+    if isinstance(value, dict):
+        value = value.get("path")
+    return _folder(value) if isinstance(value, str) and value.strip() else None
+
+
+def _folder(value: str) -> str:
+    return value.strip().strip("/").removeprefix("./")
 
 
 def find_root(start: Path, fallback: Path | None = None) -> tuple[Path, bool]:
@@ -60,9 +73,24 @@ def find_root(start: Path, fallback: Path | None = None) -> tuple[Path, bool]:
 @lru_cache(maxsize=4096)
 def _find_config_dir(directory: Path) -> Path | None:
     if any((directory / name).is_file() for name in CONFIG_FILES):
+        outer = None if directory.parent == directory else _find_config_dir(directory.parent)
+        # A stray game.json inside the folder an enclosing project declares as its open data (or
+        # workers) folder — ports leave `openDataContext/game.json` behind — starts no project.
+        if outer is not None and _inside_declared_folder(outer, directory):
+            return outer
         return directory
     # Through the cache: sibling folders share their parents' answer instead of asking the disk again.
     return None if directory.parent == directory else _find_config_dir(directory.parent)
+
+
+def _inside_declared_folder(root: Path, directory: Path) -> bool:
+    """Whether `directory` is (inside) the open data or workers folder of the project at `root`: the
+    declared one, or — where none is declared — a folder with the platform's default name."""
+    rel = directory.relative_to(root).parts
+    folders = [f for f in (declared_open_data(root)[0], declared_workers(root)) if f]
+    if any(rel[:len(parts)] == parts for parts in (Path(f).parts for f in folders)):
+        return True
+    return declared_open_data(root)[0] is None and DEFAULT_OPEN_DATA_DIR in rel
 
 
 def discover_open_data_dirs(root: Path) -> list[Path]:
@@ -85,6 +113,7 @@ class Project:
     open_data_dirs: tuple[Path, ...] = ()  # absolute folders
     open_data_globs: tuple[str, ...] = ()  # from [lint] open-data, relative to root
     declared_by: str | None = None  # project.config.json | game.json | ttminis.toml | folder name
+    worker_dirs: tuple[Path, ...] = ()  # game.json `workers`: a domain of its own (DESIGN §3b)
     notes: tuple[str, ...] = field(default=(), compare=False)
 
     @property
@@ -102,6 +131,9 @@ class Project:
 
     def domain_of(self, path: Path) -> Domain:
         path = path.resolve() if not path.is_absolute() else path
+        for folder in self.worker_dirs:
+            if path == folder or folder in path.parents:
+                return "worker"
         for folder in self.open_data_dirs:
             if path == folder or folder in path.parents:
                 return "open-data"
@@ -127,15 +159,17 @@ def _glob_match(rel: str, pattern: str) -> bool:
 def load_project(root: Path, has_config: bool, open_data_globs: Sequence[str] | None = None) -> Project:
     """Resolve the open data domain of the project at `root` (DESIGN §3, steps 2–5)."""
     root = root.resolve()
+    workers = declared_workers(root) if has_config else None
+    worker_dirs = ((root / workers).resolve(),) if workers else ()
     if open_data_globs:
-        return Project(root, has_config, (), tuple(open_data_globs), "ttminis.toml")
+        return Project(root, has_config, (), tuple(open_data_globs), "ttminis.toml", worker_dirs)
     folder, declared_by = declared_open_data(root) if has_config else (None, None)
     if folder:
-        return Project(root, has_config, ((root / folder).resolve(),), (), declared_by)
+        return Project(root, has_config, ((root / folder).resolve(),), (), declared_by, worker_dirs)
     found = discover_open_data_dirs(root)
     if found:
-        return Project(root, has_config, tuple(p.resolve() for p in found), (), DEFAULT_OPEN_DATA_DIR)
-    return Project(root, has_config)
+        return Project(root, has_config, tuple(p.resolve() for p in found), (), DEFAULT_OPEN_DATA_DIR, worker_dirs)
+    return Project(root, has_config, worker_dirs=worker_dirs)
 
 
 def project_for(path: Path, fallback: Path | None = None,

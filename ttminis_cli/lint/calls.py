@@ -577,7 +577,7 @@ class _Finder:
             return
         self.seen_calls.add(_key(call))
         at = call.child_by_field_name("function") or callee_expr
-        optional = any(c.type == "optional_chain" for c in call.children)
+        optional = any(c.type in ("optional_chain", "?.") for c in call.children)  # JS / TypeScript trees
         if kind[0] == "api":
             self.uses.calls.append(Call(kind[1], call, at, optional))
             if kind[1] == "postMessage":

@@ -218,7 +218,7 @@ def _storage(model: FileModel) -> tuple[tuple[str, ...], bool, tuple[KeyRead, ..
 
 
 def _posts(model: FileModel) -> tuple[PostedMessage, ...]:
-    if model.open_data:
+    if model.ctx.domain != "main":  # only the main domain posts to the open data domain
         return ()
     out = []
     for post in model.uses.posts:

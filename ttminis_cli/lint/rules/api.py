@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from ttminis_cli.lint import parse as P
 from ttminis_cli.lint.diagnostic import RuleInfo, Severity
+from ttminis_cli.lint.guards import Guards
 from ttminis_cli.lint.model import FileModel
 
 # The platform table is loaded where a file is analysed: a warm cached run needs only these rules' docs.
@@ -134,7 +135,7 @@ _LOCAL_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0", "[::1]")
 def check_file(model: FileModel) -> None:
     from ttminis_cli.platform.api import API, TIKTOK_WAY, other_platform_api
 
-    guards = _Guards(model)
+    guards = Guards(model)
     extra = set(model.ctx.extra_apis)
     for call in model.uses.calls:
         if call.api in _OBJECT_MEMBERS or call.inferred or call.condition:
@@ -148,7 +149,7 @@ def check_file(model: FileModel) -> None:
                 continue
             others = other_platform_api()
             if call.api in others:
-                if not guards.guarded(call):
+                if not (guards.feature_tested(call) or guards.other_platform_only(call.node)):
                     way = TIKTOK_WAY.get(call.api)
                     hint = f"on TikTok use {way}" if way else "remove it or feature-test it (`if (tt.x)`) first"
                     model.report(TTM208, call.callee, f"{call.api} is a {others[call.api]} mini-game API that "
@@ -159,12 +160,13 @@ def check_file(model: FileModel) -> None:
         # In the open data domain a main-only API is TTM102's (or TTM104's) error; a version hint would
         # only suggest guarding a call that cannot work there at all.
         wrong_domain = model.open_data and model.ctx.domain_rules and api.domain == "main"
-        if api.guard and not wrong_domain and not guards.guarded(call):
+        if api.guard and not wrong_domain and not (guards.feature_tested(call) or guards.in_try(call)
+                                                   or guards.other_platform_only(call.node)):
             host = _host(call)
             model.report(TTM206, call.callee,
                          f"{call.api} needs TikTok {api.min_client} or newer: check "
                          f"`{host}.canIUse('{call.api}')` before calling it (or feature-test `{host}.{call.api}`)")
-        _check_options(model, call, api)
+        _check_options(model, call, api, guards)
 
 
 def _host(call: Call) -> str:
@@ -198,7 +200,7 @@ def _namespace_mistake(model: FileModel, call: Call, api: Api | None) -> None:
     model.report(TTM201, call.callee, message)
 
 
-def _check_options(model: FileModel, call: Call, api: Api) -> None:
+def _check_options(model: FileModel, call: Call, api: Api, guards: Guards) -> None:
     options = P.unwrap(P.first_argument(call.node))
     if options is None or options.type != "object" or options.has_error:
         return  # a literal that did not parse: its keys are unknown (TTM002 says so)
@@ -211,6 +213,8 @@ def _check_options(model: FileModel, call: Call, api: Api) -> None:
             if key in known:
                 continue
             if key in renamed:
+                if guards.other_platform_only(call.node):
+                    continue  # WeChat's or Douyin's own name, on a path only they take
                 model.report(TTM203, key_node, f"{call.api} takes its list as `{renamed[key]}` on TikTok, not "
                                                f"`{key}` (the WeChat/Douyin name): rename it to `{renamed[key]}`")
                 continue
@@ -316,115 +320,3 @@ def _promise_used(call: Node) -> bool:
     if p.type == "member_expression" and P.text(p.child_by_field_name("property")) in ("then", "catch", "finally"):
         return True
     return False
-
-
-class _Guards:
-    """Where a versioned API is checked: canIUse('<api>…') or a feature test of the member, directly
-    or through a variable, property or helper function holding that check."""
-
-    def __init__(self, model: FileModel) -> None:
-        self.model = model
-        self.by_api: dict[str, list[Node]] | None = None
-
-    def _build(self) -> dict[str, list[Node]]:
-        out: dict[str, list[Node]] = {}
-        for call in self.model.uses.calls:
-            if call.api in ("canIUse", "hasOwnProperty"):  # canIUse('x.object.y'), tt.hasOwnProperty('x')
-                schema = P.string_value(P.first_argument(call.node))
-                if schema:
-                    out.setdefault(schema.split(".")[0], []).append(call.node)
-        for access in self.model.uses.accesses:
-            out.setdefault(access.api, []).append(access.node)
-        derived: dict[str, str] = {}
-        for api, nodes in out.items():
-            for node in nodes:
-                name = _holder_name(node)
-                if name:
-                    derived[name] = api
-        if derived and self.model.root is not None:
-            found = P.captures(self.model.language,
-                               f"([(identifier) (property_identifier)] @n (#any-of? @n {P.quote_names(derived)}))",
-                               self.model.root).get("n", [])
-            for node in found:
-                out.setdefault(derived[P.text(node)], []).append(node)
-        return out
-
-    def guarded(self, call: Call) -> bool:
-        if call.optional:
-            return True
-        if self.by_api is None:
-            self.by_api = self._build()
-        guards = self.by_api.get(call.api)
-        if not guards:
-            return False
-        n = call.node
-        for p in P.ancestors(call.node):
-            t = p.type
-            if t in ("if_statement", "ternary_expression", "while_statement"):
-                cond = p.child_by_field_name("condition")
-                if cond is not None and not P.contains(cond, n) and _any_in(cond, guards):
-                    return True
-            elif t == "binary_expression" and P.text(p.child_by_field_name("operator")) in ("&&", "||"):
-                left = p.child_by_field_name("left")
-                if left is not None and not P.contains(left, n) and _any_in(left, guards):
-                    return True
-            elif t in ("statement_block", "program", "switch_case", "class_body"):
-                for sibling in p.named_children:
-                    if sibling.start_byte >= n.start_byte:
-                        break
-                    if sibling.type == "if_statement" and _exits(sibling.child_by_field_name("consequence")):
-                        cond = sibling.child_by_field_name("condition")
-                        if cond is not None and _any_in(cond, guards):
-                            return True
-            n = p
-        return False
-
-
-def _any_in(outer: Node, guards: list[Node]) -> bool:
-    return any(P.contains(outer, g) for g in guards)
-
-
-def _exits(node: Node | None) -> bool:
-    if node is None:
-        return False
-    if node.type in ("return_statement", "throw_statement", "break_statement", "continue_statement"):
-        return True
-    if node.type == "statement_block":
-        return any(c.type in ("return_statement", "throw_statement") for c in node.named_children)
-    if node.type == "expression_statement":
-        return False
-    return False
-
-
-def _holder_name(guard: Node) -> str | None:
-    """The variable, property or function that holds a guard's result, if any."""
-    returned = False
-    for p in P.ancestors(guard):
-        t = p.type
-        if t == "return_statement":
-            returned = True
-        elif t == "variable_declarator":
-            name = p.child_by_field_name("name")
-            return P.text(name) if name is not None and name.type == "identifier" else None
-        elif t == "assignment_expression":
-            left = p.child_by_field_name("left")
-            if left is not None and left.type == "member_expression":
-                return P.text(left.child_by_field_name("property"))
-            return P.text(left) if left is not None and left.type == "identifier" else None
-        elif t in ("field_definition", "public_field_definition"):
-            return P.text(p.child_by_field_name("property") or p.child_by_field_name("name"))
-        elif t in ("function_declaration", "method_definition"):
-            return P.text(p.child_by_field_name("name")) if returned else None
-        elif t in ("arrow_function", "function_expression"):
-            body = p.child_by_field_name("body")
-            if not returned and (body is None or body.type == "statement_block"):
-                return None
-            holder = p.parent
-            if holder is not None and holder.type == "variable_declarator":
-                return P.text(holder.child_by_field_name("name"))
-            if holder is not None and holder.type == "pair":
-                return P.property_key(holder.child_by_field_name("key"))
-            return None
-        elif t in ("if_statement", "expression_statement", "program") or (t == "statement_block" and not returned):
-            return None
-    return None

@@ -99,6 +99,8 @@ def check_file(model: FileModel) -> None:
         return
     if model.open_data:
         _check_open_data(model)
+    elif ctx.domain == "worker":
+        _check_worker(model)
     else:
         _check_main(model)
 
@@ -122,6 +124,22 @@ def _check_main(model: FileModel) -> None:
         for prop in model.scan.get("todataurl", []):
             model.report(TTM106, prop, "toDataURL() is removed from main-domain canvases once the game has an "
                                        "open data domain; use toTempFilePath or keep the canvas")
+
+
+def _check_worker(model: FileModel) -> None:
+    """A worker (game.json `workers`) talks to main through its own onMessage/postMessage; friends' data
+    and direct messages stay the open data domain's. TikTok documents nothing else about workers, so
+    nothing else is reported here."""
+    from ttminis_cli.platform.api import API
+
+    for call in model.uses.calls:
+        api = API.get(call.api)
+        if call.namespace_mistake or call.inferred or call.condition or api is None or api.domain != "open-data" \
+                or call.api == "onMessage":
+            continue
+        model.report(TTM101, call.callee, f"{call.api} runs only in the open data domain, and this file runs in a "
+                                          "worker (game.json `workers`); read friends' data and share from the "
+                                          "open data folder, and pass the worker's results through the main domain")
 
 
 def _check_open_data(model: FileModel) -> None:
@@ -168,4 +186,4 @@ def check_project(facts: Sequence[Facts], report: Callable[[RuleInfo, Facts, tup
 
 
 def _name(domain: str) -> str:
-    return "open data" if domain == "open-data" else "main"
+    return {"open-data": "open data", "worker": "worker"}.get(domain, "main")

@@ -55,7 +55,7 @@ _CLONEABLE = frozenset({"Date", "RegExp", "Map", "Set", "Array", "Object", "Arra
 
 def check_file(model: FileModel) -> None:
     """TTM403 on each posted object literal of the main domain."""
-    if not model.ctx.domain_rules or model.open_data:
+    if not model.ctx.domain_rules or model.ctx.domain != "main":
         return
     for post in model.uses.posts:
         message = P.unwrap(post.message)
