@@ -166,13 +166,13 @@ def test_the_most_specific_prefix_wins(code, select, ignore, expected):
 
 
 def test_extra_apis_are_known(tmp_path):
-    root = write(tmp_path / "p", {"game.json": "{}", "game.js": "tt.myBridgeCall({ fail() {} });\n"})
+    root = write(tmp_path / "p", {"game.json": "{}", "game.js": "tt.logins({ fail() {} });\n"})
     assert codes(root) == [("game.js", 1, "TTM201")]
-    assert codes(root, config(extra_apis=("myBridgeCall",))) == []
+    assert codes(root, config(extra_apis=("logins",))) == []
 
 
 def test_finish_is_deterministic_and_sorted(tmp_path):
-    root = write(tmp_path / "p", {"game.json": "{}", "b.js": "tt.x1();\ntt.x2();\n", "a.js": "tt.x3();\n"})
+    root = write(tmp_path / "p", {"game.json": "{}", "b.js": "tt.logins();\ntt.logins();\n", "a.js": "tt.logins();\n"})
     the_plan = plan([root], Config(), cwd=root)
     results = [analyze(t, Path(t.ctx.abs_path).read_bytes()) for t in the_plan.tasks]
     first = finish(results, Config())

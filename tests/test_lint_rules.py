@@ -79,9 +79,38 @@ def test_main_domain(tmp_path, source, expected):
     ("tt.showShareMenu?.({});", []),
     ("wx.hasOwnProperty('getUserInteractiveStorage') && wx.getUserInteractiveStorage({ fail() {} });", []),
     ("tt.onError(() => {});\ntt.checkSession({ fail() {} });", [(1, "TTM208"), (2, "TTM208")]),
+    # TTM201 is for near misses only: a name far from every platform's is a member the game adds
+    ("tt.myBridgeCall({ fail() {} });\nwx.aldSendEvent('level', { n: 1 });", []),
+    ("tt.shareappmessage({});", [(1, "TTM201")]),
+    ("tt.getSystemInfoSnyc();\ntt.getSytemInfo({ fail() {} });", [(1, "TTM201"), (2, "TTM201")]),
 ])
 def test_unknown_and_foreign_apis(tmp_path, source, expected):
     assert main_codes(tmp_path, source) == expected
+
+
+def test_a_typo_suggests_the_nearest_name_of_any_platform(tmp_path):
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / "game.js").write_text("tt.getSystemInfoSnyc();\nwx.createUserInfoButon({});\n")
+    found, _ = lint([root], Config(), cwd=root)
+    assert [d.message for d in found] == [
+        "getSystemInfoSnyc is not an API of any mini-game platform; did you mean getSystemInfoSync?",
+        "createUserInfoButon is not an API of any mini-game platform; did you mean createUserInfoButton? "
+        "(createUserInfoButton is a WeChat API that TikTok Minis does not document)"]
+
+
+@pytest.mark.parametrize("declaration", [
+    {"sdk/stats.js": "wx.reportEvents = function (list) { list.forEach((e) => wx.reportEvent(e.name, e.data)); };\n"},
+    {"sdk/stats.js": "GameGlobal.tt.reportEvents = (list) => list.length;\n"},
+    {"typings/stats.d.ts": "declare namespace wx {\n  function reportEvents(list: object[]): void;\n}\n"},
+    {"typings/stats.d.ts": "declare namespace WechatMinigame {\n  interface Wx {\n    reportEvents(list: object[]): void;\n"
+                           "  }\n}\n"},
+    {"typings/global.d.ts": "declare const wx: { reportEvents(list: object[]): void };\n"},
+])
+def test_members_the_project_adds_or_declares_are_known(tmp_path, declaration):
+    source = "wx.reportEvents([{ name: 'start' }]);\n"
+    assert main_codes(tmp_path, source) == [(1, "TTM201")]  # one edit from reportEvent: a typo, unless…
+    assert run(tmp_path, main=source, **declaration) == []
 
 
 @pytest.mark.parametrize("source,expected", [

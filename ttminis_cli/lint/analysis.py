@@ -62,6 +62,8 @@ def _conditional(model: FileModel) -> dict[tuple[str, str], list[Diagnostic]]:
                                 Uses(calls=group, accesses=model.uses.accesses))
         for family in CONDITIONAL_FAMILIES:
             family.check_file(as_platform)
+        for _, span, message in as_platform.deferred:
+            as_platform.report(api.TTM201, span, message)
         out[condition] = as_platform.diagnostics
     return out
 

@@ -90,6 +90,7 @@ class Uses:
     web: list[WebUse] = field(default_factory=list)
     posts: list[Post] = field(default_factory=list)
     exports: set[str] = field(default_factory=set)  # names this module exports the platform as
+    declared: set[str] = field(default_factory=set)  # members the code adds: `wx.aldSendEvent = …`
 
 
 def _key(node: Node) -> tuple[int, int, int]:
@@ -553,7 +554,9 @@ class _Finder:
                 self._bind_assignment(p.child_by_field_name("left"), kind)
                 return
             if t == "assignment_expression" and _same(p.child_by_field_name("left"), n):
-                if kind[0] in ("web", "web-member", "element-member"):
+                if kind[0] == "api":  # an SDK or the game itself adds a member to the platform object
+                    self.uses.declared.add(kind[1])
+                elif kind[0] in ("web", "web-member", "element-member"):
                     self._web("assign:" + ".".join(kind[1:]), p, n, p.child_by_field_name("right"))
                 return
             if t in ("field_definition", "public_field_definition") and _same(p.child_by_field_name("value"), n):

@@ -73,6 +73,10 @@ class Facts(NamedTuple):
     line_count: int = 0
     mentions_on_message: bool = False  # a handler may be registered in a way not recognised
     platform_exports: tuple[str, ...] = ()  # names this module exports the platform object as
+    # Members the file adds to or declares on the platform object (`wx.aldSendEvent = …`, a `.d.ts`
+    # `declare namespace wx { function aldSendEvent… }`): known in the whole project (TTM201).
+    declared_members: tuple[str, ...] = ()
+    unknown_members: tuple[tuple[str, Span, str], ...] = ()  # TTM201 candidates: (name, span, message)
     # Findings on calls through a binding imported from (module path, export name): they stand
     # only if that module exports the platform under that name.
     conditional: tuple[tuple[str, str, tuple[Diagnostic, ...]], ...] = ()
@@ -102,8 +106,40 @@ def collect(model: FileModel, suppressions: tuple[Suppression, ...],
                  key_reads=reads, posts=_posts(model), handlers=_handlers(model),
                  mentions_on_message=b"onMessage" in model.source,
                  platform_exports=tuple(sorted(model.uses.exports)),
+                 declared_members=tuple(sorted(model.uses.declared | _typed_members(model))),
+                 unknown_members=tuple(model.deferred),
                  conditional=tuple((module_target(model.ctx, spec), name, tuple(sorted(set(diags))))
                                    for (spec, name), diags in sorted((conditional or {}).items()) if diags))
+
+
+# TypeScript declarations of the platform object's members: `declare namespace wx { … }`, the
+# typings' `interface Wx { … }` (augmented by SDKs), `declare const tt: { … }`.
+_TYPED_MEMBERS = """
+(internal_module name: (identifier) @_ns body: (statement_block) @body (#any-of? @_ns "tt" "wx"))
+(interface_declaration name: (type_identifier) @_i body: (interface_body) @body (#any-of? @_i "Wx" "WX" "Tt" "TT"))
+(variable_declarator name: (identifier) @_v type: (type_annotation (object_type) @body) (#any-of? @_v "tt" "wx"))
+"""
+_MEMBER_DECLARATIONS = frozenset({"function_signature", "function_declaration", "method_signature",
+                                  "property_signature", "lexical_declaration", "variable_declaration"})
+
+
+def _typed_members(model: FileModel) -> set[str]:
+    if model.language == "js" or not (b"declare" in model.source or b"interface" in model.source):
+        return set()
+    out: set[str] = set()
+    for body in P.captures(model.language, _TYPED_MEMBERS, model.root).get("body", []):
+        for child in body.named_children:
+            if child.type == "export_statement" and child.named_children:
+                child = child.named_children[0]
+            if child.type not in _MEMBER_DECLARATIONS:
+                continue
+            if child.type in ("lexical_declaration", "variable_declaration"):
+                names = [d.child_by_field_name("name") for d in child.named_children if d.type == "variable_declarator"]
+            else:
+                names = [child.child_by_field_name("name")]
+            out.update(P.property_key(n) or "" for n in names if n is not None)
+    out.discard("")
+    return out
 
 
 def _imports(model: FileModel) -> tuple[Import, ...]:

@@ -39,6 +39,8 @@ class FileModel:
     uses: Uses
     scan: dict[str, list[Node]] = field(default_factory=dict)  # captures of analysis.SCAN
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # Findings that stand only if no file of the project declares the member: (name, span, message).
+    deferred: list[tuple[str, Span, str]] = field(default_factory=list)
 
     @property
     def root(self) -> Node | None:

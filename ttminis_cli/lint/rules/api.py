@@ -155,7 +155,11 @@ def check_file(model: FileModel) -> None:
                     model.report(TTM208, call.callee, f"{call.api} is a {others[call.api]} mini-game API that "
                                                       f"TikTok Minis does not document; {hint}")
                 continue
-            model.report(TTM201, call.callee, _unknown_message(call.api, extra))
+            nearest = near_miss(call.api, [*API, *others, *extra])
+            if nearest is not None:  # a name no platform has but close to one that is: a typo
+                model.deferred.append((call.api, model.span(call.callee),
+                                       f"{call.api} is not an API of any mini-game platform; did you mean "
+                                       f"{nearest}?{_where(nearest, API, others)}"))
             continue
         # In the open data domain a main-only API is TTM102's (or TTM104's) error; a version hint would
         # only suggest guarding a call that cannot work there at all.
@@ -178,17 +182,59 @@ def _host(call: Call) -> str:
     return text if text and len(text) <= 40 and "\n" not in text else "tt"
 
 
-def _unknown_message(name: str, extra: set[str]) -> str:
-    import difflib  # only a file with a finding pays for it
+def near_miss(name: str, known) -> str | None:
+    """The known name `name` is a typo of: the same but for case, or at most one edit away (two for
+    names of 9 characters or more). None when nothing is that close — then it is no typo, but a member
+    the project adds in a way not seen (an SDK), which TTM201 leaves alone."""
+    lowered = name.lower()
+    limit = 2 if len(name) >= 9 else 1
+    best, best_distance = None, limit + 1
+    for candidate in known:
+        if candidate == name:
+            return None
+        if abs(len(candidate) - len(name)) > limit:
+            continue
+        distance = 0 if candidate.lower() == lowered else _distance(lowered, candidate.lower(), limit)
+        if distance < best_distance:
+            best, best_distance = candidate, distance
+    return best
 
-    from ttminis_cli.platform.api import API
 
-    close = difflib.get_close_matches(name, [*API, *extra], n=1, cutoff=0.6)
-    if not close:
-        lowered = {n.lower(): n for n in API}
-        close = [lowered[name.lower()]] if name.lower() in lowered else []
-    hint = f"did you mean {close[0]}?" if close else "check the spelling, or add it to `[lint] extra-apis`"
-    return f"{name} is not an API of any mini-game platform; {hint}"
+def _distance(a: str, b: str, limit: int) -> int:
+    """Edit distance (insert, delete, substitute, swap two neighbours), or limit + 1 once it exceeds limit."""
+    previous2: list[int] | None = None
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, start=1):
+            cost = 0 if ca == cb else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if previous2 is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def _where(nearest: str, api, others) -> str:
+    if nearest in api:
+        return ""
+    if nearest in others:
+        return f" ({nearest} is a {others[nearest]} API that TikTok Minis does not document)"
+    return " (listed in `[lint] extra-apis`)"
+
+
+def check_project(facts, report) -> None:
+    """TTM201 for the typos no file of the project declares as its own member of the platform object."""
+    declared: dict[str, set[str]] = {}
+    for f in facts:
+        if f.declared_members:
+            declared.setdefault(f.project_root, set()).update(f.declared_members)
+    for f in facts:
+        for name, span, message in f.unknown_members:
+            if name not in declared.get(f.project_root, ()):
+                report(TTM201, f, span, message)
 
 
 def _namespace_mistake(model: FileModel, call: Call, api: Api | None) -> None:
