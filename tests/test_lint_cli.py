@@ -9,7 +9,9 @@ import json
 import os
 import re
 import subprocess
+import signal
 import sys
+import time
 from pathlib import Path
 
 import jsonschema
@@ -205,11 +207,25 @@ def test_notes_go_to_stderr_in_machine_formats(tmp_path):
     assert "note:" in result.stderr and "open-data" in result.stderr
 
 
-def test_an_empty_folder_warns_and_exits_0(tmp_path):
+@pytest.mark.parametrize("given", ["empty", "README.md"])
+def test_nothing_lintable_is_a_usage_error(tmp_path, given):
     (tmp_path / "empty").mkdir()
-    result = lint(tmp_path / "empty")
-    assert result.exit_code == 0
-    assert "no JavaScript" in result.stderr
+    (tmp_path / "README.md").write_text("# a game\n")
+    result = lint(tmp_path, given)
+    assert result.exit_code == 2
+    assert "nothing to lint in" in result.stderr and "no JavaScript, TypeScript" in result.stderr
+    assert "No findings" not in result.stdout
+
+
+@pytest.mark.parametrize("flag", ["--select", "--ignore"])
+def test_codes_may_be_given_as_a_comma_list(tmp_path, flag):
+    root = make_project(tmp_path / "g")
+    (root / "game.js").write_text("tt.shareToUser({ openid: 'a', imageUrl: 'https://a.com/b.png', fail() {} });\n"
+                                  "tt.login({ success() {} });\n")
+    codes = {d["code"] for d in json.loads(lint(root, "--format", "json", flag, "TTM101,TTM207").stdout)}
+    assert codes == ({"TTM101", "TTM207"} if flag == "--select" else set())
+    bad = lint(root, flag, "TTM101,TTM999")
+    assert bad.exit_code == 2 and "TTM999" in bad.stderr
 
 
 def test_rules_lists_the_registry(tmp_path):
@@ -337,3 +353,47 @@ def test_progress_bar_only_on_a_terminal_for_text(tmp_path, flags, shown):
         os.close(leader)
         assert proc.wait(timeout=120) == 0
     assert (b"linting" in seen) is shown
+
+
+def test_sigterm_ends_the_worker_processes_too(tmp_path):
+    root = tmp_path / "big"
+    make_project(root)
+    body = "".join(f"function f{i}(a) {{ return a.map((x) => x * {i}).filter(Boolean); }}\n" for i in range(4000))
+    for i in range(12):
+        (root / f"m{i}.js").write_text(body)
+    env = _env(tmp_path)
+    proc = subprocess.Popen([sys.executable, "-m", "ttminis_cli", "lint", "--no-progress"], cwd=root, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    children: set[int] = set()
+    deadline = time.monotonic() + 30
+    while not children and time.monotonic() < deadline and proc.poll() is None:
+        children = _children(proc.pid)
+        time.sleep(0.02)
+    assert children, "the lint never started worker processes"
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=20) == 128 + signal.SIGTERM
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in children if _alive(pid)]
+    assert b"Traceback" not in proc.stderr.read()
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line)
+        except OSError:
+            continue
+        if fields.get("PPid", "").strip() == str(pid):
+            found.add(int(status.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"

@@ -26,6 +26,7 @@ def run_lint(paths: Sequence[Path], *, fmt: str | None = None, select: Sequence[
              max_warnings: int | None = None, statistics: bool = False, progress: bool = True) -> int:
     """Lint `paths`; 0 when clean (warnings within --max-warnings), 1 on findings, 2 on usage errors."""
     paths = [Path(p) for p in paths]
+    select, ignore = _split_codes(select), _split_codes(ignore)
     for p in paths:
         if not os.path.lexists(p):
             raise UserError(f"no such file or folder: {p}", hint="check the path (run from the project folder)")
@@ -36,6 +37,10 @@ def run_lint(paths: Sequence[Path], *, fmt: str | None = None, select: Sequence[
     # mypy does.
     thresholds = gc.get_threshold()
     gc.set_threshold(100_000, 20, 20)
+    import signal
+
+    # SIGTERM (a CI timeout, `kill`) unwinds like Ctrl-C, so that worker processes are ended too.
+    previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         if watch:
             from ttminis_cli.lint.watch import watch_lint
@@ -45,6 +50,16 @@ def run_lint(paths: Sequence[Path], *, fmt: str | None = None, select: Sequence[
         return lint_once(paths, **options)
     finally:
         gc.set_threshold(*thresholds)
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _terminated(signum, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _split_codes(codes: Sequence[str]) -> tuple[str, ...]:
+    """`--select TTM101,TTM102` as ruff takes it: each option value may hold a comma-separated list."""
+    return tuple(c.strip() for value in codes for c in value.split(",") if c.strip())
 
 
 def lint_once(paths: Sequence[Path], *, fmt: str, select: tuple[str, ...], ignore: tuple[str, ...],
@@ -59,6 +74,11 @@ def lint_once(paths: Sequence[Path], *, fmt: str, select: tuple[str, ...], ignor
     cwd = Path.cwd()
     tasks, report_paths, notes, warnings = plan_tasks(paths, cfg, cwd)
     reporter = get_reporter(fmt)(sys.stdout, sys.stderr, rules=RULES)
+    if not tasks:
+        for text in warnings:
+            reporter.warn(text)
+        raise UserError(f"nothing to lint in {', '.join(map(str, paths))}: no JavaScript, TypeScript or "
+                        "game HTML files there", hint="name a project folder or .js/.ts files")
     bar = _ProgressBar() if progress and fmt == "text" and sys.stderr.isatty() else None
     try:
         # One cache per run, in the project of the first path: nested projects (fixtures, a
@@ -74,8 +94,6 @@ def lint_once(paths: Sequence[Path], *, fmt: str, select: tuple[str, ...], ignor
     sys.stdout.flush()  # a note on stdout before the warnings on stderr, in a shared pipe too
     for text in [*warnings, *run.warnings]:
         reporter.warn(text)
-    if not tasks:
-        reporter.warn(f"no JavaScript, TypeScript or HTML files to lint in {', '.join(map(str, paths))}")
     checked = [r for r in run.results if report_paths is None or r.path in report_paths]
     report = LintReport(diagnostics, files_checked=len(checked), statistics=statistics, max_warnings=max_warnings)
     reporter.report(report)

@@ -140,10 +140,12 @@ def _analyse_batch(tasks) -> list[Analysed]:
 
 
 def _ignore_sigint() -> None:
-    # Ctrl-C is the parent's to handle (watch mode exits 0); workers must not print tracebacks.
+    # Ctrl-C is the parent's to handle (watch mode exits 0); workers must not print tracebacks. SIGTERM
+    # ends a worker at once (the parent's handler, inherited through fork, would raise in it).
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _batches(tasks, misses) -> list[list[tuple[int, object]]]:
@@ -189,7 +191,11 @@ def _analyse_parallel(tasks, misses, workers, on_progress):
             if on_progress:
                 on_progress(done, len(misses))
     except BaseException:
-        # Ctrl-C: drop the queued batches instead of waiting for the whole project to be analysed.
+        # Ctrl-C or SIGTERM: drop the queued batches and end the workers busy with a batch, instead of
+        # leaving them to analyse a whole project for nobody.
+        workers_left = list((getattr(pool, "_processes", None) or {}).values())
         pool.shutdown(wait=False, cancel_futures=True)
+        for process in workers_left:
+            process.terminate()
         raise
     pool.shutdown()
