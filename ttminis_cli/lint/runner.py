@@ -193,9 +193,8 @@ def _analyse_parallel(tasks, misses, workers, on_progress):
     except BaseException:
         # Ctrl-C or SIGTERM: drop the queued batches and end the workers busy with a batch, instead of
         # leaving them to analyse a whole project for nobody.
-        workers_left = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in workers_left:
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
             process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)  # the pool notices its workers are gone: quick
         raise
     pool.shutdown()
