@@ -82,6 +82,8 @@ def test_main_domain(tmp_path, source, expected):
     # TTM201 is for near misses only: a name far from every platform's is a member the game adds
     ("tt.myBridgeCall({ fail() {} });\nwx.aldSendEvent('level', { n: 1 });", []),
     ("tt.shareappmessage({});", [(1, "TTM201")]),
+    # Douyin's own mini-game APIs are real names: TTM208, never a typo of a TikTok one
+    ("const video = tt.createOffscreenVideo();\ntt.getGameRecorderManager();", [(1, "TTM208"), (2, "TTM208")]),
     ("tt.getSystemInfoSnyc();\ntt.getSytemInfo({ fail() {} });", [(1, "TTM201"), (2, "TTM201")]),
 ])
 def test_unknown_and_foreign_apis(tmp_path, source, expected):

@@ -114,6 +114,7 @@ class _Finder:
         self.opaque_writes: dict[str, list[Node]] = {}
         self.climbed: dict[tuple, tuple] = {}  # assignment or return node -> the kind climbing found
         self.collected: set[str] = set()  # names whose every occurrence has been seen
+        self.writes_by_scope: dict[str, dict] = {}  # name -> scope key -> (writes, opaque writes)
         # `this.ctx = …`, per owner (a class body or object literal; None: the file), decided once every
         # `this.<name> = …` of the owner has been seen.
         self.this_candidates: dict[tuple, tuple] = {}  # (owner, name) -> kind found by climbing
@@ -396,14 +397,13 @@ class _Finder:
             return _CYCLE
         self.evaluating.add(key)
         try:
-            if any(self._scope_key(w, name) == ident[0] for w in self.opaque_writes.get(name, ())):
+            writes, opaque = self._writes_in(ident)
+            if opaque:
                 kind = None
             else:
                 kinds = [] if binding[0] == "assigned" else [self._declared_kind(binding)]
-                for write in self.writes.get(name, ()):
-                    left = write.child_by_field_name("left")
-                    if left is not None and self._scope_key(left, name) == ident[0]:
-                        kinds.append(self.climbed.get(_key(write)) or self.kind_of(write.child_by_field_name("right")))
+                for write in writes:
+                    kinds.append(self.climbed.get(_key(write)) or self.kind_of(write.child_by_field_name("right")))
                 kind = _combine(kinds) if kinds else None
                 if kind == _CYCLE:
                     kind = None
@@ -412,6 +412,22 @@ class _Finder:
         if name in self.collected:  # every write of the name is known: the answer is final
             self.memo[key] = kind
         return kind
+
+    def _writes_in(self, ident: tuple) -> tuple[list[Node], bool]:
+        """(the `name = …` assignments to one binding, whether it is also written opaquely), from the
+        name's writes grouped by the scope that binds them — grouped once, when every write is known."""
+        name = ident[1]
+        grouped = self.writes_by_scope.get(name)
+        if grouped is None:
+            grouped = {}
+            for write in self.writes.get(name, ()):
+                grouped.setdefault(self._scope_key(write.child_by_field_name("left"), name), ([], []))[0].append(write)
+            for node in self.opaque_writes.get(name, ()):
+                grouped.setdefault(self._scope_key(node, name), ([], []))[1].append(node)
+            if name in self.collected:
+                self.writes_by_scope[name] = grouped
+        writes, opaque = grouped.get(ident[0], ((), ()))
+        return list(writes), bool(opaque)
 
     def _declared_kind(self, binding: tuple) -> tuple | None:
         tag = binding[0]
