@@ -6,19 +6,17 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 
-from ttminis_cli.lint import calls, facts, suppression
+from ttminis_cli.lint import suppression
 from ttminis_cli.lint import parse as P
 from ttminis_cli.lint.calls import Uses, find_uses
-from ttminis_cli.lint.diagnostic import Diagnostic
+from ttminis_cli.lint.diagnostic import ORDER, Diagnostic
 from ttminis_cli.lint.engine import FileResult, FileTask
 from ttminis_cli.lint.facts import Facts, collect
 from ttminis_cli.lint.model import FileModel, make
 from ttminis_cli.lint.rules import FAMILIES, api, domain, general, runtime
+from ttminis_cli.lint.scan import scan as scan_file
 
 _BINARY_SNIFF = 8192
-# One whole-tree query pass per file: every pattern the engine needs before it can climb from the
-# few interesting nodes (each further pass over a 10 MB bundle costs as much as a tenth of parsing it).
-SCAN = calls.SCAN_PATTERNS + facts.SCAN_PATTERNS + domain.SCAN_PATTERNS
 # The families whose findings are about one call (what a wrapper module's callers get).
 CONDITIONAL_FAMILIES = (domain, api)
 
@@ -41,7 +39,7 @@ def analyze(task: FileTask, source: bytes) -> FileResult:
 
 def _analyze_js(ctx, language: str, source: bytes) -> FileModel:
     tree = P.parse(language, source)
-    scan = P.captures(language, SCAN, tree.root_node)
+    scan = scan_file(tree.root_node, source)
     uses = find_uses(language, tree.root_node, source, scan)
     model = FileModel(ctx, language, source, tree, uses, scan)
     for family in FAMILIES:
@@ -69,7 +67,7 @@ def _conditional(model: FileModel) -> dict[tuple[str, str], list[Diagnostic]]:
 
 
 def _result(model: FileModel, suppressions, conditional=None) -> FileResult:
-    diagnostics = tuple(sorted(set(model.diagnostics)))
+    diagnostics = tuple(sorted(set(model.diagnostics), key=ORDER))
     return FileResult(model.ctx.path, diagnostics, collect(model, suppressions, conditional))
 
 

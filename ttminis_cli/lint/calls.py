@@ -42,6 +42,7 @@ _BLOCKS = frozenset({"statement_block", "program", "for_statement", "for_in_stat
 _PARAM_WRAPPERS = frozenset({"required_parameter", "optional_parameter", "assignment_pattern",
                              "rest_pattern", "formal_parameters"})
 _MAX_DEPTH = 40
+_NAME_NODES = ("identifier", "shorthand_property_identifier_pattern")
 
 
 @dataclass
@@ -113,8 +114,13 @@ class _Finder:
         self.writes: dict[str, list[Node]] = {}
         self.opaque_writes: dict[str, list[Node]] = {}
         self.climbed: dict[tuple, tuple] = {}  # assignment or return node -> the kind climbing found
-        self.collected: set[str] = set()  # names whose every occurrence has been seen
-        self.writes_by_scope: dict[str, dict] = {}  # name -> scope key -> (writes, opaque writes)
+        self.write_scopes: dict[tuple, tuple | None] = {}  # write node -> the scope binding its name
+        # A name is followed only where its binding can be seen: the scope that declares it (a
+        # minified bundle reuses `e` and `t` in thousands of functions; one of them holding `wx`
+        # says nothing of the others). Byte ranges per name: to search next, and searched.
+        self.pending: dict[str, list[tuple[int, int]]] = {}
+        self.searched: dict[str, list[tuple[int, int]]] = {}
+        self.visited: set[tuple] = set()
         # `this.ctx = …`, per owner (a class body or object literal; None: the file), decided once every
         # `this.<name> = …` of the owner has been seen.
         self.this_candidates: dict[tuple, tuple] = {}  # (owner, name) -> kind found by climbing
@@ -124,30 +130,29 @@ class _Finder:
         self.uses = Uses()
         self.seen_calls: set[tuple] = set()
         self.seen_nodes: set[tuple] = set()
-        self.new_names: set[str] = set()
         self.new_members: set[str] = set()
 
     # ------------------------------------------------------------------ driver
 
     def run(self) -> Uses:
-        names = set(ROOT_NAMES)
-        known_names: set[str] = set()
         members: set[str] = set()
         extra: list[tuple[Node, tuple]] = []
         extra.extend((m, GLOBAL) for m in self.scan.get("window_member", []))
+        whole = (0, len(self.source))
+        self.searched = {name: [whole] for name in ROOT_NAMES}
         self._bind_imports()
         inferred_done = False
         first = True
         for _ in range(12):
             if first:
                 occurrences = sorted(self.scan.get("root", []), key=lambda n: n.start_byte)
+                self.visited.update(_key(n) for n in occurrences)
                 first = False
             else:
-                occurrences = self._occurrences(names) if names else []
+                occurrences = self._take_pending()
             for node in occurrences:
                 self._declare(node)
                 self._note_write(node)
-            self.collected |= names
             if members:
                 extra.extend(self._this_occurrences(members))
             for node in occurrences:
@@ -158,11 +163,9 @@ class _Finder:
             for node, kind in extra:
                 self._climb(node, kind)
             extra = []
-            known_names |= names
-            names = self.new_names - known_names
             members = set(self.new_members)
-            self.new_names, self.new_members = set(), set()
-            if not names and not members:
+            self.new_members = set()
+            if not self.pending and not members:
                 if inferred_done:
                     break
                 inferred_done = True
@@ -197,12 +200,13 @@ class _Finder:
                 if declarator is not None and declarator.type == "variable_declarator":
                     name = declarator.child_by_field_name("name")
                     if name is not None and name.type == "identifier":
-                        self._bind(self._scope_of_declaration(declarator), P.text(name), ("ext", spec, "default"))
-                        self.new_names.add(P.text(name))
+                        scope = self._scope_of_declaration(declarator)
+                        self._bind(scope, P.text(name), ("ext", spec, "default"))
+                        self._follow(P.text(name), scope)
 
     def _bind_import(self, name: str, kind: tuple) -> None:
         self._bind(self.root, name, kind)
-        self.new_names.add(name)
+        self._follow(name, None)
 
     def _collect_exports(self) -> None:
         for statement in self.scan.get("export", []):
@@ -257,13 +261,60 @@ class _Finder:
             here = here.parent
         return False
 
-    def _occurrences(self, names: set[str]) -> list[Node]:
-        names = {n for n in names if n.encode() in self.source}  # no match possible: skip a whole-tree pass
-        if not names:
-            return []
-        found = P.captures(self.lang, f"([(identifier) (shorthand_property_identifier_pattern)] @id "
-                                      f"(#any-of? @id {P.quote_names(names)}))", self.root)
-        return sorted(found.get("id", []), key=lambda n: n.start_byte)
+    def _follow(self, name: str, scope: Node | tuple | None) -> None:
+        """Search `name` next round where the binding just found can be seen: its scope (a node or a
+        scope key), or the whole file for a global."""
+        if scope is None:
+            span = (0, len(self.source))
+        elif isinstance(scope, tuple):
+            span = (scope[0], scope[1])
+        else:
+            span = (scope.start_byte, scope.end_byte)
+        if not _covered(span, self.searched.get(name, ())):
+            self.pending.setdefault(name, []).append(span)
+
+    def _take_pending(self) -> list[Node]:
+        """The occurrences, not seen before, of the names to follow in the ranges where they are bound."""
+        found: list[Node] = []
+        whole = (0, len(self.source))
+        everywhere = [name for name, spans in self.pending.items() if whole in spans
+                      and not _covered(whole, self.searched.get(name, ()))]
+        if everywhere:  # one search of the whole text for every global or top-level name
+            found.extend(P.word_nodes(self.root, self.source, everywhere, _NAME_NODES))
+            for name in everywhere:
+                self.searched.setdefault(name, []).append(whole)
+        for name, spans in self.pending.items():
+            searched = self.searched.setdefault(name, [])
+            for span in sorted(spans, key=lambda s: s[0] - s[1]):  # widest first: it covers the rest
+                if not _covered(span, searched):
+                    found.extend(P.word_nodes(self.root, self.source, [name], _NAME_NODES, *span))
+                    searched.append(span)
+        self.pending = {}
+        out = []
+        for node in found:
+            key = _key(node)
+            if key not in self.visited:
+                self.visited.add(key)
+                out.append(node)
+        return sorted(out, key=lambda n: n.start_byte)
+
+    def _complete(self, ident: tuple) -> bool:
+        """Whether every occurrence of a binding (scope key or None, name) has been seen."""
+        span = (0, len(self.source)) if ident[0] is None else (ident[0][0], ident[0][1])
+        return _covered(span, self.searched.get(ident[1], ()))
+
+    def _assignment_scope(self, left: Node, name: str) -> tuple | None:
+        """The scope that binds an assigned name: declarations are looked for in the enclosing functions,
+        innermost first, so that only the binding's own scope is then searched whole."""
+        for scope in [a for a in P.ancestors(left) if a.type in _FUNCTIONS] + [self.root]:
+            if not _covered((scope.start_byte, scope.end_byte), self.searched.get(name, ())):
+                for node in P.word_nodes(self.root, self.source, [name], _NAME_NODES, scope.start_byte,
+                                         scope.end_byte):
+                    self._declare(node)
+            key = self._scope_key(left, name)
+            if key is not None:
+                return key
+        return None
 
     # ------------------------------------------------------------------ declarations and scopes
 
@@ -409,25 +460,23 @@ class _Finder:
                     kind = None
         finally:
             self.evaluating.discard(key)
-        if name in self.collected:  # every write of the name is known: the answer is final
+        if self._complete(ident):  # every write of the binding is known: the answer is final
             self.memo[key] = kind
         return kind
 
     def _writes_in(self, ident: tuple) -> tuple[list[Node], bool]:
-        """(the `name = …` assignments to one binding, whether it is also written opaquely), from the
-        name's writes grouped by the scope that binds them — grouped once, when every write is known."""
+        """(the `name = …` assignments to one binding, whether it is also written opaquely)."""
         name = ident[1]
-        grouped = self.writes_by_scope.get(name)
-        if grouped is None:
-            grouped = {}
-            for write in self.writes.get(name, ()):
-                grouped.setdefault(self._scope_key(write.child_by_field_name("left"), name), ([], []))[0].append(write)
-            for node in self.opaque_writes.get(name, ()):
-                grouped.setdefault(self._scope_key(node, name), ([], []))[1].append(node)
-            if name in self.collected:
-                self.writes_by_scope[name] = grouped
-        writes, opaque = grouped.get(ident[0], ((), ()))
-        return list(writes), bool(opaque)
+        writes = [w for w in self.writes.get(name, ()) if self._write_scope(w, w.child_by_field_name("left"), name)
+                  == ident[0]]
+        opaque = any(self._write_scope(n, n, name) == ident[0] for n in self.opaque_writes.get(name, ()))
+        return writes, opaque
+
+    def _write_scope(self, write: Node, target: Node, name: str) -> tuple | None:
+        key = _key(write)
+        if key not in self.write_scopes:
+            self.write_scopes[key] = self._scope_key(target, name)
+        return self.write_scopes[key]
 
     def _declared_kind(self, binding: tuple) -> tuple | None:
         tag = binding[0]
@@ -629,7 +678,7 @@ class _Finder:
         if name.type == "identifier":
             self.memo.setdefault(("declarator", _key(declarator), None), kind)
             self._bind(scope, P.text(name), ("declarator", declarator))
-            self.new_names.add(P.text(name))
+            self._follow(P.text(name), scope)
             return
         if name.type == "object_pattern":
             for child in name.named_children:
@@ -644,7 +693,7 @@ class _Finder:
                     self.memo.setdefault(("pattern", _key(declarator), _key(target)),
                                          self._pattern_kind(name, target, kind))
                     self._bind(scope, P.text(target), ("pattern", declarator, target))
-                    self.new_names.add(P.text(target))
+                    self._follow(P.text(target), scope)
 
     def _bind_assignment(self, left: Node | None, kind: tuple) -> None:
         left = P.unwrap(left)
@@ -652,7 +701,8 @@ class _Finder:
             return
         if left.type == "identifier":
             self.climbed.setdefault(_key(left.parent), kind)
-            self.new_names.add(P.text(left))
+            name = P.text(left)
+            self._follow(name, self._assignment_scope(left, name))
         elif left.type == "member_expression":
             obj = P.unwrap(left.child_by_field_name("object"))
             prop = P.text(left.child_by_field_name("property"))
@@ -672,7 +722,11 @@ class _Finder:
     def _this_occurrences(self, names: set[str]) -> list[tuple[Node, tuple]]:
         """`this.<name>` reads to climb from: a member is the platform in its owner only when every
         `this.<name> = …` there gives it the same platform object."""
-        found = P.captures(self.lang, _this_query(names), self.root).get("m", [])
+        found = [n.parent for n in P.word_nodes(self.root, self.source, names, ("property_identifier",))
+                 if n.parent is not None and n.parent.type == "member_expression"
+                 and _same(n.parent.child_by_field_name("property"), n)
+                 and P.unwrap(n.parent.child_by_field_name("object")) is not None
+                 and P.unwrap(n.parent.child_by_field_name("object")).type == "this"]
         assigned: dict[tuple, list[Node]] = {}
         reads: list[tuple[tuple, Node]] = []
         for member in found:
@@ -734,8 +788,9 @@ class _Finder:
         if fn.type in ("function_declaration", "generator_function_declaration"):
             name = fn.child_by_field_name("name")
             if name is not None:
-                self.scopes.setdefault(_key(self._block_of(fn)), {})[P.text(name)] = returns
-                self.new_names.add(P.text(name))
+                scope = self._block_of(fn)
+                self.scopes.setdefault(_key(scope), {})[P.text(name)] = returns
+                self._follow(P.text(name), scope)
         elif fn.type == "method_definition":
             self._set_this_member(_key(holder) if holder is not None else None,
                                   P.property_key(fn.child_by_field_name("name")) or "", returns)
@@ -743,8 +798,9 @@ class _Finder:
             name = holder.child_by_field_name("name")
             if name is not None and name.type == "identifier":
                 self.memo[("declarator", _key(holder), None)] = returns
-                self._bind(self._scope_of_declaration(holder), P.text(name), ("declarator", holder))
-                self.new_names.add(P.text(name))
+                scope = self._scope_of_declaration(holder)
+                self._bind(scope, P.text(name), ("declarator", holder))
+                self._follow(P.text(name), scope)
         elif holder is not None and holder.type == "pair" and holder.parent is not None:
             self._set_this_member(_key(holder.parent), P.property_key(holder.child_by_field_name("key")) or "", returns)
 
@@ -754,15 +810,10 @@ class _Finder:
 # the domain and API rules, which must never flag a user's own object, ignore such calls.
 INFERRED_MEMBERS = ("getOpenDataContext", "setUserCloudStorage", "getUserCloudStorage", "getFriendCloudStorage",
                     "removeUserCloudStorage")
-# Patterns of the one whole-tree scan each file gets (see analysis.SCAN): platform roots, `X.window`
-# members (Laya.Browser.window) and distinctive member calls.
-SCAN_PATTERNS = f"""
-([(identifier) (shorthand_property_identifier_pattern)] @root (#any-of? @root {P.quote_names(ROOT_NAMES)}))
-(member_expression property: (property_identifier) @_window (#eq? @_window "window")) @window_member
-(call_expression function: (member_expression property: (property_identifier) @_distinctive
-  (#any-of? @_distinctive {P.quote_names(INFERRED_MEMBERS)}))) @distinctive_call
-(export_statement) @export
-"""
+
+
+def _covered(span: tuple[int, int], spans) -> bool:
+    return any(start <= span[0] and span[1] <= end for start, end in spans)
 
 
 def _owner_of_this(this: Node | None) -> tuple | None:
@@ -792,11 +843,6 @@ def _own_returns(body: Node):
                 yield child
             elif child.type not in _FUNCTIONS and child.type != "class_body":
                 pending.append(child)
-
-
-def _this_query(names: set[str]) -> str:
-    return (f"(member_expression object: (this) property: (property_identifier) @p "
-            f"(#any-of? @p {P.quote_names(names)})) @m")
 
 
 def _global_kind(name: str) -> tuple | None:
@@ -871,10 +917,9 @@ def _combine(kinds: list[tuple | None]) -> tuple | None:
 def find_uses(lang: str, root: Node, source: bytes, scan: dict[str, list[Node]] | None = None) -> Uses:
     """Every platform call, platform member read, context post and web-global use in a tree.
 
-    `scan` holds the captures of SCAN_PATTERNS and facts.SCAN_PATTERNS (imports) over the tree,
-    when the caller already ran them."""
+    `scan` is what lint.scan found in the file, when the caller already ran it."""
     if scan is None:
-        from ttminis_cli.lint.facts import SCAN_PATTERNS as IMPORT_PATTERNS
+        from ttminis_cli.lint.scan import scan as scan_file
 
-        scan = P.captures(lang, SCAN_PATTERNS + IMPORT_PATTERNS, root)
+        scan = scan_file(root, source)
     return _Finder(lang, root, source, scan).run()

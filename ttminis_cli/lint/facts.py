@@ -82,17 +82,6 @@ class Facts(NamedTuple):
     conditional: tuple[tuple[str, str, tuple[Diagnostic, ...]], ...] = ()
 
 
-# Part of the one whole-tree scan each file gets (see analysis.SCAN).
-SCAN_PATTERNS = """
-(import_statement source: (string) @import_source)
-(export_statement source: (string) @import_source)
-(call_expression function: (identifier) @_require arguments: (arguments . (string) @import_source)
-  (#eq? @_require "require"))
-(call_expression function: (import) arguments: (arguments . (string) @import_source))
-"""
-_STRING_CONSTS = "(variable_declarator name: (identifier) @n value: [(string) (template_string)] @v)"
-
-
 def collect(model: FileModel, suppressions: tuple[Suppression, ...],
             conditional: dict[tuple[str, str], list[Diagnostic]] | None = None) -> Facts:
     ctx = model.ctx
@@ -114,11 +103,7 @@ def collect(model: FileModel, suppressions: tuple[Suppression, ...],
 
 # TypeScript declarations of the platform object's members: `declare namespace wx { … }`, the
 # typings' `interface Wx { … }` (augmented by SDKs), `declare const tt: { … }`.
-_TYPED_MEMBERS = """
-(internal_module name: (identifier) @_ns body: (statement_block) @body (#any-of? @_ns "tt" "wx"))
-(interface_declaration name: (type_identifier) @_i body: (interface_body) @body (#any-of? @_i "Wx" "WX" "Tt" "TT"))
-(variable_declarator name: (identifier) @_v type: (type_annotation (object_type) @body) (#any-of? @_v "tt" "wx"))
-"""
+_TYPED_HOLDERS = ("tt", "wx", "Wx", "WX", "Tt", "TT")
 _MEMBER_DECLARATIONS = frozenset({"function_signature", "function_declaration", "method_signature",
                                   "property_signature", "lexical_declaration", "variable_declaration"})
 
@@ -126,9 +111,23 @@ _MEMBER_DECLARATIONS = frozenset({"function_signature", "function_declaration", 
 def _typed_members(model: FileModel) -> set[str]:
     if model.language == "js" or not (b"declare" in model.source or b"interface" in model.source):
         return set()
+    bodies = []
+    for node in P.word_nodes(model.root, model.source, _TYPED_HOLDERS, ("identifier", "type_identifier")):
+        parent = node.parent
+        if parent is None or not _same(parent.child_by_field_name("name"), node):
+            continue
+        if parent.type == "internal_module" and node.type == "identifier" and P.text(node) in ("tt", "wx"):
+            bodies.append(parent.child_by_field_name("body"))
+        elif parent.type == "interface_declaration" and P.text(node) not in ("tt", "wx"):
+            bodies.append(parent.child_by_field_name("body"))
+        elif parent.type == "variable_declarator" and P.text(node) in ("tt", "wx"):
+            annotation = parent.child_by_field_name("type")
+            typed = annotation.named_children[0] if annotation is not None and annotation.named_children else None
+            if typed is not None and typed.type == "object_type":
+                bodies.append(typed)
     out: set[str] = set()
-    for body in P.captures(model.language, _TYPED_MEMBERS, model.root).get("body", []):
-        for child in body.named_children:
+    for body in bodies:
+        for child in body.named_children if body is not None else ():
             if child.type == "export_statement" and child.named_children:
                 child = child.named_children[0]
             if child.type not in _MEMBER_DECLARATIONS:
@@ -188,17 +187,40 @@ def _candidates(target: str):
 # ---------------------------------------------------------------------------- storage
 
 
-def string_consts(model: FileModel) -> dict[str, str]:
-    """`const NAME = 'literal'` bindings of the file (the last one wins; names are rarely reused)."""
-    out: dict[str, str] = {}
-    for _, m in P.matches(model.language, _STRING_CONSTS, model.root):
-        value = P.string_value(m["v"][0])
-        if value is not None:
-            out[P.text(m["n"][0])] = value
-    return out
+class StringConsts:
+    """`const NAME = 'literal'` bindings of a file, looked up by name on demand (the last declaration
+    wins; names are rarely reused)."""
+
+    def __init__(self, model: FileModel) -> None:
+        self.model = model
+        self.known: dict[str, str | None] = {}
+
+    def get(self, name: str) -> str | None:
+        if name not in self.known:
+            value = None
+            for node in declarators_of(self.model, name):
+                found = P.string_value(node.child_by_field_name("value"))
+                value = found if found is not None else value
+            self.known[name] = value
+        return self.known[name]
 
 
-def static_string(node: Node | None, consts: dict[str, str]) -> str | None:
+def string_consts(model: FileModel) -> StringConsts:
+    return StringConsts(model)
+
+
+def declarators_of(model: FileModel, name: str) -> list[Node]:
+    """Every `… name = …` variable declarator of the file, in order."""
+    return [n.parent for n in P.word_nodes(model.root, model.source, [name], ("identifier",))
+            if n.parent is not None and n.parent.type == "variable_declarator"
+            and _same(n.parent.child_by_field_name("name"), n)]
+
+
+def _same(a: Node | None, b: Node | None) -> bool:
+    return a is not None and b is not None and a.start_byte == b.start_byte and a.end_byte == b.end_byte
+
+
+def static_string(node: Node | None, consts: StringConsts) -> str | None:
     node = P.unwrap(node)
     if node is None:
         return None
@@ -207,9 +229,9 @@ def static_string(node: Node | None, consts: dict[str, str]) -> str | None:
     return P.string_value(node)
 
 
-def storage_list(call_node: Node) -> tuple[str, Node] | tuple[None, None]:
+def storage_list(model: FileModel, call_node: Node) -> tuple[str, Node] | tuple[None, None]:
     """The `data` (or `KVDataList`) array of a setUserCloudStorage options literal."""
-    for key, _, value in P.object_pairs(P.first_argument(call_node)):
+    for key, _, value in model.pairs(P.first_argument(call_node)):
         if key in ("data", "KVDataList"):
             return key, value
     return None, None
@@ -225,14 +247,14 @@ def _storage(model: FileModel) -> tuple[tuple[str, ...], bool, tuple[KeyRead, ..
     reads: list[KeyRead] = []
     for call in calls:
         if call.api == STORAGE_WRITE:
-            _, data = storage_list(call.node)
+            _, data = storage_list(model, call.node)
             data = P.unwrap(data)
             if data is None or data.type != "array":
                 unknown = True
                 continue
             for element in data.named_children:
                 key = None
-                for name, _, value in P.object_pairs(element):
+                for name, _, value in model.pairs(element):
                     if name == "key":
                         key = static_string(value, consts)
                 if key is None:
@@ -240,7 +262,7 @@ def _storage(model: FileModel) -> tuple[tuple[str, ...], bool, tuple[KeyRead, ..
                 else:
                     written.append(key)
         else:
-            for name, _, value in P.object_pairs(P.first_argument(call.node)):
+            for name, _, value in model.pairs(P.first_argument(call.node)):
                 value = P.unwrap(value)
                 if name == "keyList" and value is not None and value.type == "array":
                     for element in value.named_children:
@@ -264,19 +286,17 @@ def _posts(model: FileModel) -> tuple[PostedMessage, ...]:
         if message is None or message.type != "object":
             continue
         fields = []
-        for key, _, value in P.object_pairs(message):
+        for key, _, value in model.pairs(message):
             fields.append((key, kind_value(value), model.span(value)))
         out.append(PostedMessage(tuple(fields), model.span(message)))
     return tuple(out)
 
 
-_OBJECT_CONST = "(variable_declarator name: (identifier) @_n value: (object) @object (#any-of? @_n {name}))"
-
-
 def _object_bound_to(model: FileModel, name: str) -> Node | None:
     """The object literal a name is declared with, when the file declares that name exactly once."""
-    found = P.captures(model.language, _OBJECT_CONST.format(name=P.quote_names([name])), model.root).get("object", [])
-    return found[0] if len(found) == 1 else None
+    found = declarators_of(model, name)
+    value = P.unwrap(found[0].child_by_field_name("value")) if len(found) == 1 else None
+    return value if value is not None and value.type == "object" else None
 
 
 def kind_value(node: Node | None) -> str | None:
@@ -312,17 +332,16 @@ def _handler_function(model: FileModel, arg: Node | None) -> Node | None:
     if arg.type in _FUNCTION_TYPES:
         return arg
     if arg.type == "identifier":
-        found = P.captures(model.language, _NAMED_FUNCTION.format(name=P.quote_names([P.text(arg)])), model.root)
-        for fn in sorted(found.get("fn", []), key=lambda n: n.start_byte):
-            if fn.type in _FUNCTION_TYPES:
-                return fn
+        for node in P.word_nodes(model.root, model.source, [P.text(arg)], ("identifier",)):
+            parent = node.parent
+            if parent is None or not _same(parent.child_by_field_name("name"), node):
+                continue
+            if parent.type == "function_declaration":
+                return parent
+            value = parent.child_by_field_name("value") if parent.type == "variable_declarator" else None
+            if value is not None and value.type in ("arrow_function", "function_expression"):
+                return value
     return None
-
-
-_NAMED_FUNCTION = """
-(function_declaration name: (identifier) @_n (#any-of? @_n {name})) @fn
-(variable_declarator name: (identifier) @_n value: [(arrow_function) (function_expression)] @fn (#any-of? @_n {name}))
-"""
 
 
 def _analyze_handler(model: FileModel, fn: Node) -> Handler:

@@ -99,10 +99,7 @@ class Guards:
                 if name:
                     derived[name] = api
         if derived and self.model.root is not None:
-            found = P.captures(self.model.language,
-                               f"([(identifier) (property_identifier)] @n (#any-of? @n {P.quote_names(derived)}))",
-                               self.model.root).get("n", [])
-            for node in found:
+            for node in P.word_nodes(self.model.root, self.model.source, derived, ("identifier", "property_identifier")):
                 out.setdefault(derived[P.text(node)], []).append(node)
         return out
 
@@ -199,29 +196,40 @@ class Guards:
             return None
         self._evaluating.add(name)
         try:
-            found = P.captures(self.model.language, _DEFINITIONS.format(name=P.quote_names([name])),
-                               self.model.root)
-            values = {self.value(v, 1) for v in found.get("value", [])}
-            writes = found.get("write", [])
-            answer = values.pop() if len(values) == 1 and not writes else None
+            values, opaque = set(), False
+            for node in P.word_nodes(self.model.root, self.model.source, [name], ("identifier", "property_identifier")):
+                value, written = _definition(node)
+                if written:
+                    opaque = True
+                elif value is not None:
+                    values.add(self.value(value, 1))
+            answer = values.pop() if len(values) == 1 and not opaque else None
         finally:
             self._evaluating.discard(name)
         self._values[name] = answer
         return answer
 
 
-# Every definition of a name: a declarator, an object-literal key, an assignment to it or to `x.name`;
-# and the writes that leave its value unknown (augmented assignments).
-_DEFINITIONS = """
-(variable_declarator name: (identifier) @_n value: (_) @value (#any-of? @_n {name}))
-(pair key: (property_identifier) @_n value: (_) @value (#any-of? @_n {name}))
-(assignment_expression left: (member_expression property: (property_identifier) @_n) right: (_) @value
-  (#any-of? @_n {name}))
-(assignment_expression left: (identifier) @_n right: (_) @value (#any-of? @_n {name}))
-(augmented_assignment_expression left: (identifier) @write (#any-of? @write {name}))
-(augmented_assignment_expression left: (member_expression property: (property_identifier) @write)
-  (#any-of? @write {name}))
-"""
+def _definition(node: Node) -> tuple[Node | None, bool]:
+    """(the value a definition of this name gives it, whether it is written otherwise): a declarator,
+    an object-literal key, an assignment to it or to `x.name`; an augmented assignment leaves it unknown."""
+    parent = node.parent
+    if parent is None:
+        return None, False
+    t = parent.type
+    if t == "variable_declarator" and _same(parent.child_by_field_name("name"), node):
+        return parent.child_by_field_name("value"), False
+    if t == "pair" and _same(parent.child_by_field_name("key"), node):
+        return parent.child_by_field_name("value"), False
+    target = node
+    if t == "member_expression" and _same(parent.child_by_field_name("property"), node):
+        target, parent = parent, parent.parent
+    if parent is not None and parent.type in ("assignment_expression", "augmented_assignment_expression") \
+            and _same(parent.child_by_field_name("left"), target):
+        if parent.type == "augmented_assignment_expression":
+            return None, True
+        return parent.child_by_field_name("right"), False
+    return None, False
 
 
 def _compare(a: Node | None, b: Node | None) -> bool | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ttminis_cli.lint import parse as P
 from ttminis_cli.lint.diagnostic import Diagnostic, RuleInfo
 
 if TYPE_CHECKING:  # nothing here needs tree-sitter loaded: `make` serves warm runs too
@@ -17,17 +18,38 @@ if TYPE_CHECKING:  # nothing here needs tree-sitter loaded: `make` serves warm r
 Span = tuple[int, int, int, int]  # 1-based line, column, end line, end column
 
 
-def span_of(source: bytes, node: Node) -> Span:
+def span_of(source: bytes, node: Node, columns: Columns | None = None) -> Span:
     """1-based line/column of a node, columns counted in characters (not bytes)."""
-    return (*_point(source, node.start_byte, node.start_point), *_point(source, node.end_byte, node.end_point))
+    columns = columns or Columns(source)
+    (row, col), (end_row, end_col) = node.start_point, node.end_point
+    return (row + 1, columns.of(node.start_byte, col), end_row + 1, columns.of(node.end_byte, end_col))
 
 
-def _point(source: bytes, byte: int, point) -> tuple[int, int]:
-    row, col_bytes = point
-    start = byte - col_bytes
-    if col_bytes == 0:
-        return row + 1, 1
-    return row + 1, len(source[start:byte].decode("utf-8", "replace")) + 1
+class Columns:
+    """Byte offsets to 1-based character columns, in time independent of the line's length: a finding
+    deep in a one-line multi-megabyte bundle must not decode the line up to it (thousands of times)."""
+
+    _SHORT = 512  # decoding this many bytes is cheaper than anything cleverer
+
+    def __init__(self, source: bytes) -> None:
+        self.source = source
+        self.ascii = source.isascii()
+        self._continuations: list[int] | None = None  # offsets of UTF-8 continuation bytes
+
+    def of(self, byte: int, col_bytes: int) -> int:
+        if self.ascii or col_bytes == 0:
+            return col_bytes + 1
+        start = byte - col_bytes
+        if col_bytes <= self._SHORT:
+            return len(self.source[start:byte].decode("utf-8", "replace")) + 1
+        if self._continuations is None:
+            import re
+
+            self._continuations = [m.start() for m in re.finditer(rb"[\x80-\xbf]", self.source)]
+        from bisect import bisect_left
+
+        inside = bisect_left(self._continuations, byte) - bisect_left(self._continuations, start)
+        return col_bytes - inside + 1
 
 
 @dataclass
@@ -37,10 +59,22 @@ class FileModel:
     source: bytes
     tree: Tree | None
     uses: Uses
-    scan: dict[str, list[Node]] = field(default_factory=dict)  # captures of analysis.SCAN
+    scan: dict[str, list[Node]] = field(default_factory=dict)  # what lint.scan found
     diagnostics: list[Diagnostic] = field(default_factory=list)
     # Findings that stand only if no file of the project declares the member: (name, span, message).
     deferred: list[tuple[str, Span, str]] = field(default_factory=list)
+    columns: Columns | None = None
+    _pairs: dict = field(default_factory=dict)
+
+    def pairs(self, node: Node | None) -> list[tuple[str, Node, Node]]:
+        """P.object_pairs of a node, read once however many rules look at the same options object."""
+        if node is None:
+            return []
+        key = (node.start_byte, node.end_byte, node.kind_id)
+        found = self._pairs.get(key)
+        if found is None:
+            found = self._pairs[key] = list(P.object_pairs(node))
+        return found
 
     @property
     def root(self) -> Node | None:
@@ -51,7 +85,9 @@ class FileModel:
         return self.ctx.domain == "open-data"
 
     def span(self, node: Node) -> Span:
-        return span_of(self.source, node)
+        if self.columns is None:
+            self.columns = Columns(self.source)
+        return span_of(self.source, node, self.columns)
 
     def report(self, rule: RuleInfo, at: Node | Span, message: str) -> None:
         span = at if isinstance(at, tuple) else self.span(at)

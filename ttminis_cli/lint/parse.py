@@ -1,4 +1,4 @@
-"""Tree-sitter plumbing: grammars, parsers and compiled queries (each built once, lazily), and small
+"""Tree-sitter plumbing: grammars and parsers (each built once, lazily), finding words' nodes, and small
 helpers over nodes. Everything here iterates; nothing recurses, so 5,000-deep nesting is harmless.
 """
 
@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Iterator
 
 # tree_sitter is imported where a parse or a query needs it: a warm cached run never does.
 if TYPE_CHECKING:
-    from tree_sitter import Language, Node, Parser, Query, Tree
+    from tree_sitter import Language, Node, Parser, Tree
 
 
 @lru_cache(maxsize=None)
@@ -36,35 +36,63 @@ def parse(lang: str, source: bytes) -> Tree:
     return _parser(lang).parse(source)
 
 
-@lru_cache(maxsize=512)
-def query(lang: str, text: str) -> Query:
-    """A compiled query; the cache makes every distinct (language, text) compile once per process."""
-    from tree_sitter import Query
-
-    return Query(language(lang), text)
+_WORD_EDGE = rb"[A-Za-z0-9_$\x80-\xff]"  # bytes that continue a JavaScript identifier (any non-ASCII)
 
 
-def captures(lang: str, text: str, node: Node) -> dict[str, list[Node]]:
-    import tree_sitter
+@lru_cache(maxsize=256)
+def word_regex(words: tuple[str, ...]):
+    """A compiled pattern for whole-word occurrences of `words` in source bytes."""
+    import re
 
-    return tree_sitter.QueryCursor(query(lang, text)).captures(node)
+    alternatives = b"|".join(re.escape(w.encode()) for w in sorted(words, key=len, reverse=True))
+    first = b"".join(sorted({re.escape(w[:1].encode()) for w in words}))
+    return re.compile(rb"(?<!" + _WORD_EDGE + rb")(?=[" + first + rb"])(?:" + alternatives + rb")(?!"
+                      + _WORD_EDGE + rb")")
 
 
-def matches(lang: str, text: str, node: Node) -> list[tuple[int, dict[str, list[Node]]]]:
-    import tree_sitter
+def word_nodes(root: Node, source: bytes, words, types, start: int = 0, end: int | None = None) -> list[Node]:
+    """The nodes of the given types that are exactly an occurrence of one of `words` (between byte
+    offsets `start` and `end`), in document order.
 
-    return tree_sitter.QueryCursor(query(lang, text)).matches(node)
+    A search of the text, then a descent to each hit: cheaper by far than a query over every node of a
+    big tree, and text in strings and comments never matches (its node is a string or a comment)."""
+    words = tuple(sorted(w for w in set(words) if w))
+    end = len(source) if end is None else end
+    if not words:
+        return []
+    if len(words) == 1:
+        hits = _word_hits(source, words[0].encode(), start, end)
+    else:
+        hits = (m.span() for m in word_regex(words).finditer(source, start, end))
+    out = []
+    for hit_start, hit_end in hits:
+        node = root.descendant_for_byte_range(hit_start, hit_end)
+        if node is not None and node.type in types and node.start_byte == hit_start and node.end_byte == hit_end:
+            out.append(node)
+    return out
 
 
-def quote_names(names) -> str:
-    """Names as the string arguments of an `#any-of?` predicate."""
-    return " ".join('"' + n.replace("\\", "\\\\").replace('"', '\\"') + '"' for n in sorted(names))
+def _word_hits(source: bytes, word: bytes, start: int, end: int) -> Iterator[tuple[int, int]]:
+    """Whole-word occurrences of one word: bytes.find runs at memchr speed, many times a regex's."""
+    size = len(word)
+    at = source.find(word, start, end)
+    while at >= 0:
+        after = at + size
+        if (at == 0 or not _continues(source[at - 1])) and (after >= len(source) or not _continues(source[after])):
+            yield at, after
+        at = source.find(word, after, end)
+
+
+def _continues(byte: int) -> bool:
+    return byte >= 0x80 or byte == 0x24 or byte == 0x5F or 0x30 <= byte <= 0x39 or 0x41 <= byte <= 0x5A \
+        or 0x61 <= byte <= 0x7A
 
 
 def text(node: Node | None) -> str:
     if node is None:
         return ""
-    return node.text.decode("utf-8", "replace") if node.text is not None else ""
+    raw = node.text
+    return raw.decode("utf-8", "replace") if raw is not None else ""
 
 
 def unwrap(node: Node | None) -> Node | None:

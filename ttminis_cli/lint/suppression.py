@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ttminis_cli.lint.model import FileModel
 
 MARKER = b"ttminis-"
+_MARKER = re.compile(re.escape(MARKER))
 _COMMENT = re.compile(r"ttminis-(disable-next-line|disable-line|disable-file|disable|enable)\b([^\n]*)")
 _CODE = re.compile(r"TTM[0-9]*", re.IGNORECASE)
 _KIND = {"disable-next-line": "next-line", "disable-line": "line", "disable-file": "file",
@@ -34,7 +35,12 @@ def read(model: FileModel) -> tuple[Suppression, ...]:
     if MARKER not in model.source or model.root is None:
         return ()
     out = []
-    for node in P.captures(model.language, "(comment) @c", model.root).get("c", []):
+    seen = set()
+    for at in _MARKER.finditer(model.source):
+        node = model.root.descendant_for_byte_range(at.start(), at.end())
+        if node is None or node.type != "comment" or node.start_byte in seen:
+            continue
+        seen.add(node.start_byte)
         text = P.text(node)
         match = _COMMENT.search(text)
         if match is None:

@@ -250,7 +250,7 @@ def _check_options(model: FileModel, call: Call, api: Api, guards: Guards) -> No
     options = P.unwrap(P.first_argument(call.node))
     if options is None or options.type != "object" or options.has_error:
         return  # a literal that did not parse: its keys are unknown (TTM002 says so)
-    pairs = list(P.object_pairs(options))
+    pairs = model.pairs(options)
     keys = {k for k, _, _ in pairs}
     renamed = dict(api.renamed)
     if api.params is not None:

@@ -86,11 +86,6 @@ RULES = (TTM101, TTM102, TTM103, TTM104, TTM105, TTM106)
 _MAIN_ONLY_FAMILIES = frozenset({"sharing", "open data"})
 _WEB_UNAVAILABLE = ("call:fetch", "new:XMLHttpRequest", "new:WebSocket", "call:XMLHttpRequest",
                     "call:document.", "call:localStorage.", "call:sessionStorage.")
-# Part of the one whole-tree scan each file gets (see analysis.SCAN).
-SCAN_PATTERNS = """
-(call_expression function: (member_expression property: (property_identifier) @todataurl
-  (#eq? @todataurl "toDataURL")))
-"""
 
 
 def check_file(model: FileModel) -> None:

@@ -82,30 +82,30 @@ def check_file(model: FileModel) -> None:
         if call.api == STORAGE_WRITE:
             _check_write(model, call.node, consts)
         else:
-            for key, _, value in P.object_pairs(P.first_argument(call.node)):
+            for key, _, value in model.pairs(P.first_argument(call.node)):
                 value = P.unwrap(value)
                 if key == "keyList" and value is not None and value.type == "array":
                     for element in value.named_children:
                         _check_key(model, static_string(element, consts), element)
 
 
-def _check_write(model: FileModel, call_node, consts: dict[str, str]) -> None:
-    _, data = storage_list(call_node)
+def _check_write(model: FileModel, call_node, consts) -> None:
+    _, data = storage_list(model, call_node)
     data = P.unwrap(data)
     if data is None or data.type != "array":
         return
-    seen: dict[str, int] = {}
+    seen: dict[str, object] = {}  # key -> its first node
     for element in data.named_children:
-        for name, _, value in P.object_pairs(element):
+        for name, _, value in model.pairs(element):
             if name == "key":
                 key = static_string(value, consts)
                 _check_key(model, key, value)
                 if key is not None:
                     if key in seen:
                         model.report(TTM304, value, f"key '{key}' is written twice in this call (first on line "
-                                                    f"{seen[key]}); only one value is kept: write it once")
+                                                    f"{model.span(seen[key])[0]}); only one value is kept: write it once")
                     else:
-                        seen[key] = model.span(value)[0]
+                        seen[key] = value
             elif name == "value":
                 _check_value(model, value, consts)
 
@@ -116,7 +116,7 @@ def _check_key(model: FileModel, key: str | None, node) -> None:
                                    f"{KEY_MAX_CHARS}: use a shorter name")
 
 
-def _check_value(model: FileModel, value, consts: dict[str, str]) -> None:
+def _check_value(model: FileModel, value, consts) -> None:
     kind = P.literal_kind(value)
     if kind in _NOT_STRING:
         fix = "JSON.stringify(x)" if kind in ("object", "array") else "String(x)"

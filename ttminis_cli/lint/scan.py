@@ -1,0 +1,84 @@
+"""The one pass over a file that finds where the engine's work starts (DESIGN §3a: linear in size).
+
+A whole-tree query costs about as much as parsing did, once per pattern set; a regular-expression
+search of the source for a few dozen words, with a descent from each hit to its node, costs a tenth of
+that. What it collects, by key:
+
+    root               identifiers that can name the platform or a web global (calls.ROOT_NAMES)
+    window_member      `X.window` members (Laya.Browser.window)
+    distinctive_call   calls of members only mini-game platforms have (calls.INFERRED_MEMBERS)
+    export             export statements
+    import_source      the specifier strings of import/export-from/require()/import()
+    todataurl          `x.toDataURL(…)` property names (TTM106)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ttminis_cli.lint import parse as P
+from ttminis_cli.lint.calls import INFERRED_MEMBERS, ROOT_NAMES
+
+if TYPE_CHECKING:
+    from tree_sitter import Node
+
+_NAMES = frozenset(ROOT_NAMES)
+_DISTINCTIVE = frozenset(INFERRED_MEMBERS)
+WORDS = tuple(sorted({*ROOT_NAMES, *INFERRED_MEMBERS, "export", "import", "require", "toDataURL"}))
+_TYPES = frozenset({"identifier", "shorthand_property_identifier_pattern", "property_identifier", "export",
+                    "import"})
+
+
+def scan(root: Node, source: bytes) -> dict[str, list[Node]]:
+    out: dict[str, list[Node]] = {}
+
+    def add(key: str, node: Node | None) -> None:
+        if node is not None:
+            out.setdefault(key, []).append(node)
+
+    for node in P.word_nodes(root, source, WORDS, _TYPES):
+        t = node.type
+        word = P.text(node)
+        parent = node.parent
+        if parent is None:
+            continue
+        if t in ("identifier", "shorthand_property_identifier_pattern"):
+            if word in _NAMES:
+                add("root", node)
+            if word == "require" and parent.type == "call_expression" and _is(parent, "function", node):
+                add("import_source", _first_string_argument(parent))
+        elif t == "property_identifier":
+            if parent.type != "member_expression" or not _is(parent, "property", node):
+                continue
+            if word == "window":
+                add("window_member", parent)
+            call = parent.parent
+            if call is not None and call.type == "call_expression" and _is(call, "function", parent):
+                if word in _DISTINCTIVE:
+                    add("distinctive_call", call)
+                elif word == "toDataURL":
+                    add("todataurl", node)
+        elif t == "export" and parent.type == "export_statement":
+            add("export", parent)
+            source_node = parent.child_by_field_name("source")
+            if source_node is not None and source_node.type == "string":
+                add("import_source", source_node)
+        elif t == "import":
+            if parent.type == "import_statement":
+                source_node = parent.child_by_field_name("source")
+                if source_node is not None and source_node.type == "string":
+                    add("import_source", source_node)
+            elif parent.type == "import" and parent.parent is not None and parent.parent.type == "call_expression":
+                add("import_source", _first_string_argument(parent.parent))
+    return out
+
+
+def _is(parent: Node, field: str, node: Node) -> bool:
+    child = parent.child_by_field_name(field)
+    return child is not None and child.start_byte == node.start_byte and child.end_byte == node.end_byte
+
+
+def _first_string_argument(call: Node) -> Node | None:
+    args = call.child_by_field_name("arguments")
+    first = next((c for c in args.named_children if c.type != "comment"), None) if args is not None else None
+    return first if first is not None and first.type == "string" else None
