@@ -145,7 +145,9 @@ def test_select_ignore_and_per_file_ignores(tmp_path):
         "game.js": "tt.login({ success() {} });\nTTMinis.login();\ntt.shareAppMessage({ imageUrl: 'a.png', fail() {} });\n",
         "tests/t.js": "TTMinis.login();\n"})
     everything = codes(root)
-    assert {c for _, _, c in everything} == {"TTM201", "TTM206", "TTM207", "TTM209"}
+    assert {c for _, _, c in everything} == {"TTM201", "TTM206", "TTM209"}  # TTM207 is opt-in
+    assert {c for _, _, c in codes(root, config(select=("TTM", "TTM207")))} == {"TTM201", "TTM206", "TTM207",
+                                                                             "TTM209"}
     assert {c for _, _, c in codes(root, config(select=("TTM2",), ignore=("TTM206", "TTM207")))} == {
         "TTM201", "TTM209"}
     assert {c for _, _, c in codes(root, config(ignore=("TTM20",)))} == set()
@@ -163,6 +165,12 @@ def test_select_ignore_and_per_file_ignores(tmp_path):
 ])
 def test_the_most_specific_prefix_wins(code, select, ignore, expected):
     assert selected(code, select, ignore) is expected
+
+
+@pytest.mark.parametrize("select,expected", [(("TTM",), False), (("TTM2",), True), (("TTM207",), True),
+                                             (("TTM", "TTM20"), True), (("TT",), False)])
+def test_an_opt_in_rule_needs_its_code_or_family(select, expected):
+    assert selected("TTM207", select, (), opt_in=True) is expected
 
 
 def test_extra_apis_are_known(tmp_path):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ttminis_cli.config import Config
+from ttminis_cli.config import Config, LintConfig
 from ttminis_cli.lint.diagnostic import Severity
 from ttminis_cli.lint.engine import lint
 from ttminis_cli.lint.registry import RULES
@@ -83,7 +83,9 @@ def write_example(root: Path, example: str, default_path: str, html: bool) -> No
 
 
 def run(root: Path) -> list:
-    diagnostics, _ = lint([root], Config(), cwd=root)
+    """Every rule on, opt-in ones included: each documents its own examples."""
+    everything = LintConfig(select=("TTM", *(code for code, rule in RULES.items() if rule.opt_in)))
+    diagnostics, _ = lint([root], Config(lint=everything), cwd=root)
     return diagnostics
 
 

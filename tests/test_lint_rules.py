@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from ttminis_cli.config import Config
+from ttminis_cli.config import Config, LintConfig
+from ttminis_cli.lint.registry import RULES
 from ttminis_cli.lint.engine import lint
 
 
@@ -18,8 +19,12 @@ def run(tmp_path: Path, main: str = "", open_data: str = "", **more: str) -> lis
     for name, text in files.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text)
-    found, _ = lint([root], Config(), cwd=root)
+    found, _ = lint([root], EVERY_RULE, cwd=root)
     return [(("odd" if d.path.startswith("openDataContext/") else d.path), d.line, d.code) for d in found]
+
+
+# The tables test every rule, opt-in ones too.
+EVERY_RULE = Config(lint=LintConfig(select=("TTM", *(code for code, rule in RULES.items() if rule.opt_in))))
 
 
 def main_codes(tmp_path, source):
@@ -204,6 +209,10 @@ PLATFORM_BRANCHES = [
     "} else {\n  tt.setUserCloudStorage({ data: [{ key: 'a', value: '1' }], fail() {} });\n}",
     "typeof qq !== 'undefined' && qq.showShareMenu({ fail() {} });",
     "if (cc.sys.platform === cc.sys.WECHAT_GAME) { wx.showShareMenu({ fail() {} }); }",
+    "function judge() {\n  if (cc.sys.platform != cc.sys.WECHAT_GAME) return;\n  wx.showShareMenu({ fail() {} });\n}",
+    "if (Laya.Browser.onMiniGame) { wx.showShareMenu({ fail() {} }); }",
+    "function banner() {\n  if (!Laya.Browser.onMiniGame || !this.visible) return;\n  wx.createGameBanner({ adUnitId: 'a' });\n}",
+    "if (Laya.Browser.onTTMiniGame) { tt.login({ fail() {} }); } else { wx.showShareMenu({ fail() {} }); }",
     "if (wx.showShareMenu) { wx.showShareMenu({ fail() {} }); }",
     "api.showShareMenu?.({ fail() {} });".replace("api", "wx"),
 ]
@@ -392,3 +401,25 @@ def test_the_guard_hint_uses_the_callers_spelling(tmp_path):
     found, _ = lint([root], Config(), cwd=root)
     assert [d.code for d in found] == ["TTM206"]
     assert "TTMinis.game.canIUse('shareAppMessage')" in found[0].message
+
+
+def test_cocos_build_flags_from_cc_env_are_platform_branches(tmp_path):
+    source = ("import { WECHAT, BYTEDANCE } from 'cc/env';\n"
+              "export function report(level: number) {\n"
+              "  if (!WECHAT) return;\n"
+              "  wx.setUserCloudStorage({ KVDataList: [{ key: 'level', value: String(level) }], fail() {} });\n"
+              "}\n"
+              "export function shareTt() {\n"
+              "  if (BYTEDANCE) wx.showShareMenu({ fail() {} });\n"
+              "}\n")
+    assert run(tmp_path, **{"assets/OpenContext.ts": source}) == [("assets/OpenContext.ts", 7, "TTM208")]
+    # a same-named constant of the game's own is no build flag
+    own = source.replace("import { WECHAT, BYTEDANCE } from 'cc/env';", "const WECHAT = detect(); const BYTEDANCE = 1;")
+    assert [c for _, _, c in run(tmp_path / "own", **{"assets/OpenContext.ts": own})] == ["TTM203", "TTM208"]
+
+
+def test_a_project_that_writes_no_keys_has_its_writer_elsewhere(tmp_path):
+    reader = "tt.onMessage(() => tt.getFriendCloudStorage({ keyList: ['score'], fail() {} }));\n"
+    assert odd_codes(tmp_path, reader) == []
+    writer = "tt.setUserCloudStorage({ data: [{ key: 'scroe', value: '1' }], fail() {} });\n"
+    assert run(tmp_path / "both", main=writer, open_data=reader) == [("odd", 1, "TTM305")]

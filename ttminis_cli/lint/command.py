@@ -223,6 +223,7 @@ def run_rules(fmt: str = "text") -> int:
     width = max(len(r.name) for r in rules)
     for r in rules:
         html = " (HTML runtime)" if r.html_only else ""
+        html += " (opt-in)" if r.opt_in else ""
         print(f"{r.code}  {r.name:<{width}}  {r.severity.value:<7}  {r.summary}{html}")
     return EXIT_OK
 

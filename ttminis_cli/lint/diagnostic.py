@@ -26,6 +26,10 @@ class RuleInfo:
     fix: str = ""  # how to fix
     bad_path: str = "game.js"  # where the examples live (domain matters: "openDataContext/index.js")
     html_only: bool = False
+    # Off unless selected by its code or family (`--select TTM207`, `TTM2`): a rule that real games
+    # showed to be wrong too often to be on for everyone.
+    opt_in: bool = False
+    opt_in_why: str = ""
 
 
 @dataclass(frozen=True, order=True)

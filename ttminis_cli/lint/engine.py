@@ -307,6 +307,7 @@ def finish(results: Sequence[FileResult], config: Config, *, report_paths: set[s
     """
     from ttminis_cli.lint.facts import Facts, is_platform_export
     from ttminis_cli.lint.model import make
+    from ttminis_cli.lint.registry import RULES
     from ttminis_cli.lint.rules import FAMILIES, general
 
     facts = [r.facts for r in results if isinstance(r.facts, Facts)]
@@ -352,7 +353,9 @@ def finish(results: Sequence[FileResult], config: Config, *, report_paths: set[s
         for diag in diagnostics:
             keep = kept_codes.get(diag.code)
             if keep is None:
-                keep = kept_codes[diag.code] = selected(diag.code, lint.select, lint.ignore)
+                rule = RULES.get(diag.code)
+                keep = kept_codes[diag.code] = selected(diag.code, lint.select, lint.ignore,
+                                                        opt_in=rule is not None and rule.opt_in)
             if not keep:
                 continue
             if any(diag.code.startswith(code) for code in ignored):
@@ -388,9 +391,11 @@ def lint(paths: list[Path], config: Config, *, cwd: Path | None = None,
     return finish(results, config, report_paths=report_paths), the_plan
 
 
-def selected(code: str, select: Sequence[str], ignore: Sequence[str]) -> bool:
-    """Ruff's rule: the most specific matching prefix wins; select wins a tie."""
-    best_select = max((len(s) for s in select if code.startswith(s)), default=-1)
+def selected(code: str, select: Sequence[str], ignore: Sequence[str], *, opt_in: bool = False) -> bool:
+    """Ruff's rule: the most specific matching prefix wins; select wins a tie. An opt-in rule must be
+    selected by more than the bare `TTM` (its code or its family, `TTM2`)."""
+    best_select = max((len(s) for s in select if code.startswith(s) and not (opt_in and len(s) <= 3)),
+                      default=-1)
     best_ignore = max((len(i) for i in ignore if code.startswith(i)), default=-1)
     return best_select >= 0 and best_select >= best_ignore
 

@@ -36,6 +36,16 @@ _OTHER_PLATFORM_CONSTANTS = frozenset({"WECHAT_GAME", "WECHAT_MINI_PROGRAM", "QQ
                                        "XIAOMI_QUICK_GAME", "ALIPAY_GAME", "ALIPAY_MINI_GAME", "TAOBAO_MINI_GAME",
                                        "HONOR_MINI_GAME", "MIGU_MINI_GAME", "LINKSURE_MINI_GAME",
                                        "QTT_MINI_GAME", "COCOSPLAY", "JKW_GAME", "RUNTIME_BASED"})
+# LayaAir's runtime flags (`Laya.Browser.onMiniGame`: WeChat; Laya 2 clears it and sets onTTMiniGame
+# whenever `tt` exists) and Cocos Creator 3's build flags (`import { WECHAT } from 'cc/env'`).
+_LAYA_OTHER_PLATFORM = frozenset({"onMiniGame", "onWeiXin", "onQQMiniGame", "onQGMiniGame", "onVVMiniGame",
+                                  "onBDMiniGame", "onKGMiniGame", "onHWMiniGame", "onAlipayMiniGame",
+                                  "onTBMiniGame", "onBLMiniGame", "onQTTMiniGame"})
+_LAYA_TIKTOK = frozenset({"onTTMiniGame"})
+_COCOS_ENV_OTHER_PLATFORM = frozenset({"WECHAT", "WECHAT_MINI_PROGRAM", "ALIPAY", "TAOBAO", "TAOBAO_MINIGAME",
+                                       "BAIDU", "XIAOMI", "OPPO", "VIVO", "HUAWEI", "HONOR", "QTT", "LINKSURE",
+                                       "COCOSPLAY", "MIGU", "RUNTIME_BASED"})
+_COCOS_ENV_TIKTOK = frozenset({"BYTEDANCE"})
 _MAX_DEPTH = 12
 _FUNCTIONS = frozenset({"function_declaration", "function_expression", "function", "arrow_function",
                         "method_definition", "generator_function_declaration", "generator_function"})
@@ -177,7 +187,29 @@ class Guards:
                 return True  # the platform object is there
             if _strip_holder(text) in _OTHER_PLATFORM_GLOBALS:
                 return False
+            if t == "member_expression":
+                prop = P.text(node.child_by_field_name("property"))
+                if prop in _LAYA_OTHER_PLATFORM or prop in _LAYA_TIKTOK:
+                    return prop in _LAYA_TIKTOK
+            elif text in _COCOS_ENV_OTHER_PLATFORM or text in _COCOS_ENV_TIKTOK:
+                flag = self._cocos_env(node)
+                if flag is not None:
+                    return flag
             return self._name_value(node)
+        return None
+
+    def _cocos_env(self, node: Node) -> bool | None:
+        """Cocos Creator 3's build flags, when the name is imported from 'cc/env'."""
+        name = P.text(node)
+        for found in P.word_nodes(self.model.root, self.model.source, [name], ("identifier",)):
+            specifier = found.parent
+            statement = specifier
+            while statement is not None and statement.type != "import_statement":
+                statement = statement.parent
+            if specifier is not None and specifier.type == "import_specifier" and statement is not None \
+                    and P.string_value(statement.child_by_field_name("source")) == "cc/env":
+                imported = P.text(specifier.child_by_field_name("name"))
+                return imported in _COCOS_ENV_TIKTOK
         return None
 
     def _name_value(self, node: Node) -> bool | None:

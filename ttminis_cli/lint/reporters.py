@@ -51,6 +51,9 @@ def rule_markdown(rule: RuleInfo) -> str:
     parts = [f"**{rule.code} {rule.name}** ({rule.severity.value}): {rule.summary}"]
     if rule.html_only:
         parts.append("Applies to HTML-runtime games only.")
+    if rule.opt_in:
+        parts.append(f"Opt-in: off unless selected (`--select {rule.code}`, or `select = [\"{rule.code}\"]` in "
+                     f"`[lint]`). {rule.opt_in_why}".rstrip())
     if rule.why:
         parts.append(f"## Why\n\n{rule.why}")
     # A cross-file example names its files itself (`// file: …` lines); a one-file one says where it lives.
@@ -337,7 +340,7 @@ def _sarif_rule(rule: RuleInfo) -> dict:
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": rule.why or rule.summary},
         "help": {"text": rule.fix or rule.summary, "markdown": rule_markdown(rule)},
-        "defaultConfiguration": {"level": _level(rule.severity)},
+        "defaultConfiguration": {"level": _level(rule.severity), "enabled": not rule.opt_in},
         "properties": {"tags": ["ttminis", "html-runtime" if rule.html_only else "mini-game"]},
     }
 

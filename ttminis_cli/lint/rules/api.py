@@ -98,6 +98,9 @@ TTM207 = RuleInfo(
     bad="tt.login({\n  success(res) { console.log(res.code); },\n});\n",
     good="tt.login({\n  success(res) { console.log(res.code); },\n  fail(err) { console.error(err); },\n});\n",
     fix="Add `fail(err) { … }` (or `complete`), or use the promise form with `.catch`.",
+    opt_in=True,
+    opt_in_why="In 17 published games it was right 8 times in 35: most success-only calls (a toast, a modal, a "
+               "share whose cancel rightly does nothing) leave nothing waiting when they fail.",
 )
 TTM208 = RuleInfo(
     code="TTM208", name="not-on-tiktok", severity=Severity.WARNING,
