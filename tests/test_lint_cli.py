@@ -165,7 +165,7 @@ def test_given_files_are_reported_alone_but_read_with_their_project(tmp_path):
     assert only.exit_code == 0, only.output
     assert codes(only) == []  # 'best' is written in game.js, which is read but not reported on
     assert codes(lint(root, "--format", "json", "openDataContext")) == []  # a folder less than its project
-    (root / "game.js").write_text(MAIN_VIOLATION)
+    (root / "game.js").write_text(MAIN_VIOLATION + "tt.setUserCloudStorage({ data: [{ key: 'level', value: '1' }], fail() {} });\n")  # now it writes only 'level'
     assert codes(lint(root, "--format", "json", "openDataContext/index.js")) == [
         ("openDataContext/index.js", "TTM305")]
     assert codes(lint(root, "--format", "json", "openDataContext")) == [("openDataContext/index.js", "TTM305")]
@@ -179,7 +179,7 @@ def test_a_file_of_engine_sources_is_read_with_the_current_folder(tmp_path):
     (root / "src" / "net" / "save.js").write_text(
         "tt.setUserCloudStorage({ data: [{ key: 'best', value: '1' }], fail() {} });\n")
     assert codes(lint(root, "--format", "json", "src/ui/rank.js")) == []
-    (root / "src" / "net" / "save.js").write_text("export {};\n")
+    (root / "src" / "net" / "save.js").write_text("tt.setUserCloudStorage({ data: [{ key: 'level', value: '1' }], fail() {} });\n")
     assert codes(lint(root, "--format", "json", "src/ui/rank.js")) == [("src/ui/rank.js", "TTM305")]
 
 
@@ -303,7 +303,7 @@ def test_a_one_file_run_imports_only_what_it_uses(tmp_path):
 def test_a_warm_run_loads_no_parser_and_no_per_file_analysis(tmp_path):
     """Every result comes from the cache, so nothing that parses or analyses a file is imported; the
     cross-file rules still run over the cached facts (TTM305 needs both domains' files)."""
-    root = make_project(tmp_path / "g", MAIN_VIOLATION,
+    root = make_project(tmp_path / "g", MAIN_VIOLATION + "tt.setUserCloudStorage({ data: [{ key: 'level', value: '1' }], fail() {} });\n",
                         open_data="tt.getUserCloudStorage({ keyList: ['best'], success() {}, fail() {} });\n")
     cold = _ttminis("lint", "--format", "json", cwd=root)
     proc = _ttminis("lint", "--format", "json", cwd=root, python=("-X", "importtime"))
