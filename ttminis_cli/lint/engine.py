@@ -86,7 +86,11 @@ def plan(paths: list[Path], config: Config, *, cwd: Path | None = None, force_ex
             planner.walk(Path(os.path.abspath(path)))
         else:
             folder, name = os.path.split(os.path.abspath(path))
-            planner.add_file(folder, name, Path(folder), explicit=True)
+            # Without a config file above it, a file is rooted in the current folder when that holds it
+            # (as command.project_roots has it), so that its domain and its libs/ are the project's.
+            real = Path(folder).resolve()
+            fallback = planner.cwd if real == planner.cwd or planner.cwd in real.parents else Path(folder)
+            planner.add_file(folder, name, fallback, explicit=True)
     planner.result.skipped = list(planner.skipped.values())
     return planner.result
 
