@@ -358,7 +358,10 @@ def note(skipped: Iterable[Skipped], *, forced: bool = False) -> str | None:
         items = by_kind.get(kind)
         if not items:
             continue
-        shown = list(dict.fromkeys(i.shown for i in items))
+        counts: dict[str, int] = {}
+        for i in items:
+            counts[i.shown] = counts.get(i.shown, 0) + 1
+        shown = sorted(counts, key=lambda k: -counts[k])  # what hides the most files first, then walk order
         examples = ", ".join(shown[:EXAMPLES]) + (", …" if len(shown) > EXAMPLES else "")
         parts.append(f"{len(items)} {label} ({examples})")
     them = "them" if total > 1 else "it"
