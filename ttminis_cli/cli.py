@@ -147,7 +147,8 @@ def lint(
         False, "--include-vendored", help="Also lint what is skipped by default: engines and libraries (cocos-js/, "
         "laya.*.js, libs/, …), minified, generated and compiled files, packOptions.ignore."),
     force_exclude: bool = typer.Option(
-        False, "--force-exclude", help="Skip those and `exclude` even among the files named (pre-commit)."),
+        False, "--force-exclude", help="Skip those, and what exclude lists, among the files named too "
+        "(the pre-commit hook does)."),
 ) -> int:
     """Check JS/TS against the platform's domain rules and API contracts.
 
