@@ -105,8 +105,8 @@ class _Planner:
         self.seen: dict[str, int] = {}  # file (real path) -> index of its task
         self.skipped: dict[str, Skipped] = {}  # file (real path) -> why the default selection left it out
         self.selections: dict[Path, selection.ProjectSelection] = {}
-        self.own_folders: dict[tuple[str, str], str] = {}
-        self.rel_dirs: dict[tuple[str, str], str] = {}
+        self.places: dict[tuple[str, str], _Place] = {}  # (real folder, real top) -> its selection facts
+        self.last_place: tuple[str, str, _Place | None] = ("", "", None)
         self.projects: dict[tuple[Path, bool], tuple[Project, bool]] = {}
         self.folders: dict[tuple[str, Path], tuple[Project, bool, str | None, str, str] | None] = {}
         self.exclude_base = config.root.resolve() if config.root else cwd
@@ -203,12 +203,13 @@ class _Planner:
             language = "html"
         sniff = selecting and self.select and language != "html"
         if sniff:
-            why = self._selected_out(folder, name, project, real_dir, real_top, siblings)
+            why = self._selected_out(folder, name, lowered, project, real_dir, real_top, siblings)
             if why is not None:
                 kind, shown = why
                 self.skipped.setdefault(key, Skipped(shown_folder + name, kind, shown or shown_folder + name))
                 return
-        self.skipped.pop(key, None)
+        if self.skipped:
+            self.skipped.pop(key, None)
         self.seen[key] = len(self.result.tasks)
         self.result.tasks.append(FileTask(FileContext(
             path=shown_folder + name,
@@ -221,44 +222,48 @@ class _Planner:
             extra_apis=self.extra_apis,
         ), language, sniff))
 
-    def _selected_out(self, folder: str, name: str, project: Project, real_dir: str | None, real_top: str | None,
-                      siblings: set[str] | None) -> tuple[str, str] | None:
+    def _selected_out(self, folder: str, name: str, lowered: str, project: Project, real_dir: str | None,
+                      real_top: str | None, siblings: set[str] | None) -> tuple[str, str] | None:
         """(kind, what the note shows — empty for the file's path) when the default selection leaves a
         file out by its name or path (DESIGN §3a); its content is judged later, in analyze."""
-        if selection.is_declaration(name):
-            return None
         real_dir = real_dir or os.path.realpath(folder)
-        own = self._own_folder(real_dir, real_top or str(self.cwd), str(project.root))
-        shown = selection.vendored_folder(own)
-        if shown:
-            return selection.VENDORED, shown
+        real_top = real_top or str(self.cwd)
+        last_dir, last_top, place = self.last_place  # a walk asks for one folder's files in a row
+        if real_dir is not last_dir or real_top is not last_top:
+            place = self._place(real_dir, real_top, project, siblings)
+            self.last_place = (real_dir, real_top, place)
+        if place.vendored:
+            return None if lowered.endswith(selection.DECLARATION_SUFFIXES) else (selection.VENDORED, place.vendored)
         present = siblings if siblings is not None else _Siblings(folder)
-        kind = selection.by_name(name, present)
+        kind = selection.by_name(lowered, present)
         if kind:
             return kind, name if kind == selection.VENDORED else ""
-        if any(source in present for source in selection.ts_sources(name)):
+        if place.ts_sources and any(source in present for source in selection.ts_sources(name)):
             return selection.COMPILED, ""
-        rules = self.selections.get(project.root)
-        if rules is None:
-            rules = self.selections[project.root] = selection.ProjectSelection(project.root)
-        if not rules:
-            return None
-        key = (real_dir, str(project.root))
-        if key not in self.rel_dirs:
-            self.rel_dirs[key] = os.path.relpath(real_dir, project.root).replace(os.sep, "/")
-        kind = rules.by_path(name if self.rel_dirs[key] == "." else f"{self.rel_dirs[key]}/{name}", name)
+        kind = place.rules.by_path(place.rel + name, name) if place.rules else None
         return (kind, "") if kind else None
 
-    def _own_folder(self, real_dir: str, real_top: str, root: str) -> str:
-        """A folder's path below both the folder lint was pointed at and its project root (`/`-separated,
-        `.` for none): only there can a `libs/` be the project's vendored code rather than where the
-        project itself lives."""
+    def _place(self, real_dir: str, real_top: str, project: Project, siblings: set[str] | None) -> _Place:
+        """What the default selection knows of a folder, once per folder."""
         key = (real_dir, real_top)
-        if key not in self.own_folders:
+        place = self.places.get(key)
+        if place is None:
+            root = str(project.root)
+            # Only below both the folder lint was pointed at and the project root can a `libs/` be the
+            # project's vendored code rather than where the project itself lives.
             below = [rel for rel in (os.path.relpath(real_dir, real_top), os.path.relpath(real_dir, root))
                      if rel != ".." and not rel.startswith(".." + os.sep)]
-            self.own_folders[key] = min(below, key=len).replace(os.sep, "/") if below else "."
-        return self.own_folders[key]
+            own = min(below, key=len).replace(os.sep, "/") if below else "."
+            rules = self.selections.get(project.root)
+            if rules is None:
+                rules = self.selections[project.root] = selection.ProjectSelection(project.root)
+            rel = os.path.relpath(real_dir, root).replace(os.sep, "/")
+            place = self.places[key] = _Place(
+                selection.vendored_folder(own),
+                siblings is None or selection.has_ts_sources(siblings),
+                rules or None,
+                "" if rel == "." else rel + "/")
+        return place
 
     def _in_excluded_dir(self, folder: str) -> bool:
         """Whether a walk from the current folder would have left this folder out (node_modules/, dist/,
@@ -319,6 +324,13 @@ class _Planner:
         if absolute.startswith(base.rstrip(os.sep) + os.sep):
             absolute = absolute[len(base.rstrip(os.sep)) + 1:]
         return absolute.replace(os.sep, "/")
+
+
+class _Place(NamedTuple):
+    vendored: str | None  # the table's folder it lies in (`libs/`)
+    ts_sources: bool  # whether TypeScript beside its files may have compiled them (unknown: True)
+    rules: object  # the project's selection.ProjectSelection, when it has tsconfig outDir or packOptions
+    rel: str  # its path below the project root, `/`-terminated
 
 
 class _Siblings:

@@ -55,11 +55,12 @@ def run(tasks: Sequence, *, cache_root: Path | None, config_salt: str = "",
         abs_path = task.ctx.abs_path
         entry = cached = None
         if cache is not None:
-            # One analysis serves a file whether or not the default selection may skip it (`sniff`).
-            keys[i] = task_key(task._replace(sniff=False))
+            # One analysis serves a file whether or not the default selection may skip it: the key is
+            # the task but its `sniff`, and a result of minified or generated content is adapted to it.
+            keys[i] = task_key((task.ctx, task.language))
             entry = cache.get(abs_path)
             if entry is not None and entry.task_key == keys[i]:
-                cached = reusable(entry.result, task)
+                cached = reusable(entry.result, task) if entry.result.content else entry.result
         try:
             st = os.stat(abs_path)
             if cached is not None and entry.stat is not None and entry.stat == stat_signature(st):

@@ -15,7 +15,6 @@ A skipped file is neither reported on nor read for cross-file facts. `note` says
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import os
 import re
@@ -80,19 +79,24 @@ JS_SUFFIXES = (".js", ".mjs", ".cjs")
 DECLARATION_SUFFIXES = (".d.ts", ".d.mts", ".d.cts")
 # The TypeScript sources a JavaScript file is compiled from, by suffix.
 TS_SOURCES = {".js": (".ts", ".tsx"), ".jsx": (".tsx",), ".mjs": (".mts",), ".cjs": (".cts",)}
+TS_EXTENSIONS = (".ts", ".tsx", ".mts", ".cts")
 
 FOLDERS = {p[:-1]: p for p, kind, *_ in NAMED if p.endswith("/")}
 _FILE_PATTERNS = [row for row in NAMED if not row[0].endswith("/")]
 
 
-def _names(rows) -> re.Pattern:
-    return re.compile("|".join(fnmatch.translate(row[0]) for row in rows))
+def _file_regex(patterns: Iterable[str]) -> str:
+    # The table's globs use `*` alone; a file name is the pattern and a JavaScript extension.
+    return "(?:" + "|".join(re.escape(p).replace(r"\*", ".*") for p in patterns) + r")\.[mc]?js\Z"
 
 
-# Unconditional file patterns, one regex per kind (first kind wins); then those that need a sibling.
-_BY_NAME = [(kind, _names([r for r in _FILE_PATTERNS if r[1] == kind and len(r) == 3]))
-            for kind in dict.fromkeys(r[1] for r in _FILE_PATTERNS)]
-_WITH_SIBLING = [(re.compile(fnmatch.translate(r[0])), r[1], r[3]) for r in _FILE_PATTERNS if len(r) > 3]
+# One regex for the whole table, a named group per kind (the first kind in the table wins): every
+# planned file is matched, and one regex beats a loop of str tests; then the names that need a
+# sibling file (written out: no globs there).
+_BY_NAME = re.compile("|".join(
+    f"(?P<{kind}>{_file_regex(r[0] for r in _FILE_PATTERNS if r[1] == kind and len(r) == 3)})"
+    for kind in dict.fromkeys(r[1] for r in _FILE_PATTERNS)))
+_WITH_SIBLING = {r[0] + suffix: (r[1], r[3]) for r in _FILE_PATTERNS if len(r) > 3 for suffix in JS_SUFFIXES}
 
 
 class Skipped(NamedTuple):
@@ -104,20 +108,14 @@ class Skipped(NamedTuple):
     shown: str
 
 
-def by_name(name: str, siblings=None) -> str | None:
-    """The kind a file's name alone gives it. `siblings` answers `name in siblings` for the other
-    files of its folder."""
-    lowered = name.lower()
-    if not lowered.endswith(JS_SUFFIXES):
-        return None
-    stem = lowered.rsplit(".", 1)[0]
-    for kind, pattern in _BY_NAME:
-        if pattern.match(stem):
-            return kind
-    for pattern, kind, sibling in _WITH_SIBLING:
-        if pattern.match(stem) and siblings is not None and sibling in siblings:
-            return kind
-    return None
+def by_name(lowered: str, siblings=None) -> str | None:
+    """The kind a file's name (in lower case) alone gives it. `siblings` answers `name in siblings` for
+    the other files of its folder."""
+    found = _BY_NAME.match(lowered)
+    if found:
+        return found.lastgroup
+    beside = _WITH_SIBLING.get(lowered)
+    return beside[0] if beside and siblings is not None and beside[1] in siblings else None
 
 
 def vendored_folder(rel_dir: str) -> str | None:
@@ -141,6 +139,11 @@ def ts_sources(name: str) -> tuple[str, ...]:
     if not dot:
         return ()
     return tuple(stem + source for source in TS_SOURCES.get("." + suffix.lower(), ()))
+
+
+def has_ts_sources(names: Iterable[str]) -> bool:
+    """Whether a folder's files include TypeScript that compiles to JavaScript (not only `.d.ts`)."""
+    return any(n.lower().endswith(TS_EXTENSIONS) and not is_declaration(n) for n in names)
 
 
 # ---------------------------------------------------------------------------- per project
