@@ -103,7 +103,7 @@ def load_lint_config(paths: Sequence[Path], explicit: Path | None, select: Seque
         lint = dataclasses.replace(lint, select=tuple(c.upper() for c in select))
     if ignore:
         lint = dataclasses.replace(lint, ignore=(*lint.ignore, *(c.upper() for c in ignore)))
-    if include_vendored:  # decides which files are planned and each task's `sniff`: the cache keys on both
+    if include_vendored:  # the plan's business alone: a cached result serves with or without it
         lint = dataclasses.replace(lint, include_vendored=True)
     return dataclasses.replace(cfg, lint=lint), salt
 
@@ -152,8 +152,7 @@ def plan_tasks(paths: Sequence[Path], cfg, cwd: Path, force_exclude: bool = Fals
     # but a file named on the command line is linted whatever its content (its task's `sniff`).
     named = {t.ctx.abs_path: t.sniff for t in explicit.tasks}
     planned = {t.ctx.abs_path for t in whole.tasks}
-    tasks = [t._replace(sniff=named[t.ctx.abs_path]) if named.get(t.ctx.abs_path, t.sniff) != t.sniff else t
-             for t in whole.tasks]
+    tasks = [t._replace(sniff=named[t.ctx.abs_path]) if t.ctx.abs_path in named else t for t in whole.tasks]
     tasks += [t for t in explicit.tasks if t.ctx.abs_path not in planned]
     notes = list(dict.fromkeys([*whole.notes, *explicit.notes]))
     warnings = list(dict.fromkeys([*whole.warnings, *explicit.warnings]))

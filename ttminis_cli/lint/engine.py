@@ -201,7 +201,10 @@ class _Planner:
             if not (html_runtime and Path(folder).resolve() == project.root):
                 return
             language = "html"
-        sniff = selecting and self.select and language != "html"
+        # A .d.ts declares what exists (TTM201 learns the project's own members from it) and runs nothing:
+        # never left out, generated or in libs/ as it may be.
+        sniff = (selecting and self.select and language != "html"
+                 and not lowered.endswith(selection.DECLARATION_SUFFIXES))
         if sniff:
             why = self._selected_out(folder, name, lowered, project, real_dir, real_top, siblings)
             if why is not None:
@@ -233,7 +236,7 @@ class _Planner:
             place = self._place(real_dir, real_top, project, siblings)
             self.last_place = (real_dir, real_top, place)
         if place.vendored:
-            return None if lowered.endswith(selection.DECLARATION_SUFFIXES) else (selection.VENDORED, place.vendored)
+            return selection.VENDORED, place.vendored
         present = siblings if siblings is not None else _Siblings(folder)
         kind = selection.by_name(lowered, present)
         if kind:

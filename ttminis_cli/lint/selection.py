@@ -127,12 +127,6 @@ def vendored_folder(rel_dir: str) -> str | None:
     return None
 
 
-def is_declaration(name: str) -> bool:
-    """A `.d.ts` file declares what exists (TTM201 learns the project's own members from it) and runs
-    nothing: never left out."""
-    return name.lower().endswith(DECLARATION_SUFFIXES)
-
-
 def ts_sources(name: str) -> tuple[str, ...]:
     """The names of the TypeScript files that `name` would be compiled from, beside it."""
     stem, dot, suffix = name.rpartition(".")
@@ -143,7 +137,7 @@ def ts_sources(name: str) -> tuple[str, ...]:
 
 def has_ts_sources(names: Iterable[str]) -> bool:
     """Whether a folder's files include TypeScript that compiles to JavaScript (not only `.d.ts`)."""
-    return any(n.lower().endswith(TS_EXTENSIONS) and not is_declaration(n) for n in names)
+    return any(n.lower().endswith(TS_EXTENSIONS) and not n.lower().endswith(DECLARATION_SUFFIXES) for n in names)
 
 
 # ---------------------------------------------------------------------------- per project
@@ -153,19 +147,17 @@ class ProjectSelection:
     """What a project's own files say about its files: tsconfig's outDir and packOptions.ignore."""
 
     def __init__(self, root: Path) -> None:
-        self.root = root
-        self.out_dirs = _ts_out_dirs(root)
+        self.out_dir = _ts_out_dir(root)
         self.pack_base, self.pack_ignore = _pack_ignore(root)
 
     def __bool__(self) -> bool:
-        return bool(self.out_dirs or self.pack_ignore)
+        return bool(self.out_dir or self.pack_ignore)
 
     def by_path(self, rel: str, name: str) -> str | None:
         """COMPILED or UNPACKAGED for a file at `rel` (relative to the root, `/`-separated)."""
         if self.pack_ignore and _pack_ignored(_below(rel, self.pack_base), name, self.pack_ignore):
             return UNPACKAGED
-        if self.out_dirs and name.lower().endswith(tuple(TS_SOURCES)) and any(
-                rel.startswith(d) for d in self.out_dirs):
+        if self.out_dir and rel.startswith(self.out_dir) and name.lower().endswith(tuple(TS_SOURCES)):
             return COMPILED
         return None
 
@@ -176,7 +168,7 @@ def _below(rel: str, base: str) -> str | None:
     return rel[len(base):] if rel.lower().startswith(base.lower()) else None
 
 
-def read_jsonc(path: Path) -> dict | None:
+def _read_jsonc(path: Path) -> dict | None:
     """A JSON object written as tsconfig.json may be: with comments and trailing commas. None when
     missing or unreadable."""
     try:
@@ -193,29 +185,28 @@ def read_jsonc(path: Path) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
-def _ts_out_dirs(root: Path) -> tuple[str, ...]:
+def _ts_out_dir(root: Path) -> str:
     """The root's tsconfig.json `compilerOptions.outDir` (following relative `extends`), relative to
-    the root with a trailing `/`; none when it is the root itself or outside it, where only the
-    `.ts` twin beside a file tells."""
+    the root with a trailing `/`; "" when there is none, or it is the root itself or outside it (then
+    only the `.ts` twin beside a file tells)."""
     config, seen = root / "tsconfig.json", set()
     while config not in seen and len(seen) < 8:
         seen.add(config)
-        data = read_jsonc(config)
+        data = _read_jsonc(config)
         if data is None:
-            return ()
+            return ""
         options = data.get("compilerOptions")
         out_dir = options.get("outDir") if isinstance(options, dict) else None
         if isinstance(out_dir, str) and out_dir.strip():
-            target = os.path.normpath(config.parent / out_dir.strip())
-            rel = os.path.relpath(target, root).replace(os.sep, "/")
-            return () if rel == "." or rel.startswith("../") or os.path.isabs(rel) else (rel + "/",)
+            rel = os.path.relpath(os.path.normpath(config.parent / out_dir.strip()), root).replace(os.sep, "/")
+            return "" if rel in (".", "..") or rel.startswith("../") else rel + "/"
         parent = data.get("extends")
         if not (isinstance(parent, str) and parent.startswith(".")):
-            return ()  # a package's base config (`@tsconfig/…`) says nothing about this project's output
+            return ""  # a package's base config (`@tsconfig/…`) says nothing about this project's output
         config = (config.parent / parent).resolve()
         if config.suffix != ".json":
             config = config.with_name(config.name + ".json")
-    return ()
+    return ""
 
 
 PACK_TYPES = ("file", "folder", "suffix", "prefix", "regexp", "glob")
@@ -324,6 +315,8 @@ _STRING = re.compile(rb'"(?:[^"\\\n]|\\[\s\S]?)*(?:"|$)|\'(?:[^\'\\\n]|\\[\s\S]?
 def content_kind(source: bytes) -> str | None:
     """GENERATED, MINIFIED or None, from the first HEAD_BYTES of a file."""
     head = source[:HEAD_BYTES]
+    if b"\0" in head:
+        return None  # not text: analysed, and reported as a file the platform cannot load (TTM002)
     top = b"\n".join(head.split(b"\n", HEADER_LINES)[:HEADER_LINES])
     if any(_GENERATED.search(m.group()) for m in _HEADER_COMMENT.finditer(top)):
         return GENERATED
