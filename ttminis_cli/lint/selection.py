@@ -15,6 +15,7 @@ A skipped file is neither reported on nor read for cross-file facts. `note` says
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -302,28 +303,34 @@ MIN_AVG_LINE = 200  # chars of code per line on average: hand-written code has 3
 MAX_BLANK = 0.10  # spaces and tabs per char of code: minified code has under 0.04, hand-written 0.12+
 MIN_DENSE = 0.02  # `(`, `;` and `=` per char of code: minified code has 0.025-0.11, a table of data ~0
 
-_HEADER_COMMENT = re.compile(rb"^[ \t]*(?://[^\n]*|/\*[\s\S]*?(?:\*/|\Z))", re.MULTILINE)
-_GENERATED = re.compile(rb"@generated\b|\bgenerated\s+(?:file|code|by)\b|\bauto-?generated\b|"
-                        rb"\bautomatically\s+generated\b|\bdo\s+not\s+(?:edit|modify)\b", re.IGNORECASE)
-# String and template literals, also one the head cuts off (it runs to the end of its line). No
-# match can fail once begun (`\\[\s\S]?` takes a backslash the head cut from what it escapes), so
-# there is no backtracking: linear in the head's length whatever its quotes.
-_STRING = re.compile(rb'"(?:[^"\\\n]|\\[\s\S]?)*(?:"|$)|\'(?:[^\'\\\n]|\\[\s\S]?)*(?:\'|$)|'
-                     rb'`(?:[^`\\]|\\[\s\S]?)*(?:`|\Z)', re.MULTILINE)
+
+@functools.cache
+def _content_patterns() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
+    """(a comment that starts a line, what says "generated", a string or template literal), compiled
+    on first use: a warm run judges no content, and the last takes milliseconds to compile."""
+    return (re.compile(rb"^[ \t]*(?://[^\n]*|/\*[\s\S]*?(?:\*/|\Z))", re.MULTILINE),
+            re.compile(rb"@generated\b|\bgenerated\s+(?:file|code|by)\b|\bauto-?generated\b|"
+                       rb"\bautomatically\s+generated\b|\bdo\s+not\s+(?:edit|modify)\b", re.IGNORECASE),
+            # Also a literal the head cuts off (it runs to the end of its line). No match can fail once
+            # begun (`\\[\s\S]?` takes a backslash the head cut from what it escapes), so there is no
+            # backtracking: linear in the head's length whatever its quotes.
+            re.compile(rb'"(?:[^"\\\n]|\\[\s\S]?)*(?:"|$)|\'(?:[^\'\\\n]|\\[\s\S]?)*(?:\'|$)|'
+                       rb'`(?:[^`\\]|\\[\s\S]?)*(?:`|\Z)', re.MULTILINE))
 
 
 def content_kind(source: bytes) -> str | None:
     """GENERATED, MINIFIED or None, from the first HEAD_BYTES of a file."""
+    header_comment, generated, string = _content_patterns()
     head = source[:HEAD_BYTES]
     if b"\0" in head:
         return None  # not text: analysed, and reported as a file the platform cannot load (TTM002)
     top = b"\n".join(head.split(b"\n", HEADER_LINES)[:HEADER_LINES])
-    if any(_GENERATED.search(m.group()) for m in _HEADER_COMMENT.finditer(top)):
+    if any(generated.search(m.group()) for m in header_comment.finditer(top)):
         return GENERATED
     if len(head) < MIN_CODE or len(head) < MIN_AVG_LINE * (head.count(b"\n") + 1):
         return None  # most files stop here: short lines on average
     # A long line that is one string (a data-URL image, a base64 sound) is not minified code.
-    code = _STRING.sub(b"", head)
+    code = string.sub(b"", head)
     lines = code.count(b"\n") + 1
     chars = len(code) - (lines - 1)
     if chars < MIN_CODE or chars < MIN_AVG_LINE * lines:
