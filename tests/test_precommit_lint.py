@@ -28,6 +28,8 @@ def test_the_hook_fails_on_a_finding_and_passes_a_clean_tree(tmp_path):
     (game / "project.config.json").write_text('{"openDataContext": "openDataContext"}\n')
     (game / "openDataContext" / "index.js").write_text("tt.onMessage(function (msg) {});\n")
     (game / "game.js").write_text(VIOLATION)
+    (game / "cocos-js").mkdir()  # a committed engine build: staged, but never the hook's to lint
+    (game / "cocos-js" / "cc.js").write_text("globalThis.ccDebugEval = function (code) { return eval(code); };\n")
     _git(game, "init", "-q")
     _git(game, "add", ".")
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"), "PRE_COMMIT_COLOR": "never"}
@@ -37,6 +39,9 @@ def test_the_hook_fails_on_a_finding_and_passes_a_clean_tree(tmp_path):
     assert failing.returncode == 1, failing.stdout + failing.stderr
     assert "game.js:2:3: TTM101" in failing.stdout
     assert "Failed" in failing.stdout
+    assert "cocos-js/cc.js:" not in failing.stdout
+    assert "note: skipped 1 file: 1 vendored engine/library (cocos-js/); lint it with --include-vendored\n" \
+        in failing.stdout
 
     (game / "game.js").write_text(CLEAN)
     _git(game, "add", ".")

@@ -143,13 +143,23 @@ def lint(
                                                help="Exit 1 when there are more warnings than this."),
     statistics: bool = typer.Option(False, "--statistics", help="Count findings per rule."),
     no_progress: bool = typer.Option(False, "--no-progress", help="Never show a progress bar."),
+    include_vendored: bool = typer.Option(
+        False, "--include-vendored", help="Also lint what is skipped by default: engines and libraries (cocos-js/, "
+        "laya.*.js, libs/, …), minified, generated and compiled files, packOptions.ignore."),
+    force_exclude: bool = typer.Option(
+        False, "--force-exclude", help="Skip those, and what exclude lists, among the files named too "
+        "(the pre-commit hook does)."),
 ) -> int:
-    """Check JS/TS against the platform's domain rules and API contracts."""
+    """Check JS/TS against the platform's domain rules and API contracts.
+
+    Engines, libraries, minified, generated and compiled files are skipped, and said so, unless named.
+    """
     from ttminis_cli.lint.command import run_lint
 
     return run_lint(paths or [Path(".")], fmt=format.value if format else None, select=select or [],
                     ignore=ignore or [], config=config, watch=watch, max_warnings=max_warnings,
-                    statistics=statistics, progress=not no_progress)
+                    statistics=statistics, progress=not no_progress, include_vendored=include_vendored,
+                    force_exclude=force_exclude)
 
 
 @app.command()

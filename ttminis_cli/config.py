@@ -25,6 +25,7 @@ class LintConfig:
     open_data: tuple[str, ...] = ()  # overrides the declared folder when set
     extra_apis: tuple[str, ...] = ()
     runtime: str = "auto"
+    include_vendored: bool = False  # also lint engines, libraries, minified, generated, compiled files
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
@@ -57,6 +58,7 @@ _LINT_KEYS = {
     "open-data": (_str_list, "a list of strings"),
     "extra-apis": (_str_list, "a list of strings"),
     "runtime": (lambda v: v in RUNTIMES, 'one of "auto", "html", "native"'),
+    "include-vendored": (lambda v: isinstance(v, bool), "true or false"),
     "per-file-ignores": (lambda v: isinstance(v, dict) and all(_str_list(x) for x in v.values()),
                          'a table of glob = ["CODE", …]'),
 }
@@ -137,6 +139,7 @@ def _build(path: Path, text: str, data: dict, prefix: tuple[str, ...]) -> Config
             open_data=tuple(lint.get("open-data", ())),
             extra_apis=tuple(lint.get("extra-apis", ())),
             runtime=lint.get("runtime", "auto"),
+            include_vendored=lint.get("include-vendored", False),
             per_file_ignores=tuple((k, tuple(v)) for k, v in lint.get("per-file-ignores", {}).items()),
         ),
         emulator=EmulatorConfig(host=emulator.get("host"), port=emulator.get("port")),

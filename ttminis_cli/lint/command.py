@@ -23,7 +23,8 @@ PROGRESS_MIN_FILES = 200
 
 def run_lint(paths: Sequence[Path], *, fmt: str | None = None, select: Sequence[str] = (),
              ignore: Sequence[str] = (), config: Path | None = None, watch: bool = False,
-             max_warnings: int | None = None, statistics: bool = False, progress: bool = True) -> int:
+             max_warnings: int | None = None, statistics: bool = False, progress: bool = True,
+             include_vendored: bool = False, force_exclude: bool = False) -> int:
     """Lint `paths`; 0 when clean (warnings within --max-warnings), 1 on findings, 2 on usage errors."""
     paths = [Path(p) for p in paths]
     select, ignore = _split_codes(select), _split_codes(ignore)
@@ -31,7 +32,8 @@ def run_lint(paths: Sequence[Path], *, fmt: str | None = None, select: Sequence[
         if not os.path.lexists(p):
             raise UserError(f"no such file or folder: {p}", hint="check the path (run from the project folder)")
     options = dict(fmt=fmt or "text", select=tuple(select), ignore=tuple(ignore), config=config,
-                   max_warnings=max_warnings, statistics=statistics, progress=progress)
+                   max_warnings=max_warnings, statistics=statistics, progress=progress,
+                   include_vendored=include_vendored, force_exclude=force_exclude)
     # A lint pass builds thousands of long-lived objects (tasks, cached results) and little cyclic
     # garbage, which the collector's default pace would walk again and again: collect less often, as
     # mypy does.
@@ -64,17 +66,17 @@ def _split_codes(codes: Sequence[str]) -> tuple[str, ...]:
 
 def lint_once(paths: Sequence[Path], *, fmt: str, select: tuple[str, ...], ignore: tuple[str, ...],
               config: Path | None, max_warnings: int | None, statistics: bool, progress: bool,
-              quiet_notes: bool = False) -> int:
+              include_vendored: bool = False, force_exclude: bool = False, quiet_notes: bool = False) -> int:
     """One lint pass, reported; the exit code."""
     from ttminis_cli.lint import engine, runner
     from ttminis_cli.lint.registry import RULES
     from ttminis_cli.lint.reporters import LintReport, get_reporter
 
-    cfg, salt = load_lint_config(paths, config, select, ignore)
+    cfg, salt = load_lint_config(paths, config, select, ignore, include_vendored)
     cwd = Path.cwd()
-    tasks, report_paths, notes, warnings = plan_tasks(paths, cfg, cwd)
+    tasks, report_paths, notes, warnings, skipped = plan_tasks(paths, cfg, cwd, force_exclude)
     reporter = get_reporter(fmt)(sys.stdout, sys.stderr, rules=RULES)
-    if not tasks:
+    if not tasks and not skipped:  # files skipped by the default selection were given: a note says so
         for text in warnings:
             reporter.warn(text)
         raise UserError(f"nothing to lint in {', '.join(map(str, paths))}: no JavaScript, TypeScript or "
@@ -89,12 +91,13 @@ def lint_once(paths: Sequence[Path], *, fmt: str, select: tuple[str, ...], ignor
         if bar:
             bar.stop()
     diagnostics = engine.finish(run.results, cfg, report_paths=report_paths)
-    for text in [] if quiet_notes else notes:
+    skip_note = engine.skip_note(skipped, run.results, report_paths, forced=force_exclude)
+    for text in [] if quiet_notes else [*notes, *filter(None, [skip_note])]:
         reporter.note(text)
     sys.stdout.flush()  # a note on stdout before the warnings on stderr, in a shared pipe too
     for text in [*warnings, *run.warnings]:
         reporter.warn(text)
-    checked = [r for r in run.results if report_paths is None or r.path in report_paths]
+    checked = [r for r in run.results if not r.skipped and (report_paths is None or r.path in report_paths)]
     report = LintReport(diagnostics, files_checked=len(checked), statistics=statistics, max_warnings=max_warnings)
     reporter.report(report)
     sys.stdout.flush()
@@ -102,8 +105,9 @@ def lint_once(paths: Sequence[Path], *, fmt: str, select: tuple[str, ...], ignor
 
 
 def load_lint_config(paths: Sequence[Path], explicit: Path | None, select: Sequence[str],
-                     ignore: Sequence[str]):
-    """(Config with --select replacing and --ignore extending the file's, cache salt of the file's config)."""
+                     ignore: Sequence[str], include_vendored: bool = False):
+    """(Config with --select replacing and --ignore extending the file's and --include-vendored turning
+    the default selection off, cache salt of the file's config)."""
     from ttminis_cli.config import find_and_load
 
     cfg = find_and_load(paths[0], explicit)
@@ -117,6 +121,8 @@ def load_lint_config(paths: Sequence[Path], explicit: Path | None, select: Seque
         lint = dataclasses.replace(lint, select=tuple(c.upper() for c in select))
     if ignore:
         lint = dataclasses.replace(lint, ignore=(*lint.ignore, *(c.upper() for c in ignore)))
+    if include_vendored:  # the plan's business alone: a cached result serves with or without it
+        lint = dataclasses.replace(lint, include_vendored=True)
     return dataclasses.replace(cfg, lint=lint), salt
 
 
@@ -145,27 +151,30 @@ def _nearest_hint(code: str, rules) -> str:
     return f"did you mean {listed}? `ttminis rules` lists every rule"
 
 
-def plan_tasks(paths: Sequence[Path], cfg, cwd: Path):
-    """(tasks, report_paths or None, notes, warnings).
+def plan_tasks(paths: Sequence[Path], cfg, cwd: Path, force_exclude: bool = False):
+    """(tasks, report_paths or None, notes, warnings, files the default selection skipped by name or path).
 
     Cross-file rules need the whole project — keys written elsewhere, messages handled in the other
     domain — so when a path is less than its project (a pre-commit hook passing staged files, an
     editor linting the open file, `ttminis lint openDataContext/`), the project is read but only
-    the given paths are reported on.
+    the given paths are reported on. What was skipped is said of the given paths only.
     """
     from ttminis_cli.lint import engine
 
-    explicit = engine.plan(list(paths), cfg, cwd=cwd)
+    explicit = engine.plan(list(paths), cfg, cwd=cwd, force_exclude=force_exclude)
     roots = project_roots(paths, cwd)
     if not explicit.tasks or {p.resolve() for p in paths} == roots:
-        return explicit.tasks, None, list(explicit.notes), list(explicit.warnings)
+        return explicit.tasks, None, list(explicit.notes), list(explicit.warnings), explicit.skipped
     whole = engine.plan(sorted(roots), cfg, cwd=cwd)
-    # The whole-project plan's contexts win: every file of a project must share its root and domains.
+    # The whole-project plan's contexts win: every file of a project must share its root and domains;
+    # but a file named on the command line is linted whatever its content (its task's `sniff`).
+    named = {t.ctx.abs_path: t.sniff for t in explicit.tasks}
     planned = {t.ctx.abs_path for t in whole.tasks}
-    tasks = whole.tasks + [t for t in explicit.tasks if t.ctx.abs_path not in planned]
+    tasks = [t._replace(sniff=named[t.ctx.abs_path]) if t.ctx.abs_path in named else t for t in whole.tasks]
+    tasks += [t for t in explicit.tasks if t.ctx.abs_path not in planned]
     notes = list(dict.fromkeys([*whole.notes, *explicit.notes]))
     warnings = list(dict.fromkeys([*whole.warnings, *explicit.warnings]))
-    return tasks, {t.ctx.path for t in explicit.tasks}, notes, warnings
+    return tasks, {t.ctx.path for t in explicit.tasks}, notes, warnings, explicit.skipped
 
 
 def project_roots(paths: Sequence[Path], cwd: Path) -> set[Path]:

@@ -1,6 +1,7 @@
 """The lint engine: which files, what each file says, and what the project as a whole says.
 
-    plan(paths, config)      discovery, project roots, domains, runtime  -> LintPlan (tasks)
+    plan(paths, config)      discovery, project roots, domains, runtime, the default selection
+                             (lint/selection.py)  -> LintPlan (tasks, skipped files)
     analyze(task, source)    one file, pure: parse, per-file rules, facts -> FileResult
     finish(results, config)  cross-file rules, suppressions, select/ignore -> diagnostics
 
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,15 +20,16 @@ from typing import NamedTuple, Sequence
 
 from ttminis_cli.config import Config
 from ttminis_cli.errors import UserError
+from ttminis_cli.lint import selection
 from ttminis_cli.lint.diagnostic import ORDER, Diagnostic
+from ttminis_cli.lint.selection import Skipped
 from ttminis_cli.project import SKIP_DIRS, Project, find_root, load_project
 
 SUFFIX_LANGUAGE = {".js": "js", ".mjs": "js", ".cjs": "js", ".jsx": "js",
                    ".ts": "ts", ".mts": "ts", ".cts": "ts", ".tsx": "tsx"}
-# Generated output and dependencies: never linted unless named on the command line.
+# Build output and dependencies: never linted unless named on the command line (engines, libraries,
+# minified and generated files are the default selection's, and said: lint/selection.py).
 DEFAULT_EXCLUDED_DIRS = SKIP_DIRS | {"dist", "build", "bower_components"}
-DEFAULT_EXCLUDED_FILES = ("*.min.js",)
-_EXCLUDED_FILE = re.compile("|".join(fnmatch.translate(p) for p in DEFAULT_EXCLUDED_FILES))
 SDK_SCRIPT = "/js/minis.js"
 DOMAIN_RULE_CODES = "TTM101–TTM106 and TTM401–TTM403"
 
@@ -49,17 +50,23 @@ class FileContext(NamedTuple):
 class FileTask(NamedTuple):
     ctx: FileContext
     language: str  # js | ts | tsx | html
+    # Leave it unanalysed if its content is minified or generated (DESIGN §3a): a file a folder walk
+    # found, not one named on the command line (unless --force-exclude), never with --include-vendored.
+    sniff: bool = False
 
 
 class FileResult(NamedTuple):
     path: str
     diagnostics: tuple[Diagnostic, ...]
     facts: object
+    content: str = ""  # what the default selection makes of the bytes: selection.MINIFIED, GENERATED or ""
+    skipped: bool = False  # left unanalysed for that (the task's sniff)
 
 
 @dataclass
 class LintPlan:
     tasks: list[FileTask] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)  # by name or path; by content: FileResult.skipped
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -67,9 +74,10 @@ class LintPlan:
 # ---------------------------------------------------------------------------- plan
 
 
-def plan(paths: list[Path], config: Config, *, cwd: Path | None = None) -> LintPlan:
-    """Find the files to lint and everything their analysis depends on."""
-    planner = _Planner(config, (cwd or Path.cwd()).resolve())
+def plan(paths: list[Path], config: Config, *, cwd: Path | None = None, force_exclude: bool = False) -> LintPlan:
+    """Find the files to lint and everything their analysis depends on. Files named in `paths` are
+    linted whatever the default selection and `exclude` say, unless `force_exclude`."""
+    planner = _Planner(config, (cwd or Path.cwd()).resolve(), force_exclude)
     for raw in paths:
         path = raw if raw.is_absolute() else planner.cwd / raw
         if not os.path.lexists(path):
@@ -78,16 +86,27 @@ def plan(paths: list[Path], config: Config, *, cwd: Path | None = None) -> LintP
             planner.walk(Path(os.path.abspath(path)))
         else:
             folder, name = os.path.split(os.path.abspath(path))
-            planner.add_file(folder, name, Path(folder), explicit=True)
+            # Without a config file above it, a file is rooted in the current folder when that holds it
+            # (as command.project_roots has it), so that its domain and its libs/ are the project's.
+            real = Path(folder).resolve()
+            fallback = planner.cwd if real == planner.cwd or planner.cwd in real.parents else Path(folder)
+            planner.add_file(folder, name, fallback, explicit=True)
+    planner.result.skipped = list(planner.skipped.values())
     return planner.result
 
 
 class _Planner:
-    def __init__(self, config: Config, cwd: Path) -> None:
+    def __init__(self, config: Config, cwd: Path, force_exclude: bool = False) -> None:
         self.config = config
         self.cwd = cwd
+        self.force_exclude = force_exclude
+        self.select = not config.lint.include_vendored
         self.result = LintPlan()
-        self.seen: set[str] = set()
+        self.seen: dict[str, int] = {}  # file (real path) -> index of its task
+        self.skipped: dict[str, Skipped] = {}  # file (real path) -> why the default selection left it out
+        self.selections: dict[Path, selection.ProjectSelection] = {}
+        self.places: dict[tuple[str, str], _Place] = {}  # (real folder, real top) -> its selection facts
+        self.last_place: tuple[str, str, _Place | None] = ("", "", None)
         self.projects: dict[tuple[Path, bool], tuple[Project, bool]] = {}
         self.folders: dict[tuple[str, Path], tuple[Project, bool, str | None, str, str] | None] = {}
         self.exclude_base = config.root.resolve() if config.root else cwd
@@ -97,6 +116,7 @@ class _Planner:
         """Every file below `top`, as os.walk(followlinks=True) finds them, folders and files in name
         order. Directory entries say which are regular files and symlinks, so a file costs no stat here."""
         visited: set[str] = set()
+        real_top = os.path.realpath(top)
         pending = [os.fspath(top)]
         while pending:
             dirpath = pending.pop()
@@ -111,8 +131,10 @@ class _Planner:
             visited.add(real)
             dirnames = sorted(d for d in dirnames if d not in DEFAULT_EXCLUDED_DIRS and not d.startswith(".")
                               and not self._excluded(os.path.join(dirpath, d)))
+            siblings = {e.name for e in files}
             for entry in sorted(files, key=lambda e: e.name):
-                self.add_file(dirpath, entry.name, top, explicit=False, real_dir=real, entry=entry)
+                self.add_file(dirpath, entry.name, top, explicit=False, real_dir=real, entry=entry,
+                              siblings=siblings, real_top=real_top)
             pending.extend(os.path.join(dirpath, d) for d in reversed(dirnames))
 
     def _list(self, dirpath: str) -> tuple[list[str], list[os.DirEntry]] | None:
@@ -138,8 +160,10 @@ class _Planner:
         return dirnames, files
 
     def add_file(self, folder: str, name: str, fallback: Path, *, explicit: bool, real_dir: str | None = None,
-                 entry: os.DirEntry | None = None) -> None:
-        """`folder` is absolute and normalised; `entry` is the file's directory entry when a walk found it."""
+                 entry: os.DirEntry | None = None, siblings: set[str] | None = None,
+                 real_top: str | None = None) -> None:
+        """`folder` is absolute and normalised; `entry` is the file's directory entry and `siblings` the
+        names of its folder's other files when a walk from `real_top` found it."""
         path = entry.path if entry is not None else os.path.join(folder, name)
         lowered = name.lower()
         dot = name.rfind(".")
@@ -149,7 +173,9 @@ class _Planner:
             if explicit:
                 self.result.warnings.append(f"{self._display(path)}: not a JavaScript or TypeScript file; skipped")
             return
-        if _EXCLUDED_FILE.match(os.path.normcase(name)) or self._excluded(path):
+        # `exclude` and the default selection: for what a walk finds, and for named files with --force-exclude.
+        selecting = not explicit or self.force_exclude
+        if selecting and (self._excluded(path) or (explicit and self._in_excluded_dir(folder))):
             return
         is_file = _entry_is(entry, "is_file") if entry is not None else os.path.isfile(path)
         if not is_file:  # dangling or looping symlink, FIFO, device
@@ -163,6 +189,9 @@ class _Planner:
         else:
             key = os.path.join(real_dir, name)
         if key in self.seen:
+            if explicit and not selecting:  # named after a walk found it: linted whatever its content
+                index = self.seen[key]
+                self.result.tasks[index] = self.result.tasks[index]._replace(sniff=False)
             return
         located = self._locate(folder, fallback)
         if located is None:
@@ -172,7 +201,19 @@ class _Planner:
             if not (html_runtime and Path(folder).resolve() == project.root):
                 return
             language = "html"
-        self.seen.add(key)
+        # A .d.ts declares what exists (TTM201 learns the project's own members from it) and runs nothing:
+        # never left out, generated or in libs/ as it may be.
+        sniff = (selecting and self.select and language != "html"
+                 and not lowered.endswith(selection.DECLARATION_SUFFIXES))
+        if sniff:
+            why = self._selected_out(folder, name, lowered, project, real_dir, real_top, siblings)
+            if why is not None:
+                kind, shown = why
+                self.skipped.setdefault(key, Skipped(shown_folder + name, kind, shown or shown_folder + name))
+                return
+        if self.skipped:
+            self.skipped.pop(key, None)
+        self.seen[key] = len(self.result.tasks)
         self.result.tasks.append(FileTask(FileContext(
             path=shown_folder + name,
             abs_path=path.replace(os.sep, "/"),
@@ -182,7 +223,58 @@ class _Planner:
             domain_rules=project.domain_rules_enabled,
             html_runtime=html_runtime,
             extra_apis=self.extra_apis,
-        ), language))
+        ), language, sniff))
+
+    def _selected_out(self, folder: str, name: str, lowered: str, project: Project, real_dir: str | None,
+                      real_top: str | None, siblings: set[str] | None) -> tuple[str, str] | None:
+        """(kind, what the note shows — empty for the file's path) when the default selection leaves a
+        file out by its name or path (DESIGN §3a); its content is judged later, in analyze."""
+        real_dir = real_dir or os.path.realpath(folder)
+        real_top = real_top or str(self.cwd)
+        last_dir, last_top, place = self.last_place  # a walk asks for one folder's files in a row
+        if real_dir is not last_dir or real_top is not last_top:
+            place = self._place(real_dir, real_top, project, siblings)
+            self.last_place = (real_dir, real_top, place)
+        if place.vendored:
+            return selection.VENDORED, place.vendored
+        present = siblings if siblings is not None else _Siblings(folder)
+        kind = selection.by_name(lowered, present)
+        if kind:
+            return kind, name if kind == selection.VENDORED else ""
+        if place.ts_sources and any(source in present for source in selection.ts_sources(name)):
+            return selection.COMPILED, ""
+        kind = place.rules.by_path(place.rel + name, name) if place.rules else None
+        return (kind, "") if kind else None
+
+    def _place(self, real_dir: str, real_top: str, project: Project, siblings: set[str] | None) -> _Place:
+        """What the default selection knows of a folder, once per folder."""
+        key = (real_dir, real_top)
+        place = self.places.get(key)
+        if place is None:
+            root = str(project.root)
+            # Only below both the folder lint was pointed at and the project root can a `libs/` be the
+            # project's vendored code rather than where the project itself lives.
+            below = [rel for rel in (os.path.relpath(real_dir, real_top), os.path.relpath(real_dir, root))
+                     if rel != ".." and not rel.startswith(".." + os.sep)]
+            own = min(below, key=len).replace(os.sep, "/") if below else "."
+            rules = self.selections.get(project.root)
+            if rules is None:
+                rules = self.selections[project.root] = selection.ProjectSelection(project.root)
+            rel = os.path.relpath(real_dir, root).replace(os.sep, "/")
+            place = self.places[key] = _Place(
+                selection.vendored_folder(own),
+                siblings is None or selection.has_ts_sources(siblings),
+                rules or None,
+                "" if rel == "." else rel + "/")
+        return place
+
+    def _in_excluded_dir(self, folder: str) -> bool:
+        """Whether a walk from the current folder would have left this folder out (node_modules/, dist/,
+        build/, hidden folders): for a file named with --force-exclude."""
+        rel = os.path.relpath(os.path.realpath(folder), self.cwd)
+        if rel == ".." or rel.startswith(".." + os.sep):
+            return False
+        return any(seg in DEFAULT_EXCLUDED_DIRS or (seg.startswith(".") and seg != ".") for seg in rel.split(os.sep))
 
     def _locate(self, folder: str, fallback: Path) -> tuple[Project, bool, str | None, str, str] | None:
         """A folder's project, runtime, — unless globs decide file by file — domain, the project root
@@ -237,6 +329,23 @@ class _Planner:
         return absolute.replace(os.sep, "/")
 
 
+class _Place(NamedTuple):
+    vendored: str | None  # the table's folder it lies in (`libs/`)
+    ts_sources: bool  # whether TypeScript beside its files may have compiled them (unknown: True)
+    rules: object  # the project's selection.ProjectSelection, when it has tsconfig outDir or packOptions
+    rel: str  # its path below the project root, `/`-terminated
+
+
+class _Siblings:
+    """`name in siblings` for a file named on the command line: asks the disk, only when needed."""
+
+    def __init__(self, folder: str) -> None:
+        self.folder = folder
+
+    def __contains__(self, name: str) -> bool:
+        return os.path.isfile(os.path.join(self.folder, name))
+
+
 def _entry_is(entry: os.DirEntry, test: str) -> bool:
     """entry.is_file() or entry.is_symlink() as os.path.isfile and os.path.islink answer: False, not
     an error, for a looping or unreadable link."""
@@ -287,13 +396,29 @@ def _loads_sdk(index_html: Path) -> bool:
 
 
 def analyze(task: FileTask, source: bytes) -> FileResult:
-    """Per-file findings and facts. Never raises: an internal failure becomes a finding on the file."""
+    """Per-file findings and facts. Never raises: an internal failure becomes a finding on the file.
+    A minified or generated file is judged so in FileResult.content, and left unanalysed if the
+    task's `sniff` says so."""
+    content = selection.content_kind(source) if task.language != "html" else None
+    if content and task.sniff:
+        return FileResult(task.ctx.path, (), None, content, True)
     from ttminis_cli.lint import analysis
 
     try:
-        return analysis.analyze(task, source)
+        result = analysis.analyze(task, source)
     except Exception as exc:  # one bad file must not stop a project's lint
-        return analysis.failed(task, exc)
+        result = analysis.failed(task, exc)
+    return result._replace(content=content) if content else result
+
+
+def reusable(result: FileResult, task: FileTask) -> FileResult | None:
+    """An earlier result of the same file, bytes and task but maybe another `sniff` (the cache keys on
+    the task without it): what it is worth for this task, or None when the file must be analysed."""
+    if result.skipped:
+        return result if task.sniff else None
+    if task.sniff and result.content:
+        return FileResult(result.path, (), None, result.content, True)
+    return result
 
 
 # ---------------------------------------------------------------------------- finish
@@ -388,7 +513,19 @@ def lint(paths: list[Path], config: Config, *, cwd: Path | None = None,
             the_plan.warnings.append(f"cannot read {task.ctx.path}: {exc.strerror or exc}; skipped")
             continue
         results.append(analyze(task, source))
+    note = skip_note(the_plan.skipped, results, report_paths)
+    if note:
+        the_plan.notes.append(note)
     return finish(results, config, report_paths=report_paths), the_plan
+
+
+def skip_note(skipped: Sequence[Skipped], results: Sequence[FileResult], report_paths: set[str] | None = None,
+              *, forced: bool = False) -> str | None:
+    """The note on what the default selection left out: by name or path (`skipped`, from the plan of
+    the paths asked for) and by content (results, of the files reported on); `forced`: --force-exclude."""
+    by_content = [Skipped(r.path, r.content, r.path) for r in results
+                  if r.skipped and (report_paths is None or r.path in report_paths)]
+    return selection.note([*skipped, *by_content], forced=forced)
 
 
 def selected(code: str, select: Sequence[str], ignore: Sequence[str], *, opt_in: bool = False) -> bool:

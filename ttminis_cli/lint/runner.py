@@ -43,6 +43,8 @@ def run(tasks: Sequence, *, cache_root: Path | None, config_salt: str = "",
         on_progress: Progress | None = None, jobs: int | None = None) -> RunResult:
     """Analyse every task (a FileTask). With a cache root, a result comes from its cache when nothing
     it depends on changed, and fresh results are stored there."""
+    from ttminis_cli.lint.engine import reusable
+
     task_key = task_keys(f"{tool_fingerprint()}\0{config_salt}")
     cache = ResultCache(cache_root, user_key()) if cache_root is not None else None
     out = RunResult()
@@ -51,23 +53,25 @@ def run(tasks: Sequence, *, cache_root: Path | None, config_salt: str = "",
     misses: list[tuple[int, int]] = []  # (task index, size)
     for i, task in enumerate(tasks):
         abs_path = task.ctx.abs_path
-        entry = None
+        entry = cached = None
         if cache is not None:
-            keys[i] = task_key(task)
+            # One analysis serves a file whether or not the default selection may skip it: the key is
+            # the task but its `sniff`, and a result of minified or generated content is adapted to it.
+            keys[i] = task_key((task.ctx, task.language))
             entry = cache.get(abs_path)
-            if entry is not None and entry.task_key != keys[i]:
-                entry = None
+            if entry is not None and entry.task_key == keys[i]:
+                cached = reusable(entry.result, task) if entry.result.content else entry.result
         try:
             st = os.stat(abs_path)
-            if entry is not None and entry.stat is not None and entry.stat == stat_signature(st):
-                slots[i] = entry.result
+            if cached is not None and entry.stat is not None and entry.stat == stat_signature(st):
+                slots[i] = cached
                 continue
             source, st = read_source(abs_path)
         except OSError as exc:
             out.warnings.append(f"{task.ctx.path}: cannot read ({exc.strerror or exc}); skipped")
             continue
-        if entry is not None and entry.digest == hashlib.sha256(source).hexdigest():
-            slots[i] = entry.result
+        if cached is not None and entry.digest == hashlib.sha256(source).hexdigest():
+            slots[i] = cached
             if entry.stat != stat_signature(st):  # touched, not changed: trust the new stat next time
                 cache.put(abs_path, entry._replace(stat=stat_signature(st)))
             continue
