@@ -208,6 +208,7 @@ PLATFORM_BRANCHES = [
     "if (typeof tt === 'undefined') {\n  wx.setUserCloudStorage({ KVDataList: [{ key: 'a', value: '1' }], fail() {} });\n"
     "} else {\n  tt.setUserCloudStorage({ data: [{ key: 'a', value: '1' }], fail() {} });\n}",
     "typeof qq !== 'undefined' && qq.showShareMenu({ fail() {} });",
+    "if (cc.sys.platform == cc.sys.WECHAT_GAME) {\n  window['wx'].shareAppMessage({ title: 'come' });\n}",
     "if (cc.sys.platform === cc.sys.WECHAT_GAME) { wx.showShareMenu({ fail() {} }); }",
     "function judge() {\n  if (cc.sys.platform != cc.sys.WECHAT_GAME) return;\n  wx.showShareMenu({ fail() {} });\n}",
     "if (Laya.Browser.onMiniGame) { wx.showShareMenu({ fail() {} }); }",

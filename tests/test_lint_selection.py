@@ -241,6 +241,9 @@ def test_the_table_by_name(name, siblings, kind):
 @pytest.mark.parametrize("folder, shown", [
     ("cocos-js", "cocos-js/"), ("bin/libs", "libs/"), ("libs/modules/egret", "libs/"), ("js/Libs", "libs/"),
     ("vendor/sdk", "vendor/"), ("core-js/modules", "core-js/"), (".", None), ("lib", None), ("js/libsx", None),
+    ("temp/quick-scripts/dst/assets/script", "temp/quick-scripts/"), ("library/imports/48", "library/imports/"),
+    ("temp/programming/packer-driver", "temp/programming/"), ("temp", None), ("library", None),
+    ("assets/library/ui", None),
 ])
 def test_the_table_by_folder(folder, shown):
     assert selection.vendored_folder(folder) == shown
@@ -269,6 +272,13 @@ NORMAL = b"".join(b"function f%d(a, b) {\n  return a + b * %d;\n}\n" % (i, i) fo
     (b"const x = 1; // do not edit by hand\n", None),  # a remark after code, not a header
     (b"const note = 'GENERATED FILE - do not edit';\n", None),  # a string, not a comment
     (bytes(range(256)) * 64 + BUNDLE, None),  # not text: the analysis reports it (TTM002)
+    (b"var __extends = (this && this.__extends) || (function () {\n" + NORMAL, "compiled"),  # tsc's helpers
+    (b"var egret = window.egret;var __reflect = (this && this.__reflect) || function (p, c, t) {\n" + NORMAL,
+     "compiled"),
+    (b"/*http://www.layabox.com  2017/12/12*/\nvar Laya=window.Laya=(function(window,document){\n" + NORMAL,
+     "compiled"),  # a LayaAir 1 release: the engine, then the game's compiled code
+    (b"function __extends(d, b) { return d; }\n" + NORMAL, None),  # a function of the game's own
+    (b"var __extends=this&&this.__extends||function(){" + BUNDLE, "minified"),  # minified wins
 ])
 def test_the_content_check(source, kind):
     assert selection.content_kind(source) == kind
@@ -305,3 +315,49 @@ def test_the_config_key_is_checked(tmp_path):
     assert err.value.where.endswith("ttminis.toml:2:1") and "true or false" in err.value.render()
     (tmp_path / "ttminis.toml").write_text('[lint]\ninclude-vendored = true\n')
     assert load_config(tmp_path / "ttminis.toml").lint.include_vendored is True
+
+
+COMPILED_JS = "var __awaiter = (this && this.__awaiter) || function () {};\nwx.showShareMenu({ fail() {} });\n"
+
+
+def test_javascript_compiled_from_typescript_is_skipped_where_the_sources_are_linted(tmp_path):
+    root = tmp_path / "egret"
+    (root / "src").mkdir(parents=True)
+    (root / "src" / "Main.ts").write_text("wx.showShareMenu({ fail() {} });\n")
+    (root / "wxgame" / "js").mkdir(parents=True)
+    (root / "wxgame" / "js" / "main.js").write_text(COMPILED_JS)  # an engine's publish folder
+    result = cli(root, "--format", "json")
+    assert found(result) == [("src/Main.ts", 1, "TTM208")]
+    assert "1 compiled from TypeScript (wxgame/js/main.js)" in result.stderr
+
+
+def test_compiled_javascript_without_its_sources_is_linted(tmp_path):
+    root = tmp_path / "decompiled"
+    (root / "js").mkdir(parents=True)
+    (root / "js" / "main.js").write_text(COMPILED_JS)
+    assert found(cli(root, "--format", "json")) == [("js/main.js", 2, "TTM208")]
+
+
+def test_a_bundle_whose_source_map_names_typescript_is_compiled(tmp_path):
+    root = tmp_path / "laya"
+    (root / "src").mkdir(parents=True)
+    (root / "src" / "Main.ts").write_text("export const x = 1;\n")
+    (root / "bin" / "js").mkdir(parents=True)
+    (root / "bin" / "js" / "bundle.js").write_text("(function () {\n  wx.showShareMenu({ fail() {} });\n}());\n"
+                                                   "//# sourceMappingURL=bundle.js.map\n")
+    (root / "bin" / "js" / "bundle.js.map").write_text('{"version":3,"file":"bundle.js","sources":["../../src/Main.ts"]}')
+    result = cli(root, "--format", "json")
+    assert found(result) == [] and "compiled from TypeScript (bin/js/bundle.js)" in result.stderr
+    (root / "bin" / "js" / "bundle.js.map").write_text('{"version":3,"sources":["../../src/main.js"]}')
+    assert found(cli(root, "--format", "json")) == [("bin/js/bundle.js", 2, "TTM208")]
+
+
+def test_cocos_editor_caches_are_generated(tmp_path):
+    root = tmp_path / "cocos"
+    for rel in ("assets/script/Menu.ts", "temp/quick-scripts/dst/assets/script/Menu.js",
+                "library/imports/48/483a.js"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text("wx.showShareMenu({ fail() {} });\n")
+    result = cli(root, "--format", "json")
+    assert found(result) == [("assets/script/Menu.ts", 1, "TTM208")]
+    assert "2 generated (library/imports/, temp/quick-scripts/)" in result.stderr

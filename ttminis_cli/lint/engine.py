@@ -53,6 +53,9 @@ class FileTask(NamedTuple):
     # Leave it unanalysed if its content is minified or generated (DESIGN §3a): a file a folder walk
     # found, not one named on the command line (unless --force-exclude), never with --include-vendored.
     sniff: bool = False
+    # The run lints TypeScript sources: JavaScript that its content shows compiled from TypeScript (tsc's
+    # helpers, a Laya release build) is left out as their copy — where there are no sources, it is linted.
+    ts_run: bool = False
 
 
 class FileResult(NamedTuple):
@@ -92,6 +95,10 @@ def plan(paths: list[Path], config: Config, *, cwd: Path | None = None, force_ex
             fallback = planner.cwd if real == planner.cwd or planner.cwd in real.parents else Path(folder)
             planner.add_file(folder, name, fallback, explicit=True)
     planner.result.skipped = list(planner.skipped.values())
+    tasks = planner.result.tasks
+    if any(t.language in ("ts", "tsx") and not t.ctx.path.lower().endswith(selection.DECLARATION_SUFFIXES)
+           for t in tasks):
+        planner.result.tasks = [t._replace(ts_run=True) for t in tasks]
     return planner.result
 
 
@@ -236,12 +243,14 @@ class _Planner:
             place = self._place(real_dir, real_top, project, siblings)
             self.last_place = (real_dir, real_top, place)
         if place.vendored:
-            return selection.VENDORED, place.vendored
+            return selection.FOLDER_KINDS[place.vendored], place.vendored
         present = siblings if siblings is not None else _Siblings(folder)
         kind = selection.by_name(lowered, present)
         if kind:
             return kind, name if kind == selection.VENDORED else ""
         if place.ts_sources and any(source in present for source in selection.ts_sources(name)):
+            return selection.COMPILED, ""
+        if name + ".map" in present and _map_names_typescript(os.path.join(folder, name + ".map")):
             return selection.COMPILED, ""
         kind = place.rules.by_path(place.rel + name, name) if place.rules else None
         return (kind, "") if kind else None
@@ -346,6 +355,15 @@ class _Siblings:
         return os.path.isfile(os.path.join(self.folder, name))
 
 
+def _map_names_typescript(path: str) -> bool:
+    """A `.js.map` beside a file whose sources are TypeScript (a bundler's output of the game's .ts)."""
+    try:
+        with open(path, "rb") as fh:
+            return selection.compiled_by_map(fh.read(selection.HEAD_BYTES))
+    except OSError:
+        return False
+
+
 def _entry_is(entry: os.DirEntry, test: str) -> bool:
     """entry.is_file() or entry.is_symlink() as os.path.isfile and os.path.islink answer: False, not
     an error, for a looping or unreadable link."""
@@ -400,7 +418,7 @@ def analyze(task: FileTask, source: bytes) -> FileResult:
     A minified or generated file is judged so in FileResult.content, and left unanalysed if the
     task's `sniff` says so."""
     content = selection.content_kind(source) if task.language != "html" else None
-    if content and task.sniff:
+    if content and _skips(task, content):
         return FileResult(task.ctx.path, (), None, content, True)
     from ttminis_cli.lint import analysis
 
@@ -415,10 +433,14 @@ def reusable(result: FileResult, task: FileTask) -> FileResult | None:
     """An earlier result of the same file, bytes and task but maybe another `sniff` (the cache keys on
     the task without it): what it is worth for this task, or None when the file must be analysed."""
     if result.skipped:
-        return result if task.sniff else None
-    if task.sniff and result.content:
+        return result if _skips(task, result.content) else None
+    if result.content and _skips(task, result.content):
         return FileResult(result.path, (), None, result.content, True)
     return result
+
+
+def _skips(task: FileTask, content: str) -> bool:
+    return task.sniff and (content != selection.COMPILED or task.ts_run)
 
 
 # ---------------------------------------------------------------------------- finish

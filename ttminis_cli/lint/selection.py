@@ -72,6 +72,10 @@ NAMED: tuple[tuple[str, ...], ...] = (
     ("regenerator-runtime/", VENDORED, "regenerator runtime"),
     ("libs/", VENDORED, "libraries (Laya bin/libs/, Egret libs/modules/, WeChat js/libs/)"),
     ("vendor/", VENDORED, "third-party code"),
+    # Cocos Creator's editor caches: the scripts of assets/, compiled again by the editor
+    ("temp/quick-scripts/", GENERATED, "Cocos Creator 2 compile cache"),
+    ("temp/programming/", GENERATED, "Cocos Creator 3 compile cache"),
+    ("library/imports/", GENERATED, "Cocos Creator's imported-asset cache"),
     ("*.min", MINIFIED, "minified by name"),
     ("*-min", MINIFIED, "minified by name"),
 )
@@ -83,6 +87,7 @@ TS_SOURCES = {".js": (".ts", ".tsx"), ".jsx": (".tsx",), ".mjs": (".mts",), ".cj
 TS_EXTENSIONS = (".ts", ".tsx", ".mts", ".cts")
 
 FOLDERS = {p[:-1]: p for p, kind, *_ in NAMED if p.endswith("/")}
+FOLDER_KINDS = {p: kind for p, kind, *_ in NAMED if p.endswith("/")}
 _FILE_PATTERNS = [row for row in NAMED if not row[0].endswith("/")]
 
 
@@ -120,11 +125,14 @@ def by_name(lowered: str, siblings=None) -> str | None:
 
 
 def vendored_folder(rel_dir: str) -> str | None:
-    """The table's folder (`libs/`) that a folder path, relative to where the project's own folders
-    begin, lies in; None when it is the game's own."""
-    for segment in rel_dir.lower().split("/"):
+    """The table's folder (`libs/`, `temp/quick-scripts/`) that a folder path, relative to where the
+    project's own folders begin, lies in; None when it is the game's own."""
+    segments = rel_dir.lower().split("/")
+    for i, segment in enumerate(segments):
         if segment in FOLDERS:
             return FOLDERS[segment]
+        if i + 1 < len(segments) and f"{segment}/{segments[i + 1]}" in FOLDERS:
+            return FOLDERS[f"{segment}/{segments[i + 1]}"]
     return None
 
 
@@ -304,6 +312,24 @@ MAX_BLANK = 0.10  # spaces and tabs per char of code: minified code has under 0.
 MIN_DENSE = 0.02  # `(`, `;` and `=` per char of code: minified code has 0.025-0.11, a table of data ~0
 
 
+COMPILED_HEAD = 4096  # TypeScript's helpers and Laya's release header come first
+
+
+@functools.cache
+def _compiled_head() -> re.Pattern:
+    """tsc's emit helpers (`var __extends = (this && this.__extends) || …`, Egret's `__reflect`) and
+    LayaAir 1's release build (`var Laya = window.Laya = …`: the engine, then the game's compiled code)."""
+    helpers = b"extends|awaiter|generator|decorate|assign|reflect|metadata|param|spreadArray|values|read|" \
+              b"importDefault|importStar|createBinding|exportStar|setModuleDefault|rest|makeTemplateObject"
+    return re.compile(rb"(?:^|[;\s])var\s+__(?:" + helpers + rb")\s*=\s*\(?\s*this\s*&&\s*this\.__|"
+                      rb"(?:^|[;\s])var\s+Laya\s*=\s*window\.Laya\s*=")
+
+
+def compiled_by_map(map_head: bytes) -> bool:
+    """Whether a source map (its first bytes) names TypeScript sources: its JavaScript is compiled."""
+    return re.search(rb'"sources"\s*:\s*\[[^\]]*?\.tsx?"', map_head) is not None
+
+
 @functools.cache
 def _content_patterns() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
     """(a comment that starts a line, what says "generated", a string or template literal), compiled
@@ -319,7 +345,8 @@ def _content_patterns() -> tuple[re.Pattern, re.Pattern, re.Pattern]:
 
 
 def content_kind(source: bytes) -> str | None:
-    """GENERATED, MINIFIED or None, from the first HEAD_BYTES of a file."""
+    """GENERATED, MINIFIED, COMPILED or None, from the first HEAD_BYTES of a file. COMPILED (TypeScript's
+    emit helpers, a LayaAir release build) counts only where the run has TypeScript sources."""
     header_comment, generated, string = _content_patterns()
     head = source[:HEAD_BYTES]
     if b"\0" in head:
@@ -327,19 +354,20 @@ def content_kind(source: bytes) -> str | None:
     top = b"\n".join(head.split(b"\n", HEADER_LINES)[:HEADER_LINES])
     if any(generated.search(m.group()) for m in header_comment.finditer(top)):
         return GENERATED
+    compiled = COMPILED if _compiled_head().search(head[:COMPILED_HEAD]) else None
     if len(head) < MIN_CODE or len(head) < MIN_AVG_LINE * (head.count(b"\n") + 1):
-        return None  # most files stop here: short lines on average
+        return compiled  # most files stop here: short lines on average
     # A long line that is one string (a data-URL image, a base64 sound) is not minified code.
     code = string.sub(b"", head)
     lines = code.count(b"\n") + 1
     chars = len(code) - (lines - 1)
     if chars < MIN_CODE or chars < MIN_AVG_LINE * lines:
-        return None
+        return compiled
     blank = code.count(b" ") + code.count(b"\t")
     # A table of numbers and keys on one line (level data, exported from an editor) is data, not
     # code: it is linted, which costs a parse and cannot give a false finding.
     dense = code.count(b"(") + code.count(b";") + code.count(b"=")
-    return MINIFIED if blank <= MAX_BLANK * chars and dense >= MIN_DENSE * chars else None
+    return MINIFIED if blank <= MAX_BLANK * chars and dense >= MIN_DENSE * chars else compiled
 
 
 # ---------------------------------------------------------------------------- the note

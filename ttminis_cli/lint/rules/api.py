@@ -253,6 +253,8 @@ def _check_options(model: FileModel, call: Call, api: Api, guards: Guards) -> No
     options = P.unwrap(P.first_argument(call.node))
     if options is None or options.type != "object" or options.has_error:
         return  # a literal that did not parse: its keys are unknown (TTM002 says so)
+    if guards.other_platform_only(call.node):
+        return  # runs on WeChat or Douyin only, with their contract (WeChat's share card needs no imageUrl)
     pairs = model.pairs(options)
     keys = {k for k, _, _ in pairs}
     renamed = dict(api.renamed)
@@ -262,8 +264,6 @@ def _check_options(model: FileModel, call: Call, api: Api, guards: Guards) -> No
             if key in known:
                 continue
             if key in renamed:
-                if guards.other_platform_only(call.node):
-                    continue  # WeChat's or Douyin's own name, on a path only they take
                 model.report(TTM203, key_node, f"{call.api} takes its list as `{renamed[key]}` on TikTok, not "
                                                f"`{key}` (the WeChat/Douyin name): rename it to `{renamed[key]}`")
                 continue
