@@ -111,3 +111,14 @@ def test_the_workers_folder_is_a_domain_of_its_own(tmp_path):
 def test_workers_may_be_declared_with_a_path_object(tmp_path):
     make(tmp_path, {"game.json": {"workers": {"path": "jobs", "isSubpackage": True}}, "jobs/index.js": ""})
     assert project_for(tmp_path).domain_of(tmp_path / "jobs" / "index.js") == "worker"
+
+
+def test_cocos_build_templates_are_part_of_the_cocos_project(tmp_path):
+    make(tmp_path, {"assets/scripts/OpenData.ts": "", "build-templates/wechatgame/game.json": {"openDataContext": "openDataContext"},
+                    "build-templates/wechatgame/project.config.json": {},
+                    "build-templates/wechatgame/openDataContext/index.js": ""})
+    odc = tmp_path / "build-templates" / "wechatgame" / "openDataContext"
+    assert find_root(odc, tmp_path) == (tmp_path.resolve(), False)
+    project = project_for(odc / "index.js", tmp_path)
+    assert project.domain_of(odc / "index.js") == "open-data"
+    assert project.domain_of(tmp_path / "assets" / "scripts" / "OpenData.ts") == "main"

@@ -56,31 +56,39 @@ def _folder(value: str) -> str:
     return value.strip().strip("/").removeprefix("./")
 
 
-def find_root(start: Path, fallback: Path | None = None) -> tuple[Path, bool]:
+def find_root(start: Path, fallback: Path | None = None, *, templates: bool = False) -> tuple[Path, bool]:
     """The nearest ancestor of `start` holding a config file, and whether one was found.
 
-    Without one, `fallback` (the directory named on the command line) or the start directory.
+    Without one, `fallback` (the directory named on the command line) or the start directory. A Cocos
+    build template's config files start no project for lint (its code is the Cocos project's);
+    `templates` lets validate check such a folder as the project it will be built into.
     """
     start = start.resolve()
     here = start if start.is_dir() else start.parent
-    found = _find_config_dir(here)
+    found = _find_config_dir(here, templates)
     if found is not None:
         return found, True
     base = (fallback or here).resolve()
     return (base if base.is_dir() else base.parent), False
 
 
+# Cocos Creator copies `build-templates/<platform>/` into each build: its game.json and
+# project.config.json are templates of the build's, not a project of their own.
+BUILD_TEMPLATES = "build-templates"
+
+
 @lru_cache(maxsize=4096)
-def _find_config_dir(directory: Path) -> Path | None:
-    if any((directory / name).is_file() for name in CONFIG_FILES):
-        outer = None if directory.parent == directory else _find_config_dir(directory.parent)
+def _find_config_dir(directory: Path, templates: bool = False) -> Path | None:
+    if (templates or BUILD_TEMPLATES not in directory.parts) and any(
+            (directory / name).is_file() for name in CONFIG_FILES):
+        outer = None if directory.parent == directory else _find_config_dir(directory.parent, templates)
         # A stray game.json inside the folder an enclosing project declares as its open data (or
         # workers) folder — ports leave `openDataContext/game.json` behind — starts no project.
         if outer is not None and _inside_declared_folder(outer, directory):
             return outer
         return directory
     # Through the cache: sibling folders share their parents' answer instead of asking the disk again.
-    return None if directory.parent == directory else _find_config_dir(directory.parent)
+    return None if directory.parent == directory else _find_config_dir(directory.parent, templates)
 
 
 def _inside_declared_folder(root: Path, directory: Path) -> bool:

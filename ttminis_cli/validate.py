@@ -88,7 +88,7 @@ def _roots(paths: Iterable[Path]) -> list[Path]:
                 raise UserError(f"cannot read {path}: permission denied", hint="check the file's permissions")
             root = path.resolve().parent
         elif path.is_dir():
-            root, has_config = find_root(path)
+            root, has_config = find_root(path, templates=True)
             if not has_config:
                 raise UserError(f"no {PROJECT_CONFIG} or {GAME_JSON} in {path} or any folder above it",
                                 hint="pass a mini-game project folder, or create one with `ttminis init`")
