@@ -87,6 +87,10 @@ def test_main_domain(tmp_path, source, expected):
     # TTM201 is for near misses only: a name far from every platform's is a member the game adds
     ("tt.myBridgeCall({ fail() {} });\nwx.aldSendEvent('level', { n: 1 });", []),
     ("tt.shareappmessage({});", [(1, "TTM201")]),
+    # another platform's object used through its members: wx.cloud is WeChat's cloud development
+    ("wx.cloud.init({ env: 'prod' });\nconst db = wx.cloud.database();", [(1, "TTM208"), (2, "TTM208")]),
+    ("if (wx.cloud) { wx.cloud.init({ env: 'prod' }); }\nwx.cloud?.init({});", []),
+    ("tt.env.USER_DATA_PATH;", []),
     # Douyin's own mini-game APIs are real names: TTM208, never a typo of a TikTok one
     ("const video = tt.createOffscreenVideo();\ntt.getGameRecorderManager();", [(1, "TTM208"), (2, "TTM208")]),
     ("tt.getSystemInfoSnyc();\ntt.getSytemInfo({ fail() {} });", [(1, "TTM201"), (2, "TTM201")]),

@@ -66,6 +66,7 @@ class Access:
 
     api: str
     node: Node
+    chained: bool = False  # a member of it is used: `wx.cloud.init()` needs `wx.cloud` to exist
 
 
 @dataclass
@@ -585,7 +586,10 @@ class _Finder:
                 kind, n = new_kind, p
                 if kind[0] in ("api", "ext-api") and not self._is_called(p) and _key(p) not in self.seen_nodes:
                     self.seen_nodes.add(_key(p))
-                    self.uses.accesses.append(Access(kind[-1], p))
+                    above = p.parent
+                    chained = above is not None and above.type in ("member_expression", "subscript_expression") \
+                        and _same(above.child_by_field_name("object"), p)
+                    self.uses.accesses.append(Access(kind[-1], p, chained and kind[0] == "api"))
                 self._web_member(kind, p)
                 continue
             if t == "call_expression" and _same(p.child_by_field_name("function"), n):

@@ -64,15 +64,17 @@ class Guards:
 
     def feature_tested(self, call: Call) -> bool:
         """Whether the call is an optional call or sits where a feature test of its member passed."""
-        if call.optional:
-            return True
+        return call.optional or self.member_tested(call.api, call.node)
+
+    def member_tested(self, api: str, node: Node) -> bool:
+        """Whether `node` sits where a feature test of the member `api` passed."""
         if self.by_api is None:
             self.by_api = self._build()
-        guards = self.by_api.get(call.api)
+        guards = self.by_api.get(api)
         if not guards:
             return False
-        n = call.node
-        for p in P.ancestors(call.node):
+        n = node
+        for p in P.ancestors(node):
             t = p.type
             if t in ("if_statement", "ternary_expression", "while_statement"):
                 cond = p.child_by_field_name("condition")

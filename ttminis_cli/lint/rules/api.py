@@ -140,6 +140,7 @@ def check_file(model: FileModel) -> None:
 
     guards = Guards(model)
     extra = set(model.ctx.extra_apis)
+    _foreign_members(model, guards, extra)
     for call in model.uses.calls:
         if call.api in _OBJECT_MEMBERS or call.inferred or call.condition:
             continue
@@ -174,6 +175,28 @@ def check_file(model: FileModel) -> None:
                          f"{call.api} needs TikTok {api.min_client} or newer: check "
                          f"`{host}.canIUse('{call.api}')` before calling it (or feature-test `{host}.{call.api}`)")
         _check_options(model, call, api, guards)
+
+
+def _foreign_members(model: FileModel, guards: Guards, extra: set[str]) -> None:
+    """TTM208 on another platform's object member that the code goes on to use (`wx.cloud.init()`:
+    `wx.cloud` is WeChat's cloud development, absent on TikTok) — its mere test (`if (wx.cloud)`) is a guard."""
+    from ttminis_cli.platform.api import API, TIKTOK_WAY, other_platform_api
+
+    others = None
+    for access in model.uses.accesses:
+        if not access.chained or access.api in API or access.api in extra:
+            continue
+        others = others if others is not None else other_platform_api()
+        if access.api not in others:
+            continue
+        optional = access.node.parent is not None and any(c.type in ("optional_chain", "?.")
+                                                          for c in access.node.parent.children)
+        if optional or guards.member_tested(access.api, access.node) or guards.other_platform_only(access.node):
+            continue
+        way = TIKTOK_WAY.get(access.api)
+        hint = f"on TikTok use {way}" if way else "its members do not exist there: feature-test it first"
+        model.report(TTM208, access.node, f"{access.api} is a {others[access.api]} mini-game API that TikTok Minis "
+                                          f"does not document; {hint}")
 
 
 def _host(call: Call) -> str:
