@@ -10,7 +10,10 @@ import pytest
 
 from ttminis_cli.config import Config, LintConfig
 from ttminis_cli.errors import UserError
-from ttminis_cli.lint.engine import FileContext, FileTask, analyze, finish, lint, plan, selected
+from ttminis_cli.lint.engine import analyze, lint
+from ttminis_cli.lint.finish import finish, selected
+from ttminis_cli.lint.plan import plan
+from ttminis_cli.lint.records import FileContext, FileTask
 
 SDK = '<script src="https://developers.tiktok.com/js/minis.js"></script>'
 

@@ -10,9 +10,9 @@ from ttminis_cli.lint import suppression
 from ttminis_cli.lint import parse as P
 from ttminis_cli.lint.calls import Uses, find_uses
 from ttminis_cli.lint.diagnostic import ORDER, Diagnostic
-from ttminis_cli.lint.engine import FileResult, FileTask
-from ttminis_cli.lint.facts import Facts, collect
+from ttminis_cli.lint.facts import collect
 from ttminis_cli.lint.model import FileModel, make
+from ttminis_cli.lint.records import Facts, FileResult, FileTask
 from ttminis_cli.lint.rules import FAMILIES, api, domain, general, runtime
 from ttminis_cli.lint.scan import scan as scan_file
 
@@ -49,7 +49,7 @@ def _analyze_js(ctx, language: str, source: bytes) -> FileModel:
 
 def _conditional(model: FileModel) -> dict[tuple[str, str], list[Diagnostic]]:
     """Per-call findings on calls through imported bindings, as if each binding were the platform;
-    engine.finish keeps those whose module does export the platform under that name."""
+    finish keeps those whose module does export the platform under that name."""
     groups: dict[tuple[str, str], list] = defaultdict(list)
     for call in model.uses.calls:
         if call.condition is not None:

@@ -56,7 +56,7 @@ class Call:
     namespace_mistake: bool = False
     inferred: bool = False  # on an object only the member's name suggests is the platform
     # (module specifier, export name): a platform call only if that module exports the platform
-    # under that name (a wrapper module); engine.finish decides, once it knows every file's exports.
+    # under that name (a wrapper module); finish decides, once it knows every file's exports.
     condition: tuple[str, str] | None = None
 
 
@@ -441,7 +441,6 @@ class _Finder:
             return binding  # a kind, or None for a shadowing local
         if ident is None or binding[0] == "pattern":
             return self._declared_kind(binding)
-        name = ident[1]
         key = ("binding", ident)
         if key in self.memo:
             return self.memo[key]

@@ -68,7 +68,9 @@ def lint_once(paths: Sequence[Path], *, fmt: str, select: tuple[str, ...], ignor
               config: Path | None, max_warnings: int | None, statistics: bool, progress: bool,
               include_vendored: bool = False, force_exclude: bool = False, quiet_notes: bool = False) -> int:
     """One lint pass, reported; the exit code."""
-    from ttminis_cli.lint import engine, runner
+    from ttminis_cli.lint import runner
+    from ttminis_cli.lint.finish import finish, skip_note
+    from ttminis_cli.lint.plan import project_roots
     from ttminis_cli.lint.registry import RULES
     from ttminis_cli.lint.reporters import LintReport, get_reporter
 
@@ -90,9 +92,9 @@ def lint_once(paths: Sequence[Path], *, fmt: str, select: tuple[str, ...], ignor
     finally:
         if bar:
             bar.stop()
-    diagnostics = engine.finish(run.results, cfg, report_paths=report_paths)
-    skip_note = engine.skip_note(skipped, run.results, report_paths, forced=force_exclude)
-    for text in [] if quiet_notes else [*notes, *filter(None, [skip_note])]:
+    diagnostics = finish(run.results, cfg, report_paths=report_paths)
+    skipped_note = skip_note(skipped, run.results, report_paths, forced=force_exclude)
+    for text in [] if quiet_notes else [*notes, *filter(None, [skipped_note])]:
         reporter.note(text)
     sys.stdout.flush()  # a note on stdout before the warnings on stderr, in a shared pipe too
     for text in [*warnings, *run.warnings]:
@@ -159,13 +161,13 @@ def plan_tasks(paths: Sequence[Path], cfg, cwd: Path, force_exclude: bool = Fals
     editor linting the open file, `ttminis lint openDataContext/`), the project is read but only
     the given paths are reported on. What was skipped is said of the given paths only.
     """
-    from ttminis_cli.lint import engine
+    from ttminis_cli.lint.plan import plan, project_roots
 
-    explicit = engine.plan(list(paths), cfg, cwd=cwd, force_exclude=force_exclude)
+    explicit = plan(list(paths), cfg, cwd=cwd, force_exclude=force_exclude)
     roots = project_roots(paths, cwd)
     if not explicit.tasks or {p.resolve() for p in paths} == roots:
         return explicit.tasks, None, list(explicit.notes), list(explicit.warnings), explicit.skipped
-    whole = engine.plan(sorted(roots), cfg, cwd=cwd)
+    whole = plan(sorted(roots), cfg, cwd=cwd)
     # The whole-project plan's contexts win: every file of a project must share its root and domains;
     # but a file named on the command line is linted whatever its content (its task's `sniff`).
     named = {t.ctx.abs_path: t.sniff for t in explicit.tasks}
@@ -175,21 +177,6 @@ def plan_tasks(paths: Sequence[Path], cfg, cwd: Path, force_exclude: bool = Fals
     notes = list(dict.fromkeys([*whole.notes, *explicit.notes]))
     warnings = list(dict.fromkeys([*whole.warnings, *explicit.warnings]))
     return tasks, {t.ctx.path for t in explicit.tasks}, notes, warnings, explicit.skipped
-
-
-def project_roots(paths: Sequence[Path], cwd: Path) -> set[Path]:
-    """The project root of each path (DESIGN §3). Without a config file above it, a folder is its
-    own root ("the directory given on the command line") and a file's is the current folder when
-    that holds it ("or the current one"), else the file's own folder."""
-    from ttminis_cli.project import find_root
-
-    def fallback(path: Path) -> Path:
-        resolved = path.resolve()
-        if path.is_dir():
-            return resolved
-        return cwd if cwd in resolved.parents else resolved.parent
-
-    return {find_root(p, fallback(p))[0] for p in paths}
 
 
 class _ProgressBar:

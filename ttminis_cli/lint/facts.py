@@ -1,85 +1,26 @@
-"""Per-file facts that cross-file rules combine: imports (TTM103), cloud-storage keys written and read
-(TTM305), messages posted and handled (TTM401–402), and suppression comments.
-
-Facts are plain frozen records (named tuples) of strings, numbers and spans, so that they pickle and
-unpickle cheaply by the thousand (they go through multiprocessing and the on-disk cache).
-"""
+"""Collecting a file's facts that cross-file rules combine: imports (TTM103), cloud-storage keys written
+and read (TTM305), messages posted and handled (TTM401–402), members the project declares (TTM201),
+suppression comments; and the lookups over facts the cross-file rules share. The records themselves
+are in records.py."""
 
 from __future__ import annotations
 
 import posixpath
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from ttminis_cli.lint import parse as P
 from ttminis_cli.lint.diagnostic import Diagnostic
+from ttminis_cli.lint.records import Facts, Handler, Import, KeyRead, PostedMessage, Span, Suppression
 
-if TYPE_CHECKING:  # a warm run unpickles these records without loading tree-sitter
+if TYPE_CHECKING:
     from tree_sitter import Node
 
-    from ttminis_cli.lint.model import FileModel, Span
+    from ttminis_cli.lint.model import FileModel
 
 STORAGE_WRITE = "setUserCloudStorage"
 STORAGE_READS = ("getUserCloudStorage", "getFriendCloudStorage")
 # Keys that name a message's kind, in the order ported games use them.
 DISCRIMINANTS = ("type", "command", "cmd", "action", "event", "kind", "msgType", "messageType", "op", "method")
-
-
-class Import(NamedTuple):
-    spec: str
-    target: str  # absolute posix path the specifier points at (extension may be missing)
-    span: Span
-
-
-class KeyRead(NamedTuple):
-    key: str
-    api: str
-    span: Span
-
-
-class PostedMessage(NamedTuple):
-    """One `postMessage({...})` with an object literal: its string-valued keys."""
-
-    fields: tuple[tuple[str, str | None, Span], ...]  # (key, literal value or None, span of the value)
-    span: Span
-
-
-class Handler(NamedTuple):
-    """One onMessage handler: the message fields it dispatches on and the literal values it compares."""
-
-    understood: bool
-    fields: tuple[tuple[str, tuple[str, ...], bool, Span], ...] = ()  # (field, values, dynamic, first read)
-    condition: tuple[str, str] | None = None  # registered through an imported wrapper: (module, export)
-
-
-class Suppression(NamedTuple):
-    kind: str  # next-line | line | disable | enable | file
-    codes: tuple[str, ...]  # empty: every code
-    span: Span
-
-
-class Facts(NamedTuple):
-    path: str
-    abs_path: str
-    project_root: str
-    domain: str
-    domain_rules: bool
-    imports: tuple[Import, ...] = ()
-    keys_written: tuple[str, ...] = ()
-    writes_unknown: bool = False  # some write's keys cannot be read statically
-    key_reads: tuple[KeyRead, ...] = ()
-    posts: tuple[PostedMessage, ...] = ()
-    handlers: tuple[Handler, ...] = ()
-    suppressions: tuple[Suppression, ...] = ()
-    line_count: int = 0
-    mentions_on_message: bool = False  # a handler may be registered in a way not recognised
-    platform_exports: tuple[str, ...] = ()  # names this module exports the platform object as
-    # Members the file adds to or declares on the platform object (`wx.aldSendEvent = …`, a `.d.ts`
-    # `declare namespace wx { function aldSendEvent… }`): known in the whole project (TTM201).
-    declared_members: tuple[str, ...] = ()
-    unknown_members: tuple[tuple[str, Span, str], ...] = ()  # TTM201 candidates: (name, span, message)
-    # Findings on calls through a binding imported from (module path, export name): they stand
-    # only if that module exports the platform under that name.
-    conditional: tuple[tuple[str, str, tuple[Diagnostic, ...]], ...] = ()
 
 
 def collect(model: FileModel, suppressions: tuple[Suppression, ...],

@@ -8,14 +8,12 @@ from typing import TYPE_CHECKING
 
 from ttminis_cli.lint import parse as P
 from ttminis_cli.lint.diagnostic import Diagnostic, RuleInfo
+from ttminis_cli.lint.records import FileContext, Span
 
 if TYPE_CHECKING:  # nothing here needs tree-sitter loaded: `make` serves warm runs too
     from tree_sitter import Node, Tree
 
     from ttminis_cli.lint.calls import Uses
-    from ttminis_cli.lint.engine import FileContext
-
-Span = tuple[int, int, int, int]  # 1-based line, column, end line, end column
 
 
 def span_of(source: bytes, node: Node, columns: Columns | None = None) -> Span:
@@ -54,7 +52,7 @@ class Columns:
 
 @dataclass
 class FileModel:
-    ctx: "FileContext"
+    ctx: FileContext
     language: str
     source: bytes
     tree: Tree | None

@@ -1,7 +1,7 @@
 """Runs `engine.analyze` over a plan's tasks: cached results first, then the rest, in parallel when it pays.
 
 `analyze` is a pure function of (task, source), so a cached FileResult is as good as a fresh one;
-cross-file rules run afterwards in `engine.finish` over every result, cached or not.
+cross-file rules run afterwards in `finish` over every result, cached or not.
 """
 
 from __future__ import annotations

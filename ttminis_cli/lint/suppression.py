@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from ttminis_cli.lint import parse as P
 from ttminis_cli.lint.diagnostic import Diagnostic
-from ttminis_cli.lint.facts import Suppression
+from ttminis_cli.lint.records import Suppression
 
 if TYPE_CHECKING:
     from ttminis_cli.lint.model import FileModel

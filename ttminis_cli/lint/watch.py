@@ -25,7 +25,7 @@ def watch_filter():
     """A watchfiles filter: sources and configs, outside SKIP_DIRS (our own cache writes included)."""
     from watchfiles import DefaultFilter
 
-    from ttminis_cli.lint.engine import SUFFIX_LANGUAGE
+    from ttminis_cli.lint.plan import SUFFIX_LANGUAGE
 
     suffixes = (*SUFFIX_LANGUAGE, ".html")  # the game's index.html is read for TTM502/503
 
@@ -41,7 +41,7 @@ def watch_filter():
 
 def watch_roots(paths: Sequence[Path], config: Path | None) -> list[Path]:
     """The folders to watch: each path's project root (its configs live there) and the --config folder."""
-    from ttminis_cli.lint.command import project_roots
+    from ttminis_cli.lint.plan import project_roots
 
     candidates = project_roots(paths, Path.cwd().resolve())
     if config is not None:

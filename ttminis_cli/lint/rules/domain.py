@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 from ttminis_cli.lint.diagnostic import RuleInfo, Severity
-from ttminis_cli.lint.facts import Facts, resolve_module
+from ttminis_cli.lint.facts import resolve_module
 from ttminis_cli.lint.model import FileModel
+from ttminis_cli.lint.records import Facts
 
 OPEN_DATA_EXAMPLE = "openDataContext/index.js"
 
@@ -165,7 +166,7 @@ def _check_open_data(model: FileModel) -> None:
                                               "main → open data only; draw the result on the shared canvas")
 
 
-def check_project(facts: Sequence[Facts], report: Callable[[RuleInfo, Facts, tuple, str], None]) -> None:
+def check_project(facts: Sequence[Facts], report: Callable[[RuleInfo, tuple, str], None]) -> None:
     """TTM103: imports whose target is a linted file of the other domain."""
     by_path = {f.abs_path: f for f in facts}
     for f in facts:

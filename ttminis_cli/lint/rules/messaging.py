@@ -8,8 +8,9 @@ from typing import Callable, Sequence
 
 from ttminis_cli.lint import parse as P
 from ttminis_cli.lint.diagnostic import RuleInfo, Severity
-from ttminis_cli.lint.facts import DISCRIMINANTS, Facts, is_platform_export
+from ttminis_cli.lint.facts import DISCRIMINANTS, is_platform_export
 from ttminis_cli.lint.model import FileModel
+from ttminis_cli.lint.records import Facts
 
 TTM401 = RuleInfo(
     code="TTM401", name="unhandled-message", severity=Severity.WARNING,

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 from ttminis_cli.lint import parse as P
 from ttminis_cli.lint.diagnostic import RuleInfo, Severity
-from ttminis_cli.lint.facts import STORAGE_READS, STORAGE_WRITE, Facts, static_string, storage_list, string_consts
+from ttminis_cli.lint.facts import STORAGE_READS, STORAGE_WRITE, static_string, storage_list, string_consts
+from ttminis_cli.lint.records import Facts
 from ttminis_cli.platform.limits import KEY_MAX_CHARS, VALUE_MAX_CHARS
 
 if TYPE_CHECKING:
