@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from tree_sitter import Node
 
 from ttminis_cli.lint import parse as P
+from ttminis_cli.lint.scan import GLOBAL_NAMES, INFERRED_MEMBERS, PLATFORM_NAMES, ROOT_NAMES, WEB_NAMES
+from ttminis_cli.lint.scan import scan as scan_file
 
 PLATFORM = ("platform",)
 GLOBAL = ("global",)
@@ -26,14 +28,6 @@ NULLISH = ("nullish",)
 INFERRED = ("inferred",)
 IMPORTED = ("imported",)  # a binding from a package: not the platform as far as this file shows
 _CYCLE = ("cycle",)
-
-PLATFORM_NAMES = ("tt", "wx")
-GLOBAL_NAMES = ("GameGlobal", "window", "globalThis")
-# Web globals that rules look at: network and storage (TTM104), dynamic code (TTM501), DOM and
-# navigation (TTM502–504), the parent frame (TTM105).
-WEB_NAMES = ("fetch", "XMLHttpRequest", "WebSocket", "document", "localStorage", "sessionStorage",
-             "eval", "Function", "setTimeout", "setInterval", "navigator", "location", "parent")
-ROOT_NAMES = PLATFORM_NAMES + GLOBAL_NAMES + ("TTMinis",) + WEB_NAMES
 
 _FUNCTIONS = frozenset({"function_declaration", "function_expression", "function", "arrow_function",
                         "method_definition", "generator_function_declaration", "generator_function"})
@@ -808,11 +802,6 @@ class _Finder:
             self._set_this_member(_key(holder.parent), P.property_key(holder.child_by_field_name("key")) or "", returns)
 
 
-# Member names no library but a mini-game platform uses. A call of one on an object this file cannot
-# explain is taken as a platform call for cloud-storage and messaging facts (and TTM301–304) only;
-# the domain and API rules, which must never flag a user's own object, ignore such calls.
-INFERRED_MEMBERS = ("getOpenDataContext", "setUserCloudStorage", "getUserCloudStorage", "getFriendCloudStorage",
-                    "removeUserCloudStorage")
 
 
 def _covered(span: tuple[int, int], spans) -> bool:
@@ -922,7 +911,5 @@ def find_uses(lang: str, root: Node, source: bytes, scan: dict[str, list[Node]] 
 
     `scan` is what lint.scan found in the file, when the caller already ran it."""
     if scan is None:
-        from ttminis_cli.lint.scan import scan as scan_file
-
         scan = scan_file(root, source)
     return _Finder(lang, root, source, scan).run()

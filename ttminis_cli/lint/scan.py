@@ -4,9 +4,9 @@ A whole-tree query costs about as much as parsing did, once per pattern set; a r
 search of the source for a few dozen words, with a descent from each hit to its node, costs a tenth of
 that. What it collects, by key:
 
-    root               identifiers that can name the platform or a web global (calls.ROOT_NAMES)
+    root               identifiers that can name the platform or a web global (ROOT_NAMES)
     window_member      `X.window` members (Laya.Browser.window)
-    distinctive_call   calls of members only mini-game platforms have (calls.INFERRED_MEMBERS)
+    distinctive_call   calls of members only mini-game platforms have (INFERRED_MEMBERS)
     export             export statements
     import_source      the specifier strings of import/export-from/require()/import()
     todataurl          `x.toDataURL(…)` property names (TTM106)
@@ -17,10 +17,22 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ttminis_cli.lint import parse as P
-from ttminis_cli.lint.calls import INFERRED_MEMBERS, ROOT_NAMES
 
 if TYPE_CHECKING:
     from tree_sitter import Node
+
+PLATFORM_NAMES = ("tt", "wx")
+GLOBAL_NAMES = ("GameGlobal", "window", "globalThis")
+# Web globals that rules look at: network and storage (TTM104), dynamic code (TTM501), DOM and
+# navigation (TTM502–504), the parent frame (TTM105).
+WEB_NAMES = ("fetch", "XMLHttpRequest", "WebSocket", "document", "localStorage", "sessionStorage",
+             "eval", "Function", "setTimeout", "setInterval", "navigator", "location", "parent")
+ROOT_NAMES = PLATFORM_NAMES + GLOBAL_NAMES + ("TTMinis",) + WEB_NAMES
+# Member names no library but a mini-game platform uses. A call of one on an object this file cannot
+# explain is taken as a platform call for cloud-storage and messaging facts (and TTM301–304) only;
+# the domain and API rules, which must never flag a user's own object, ignore such calls.
+INFERRED_MEMBERS = ("getOpenDataContext", "setUserCloudStorage", "getUserCloudStorage", "getFriendCloudStorage",
+                    "removeUserCloudStorage")
 
 _NAMES = frozenset(ROOT_NAMES)
 _DISTINCTIVE = frozenset(INFERRED_MEMBERS)
