@@ -59,6 +59,7 @@ class Guards:
         self.by_api: dict[str, list[Node]] | None = None
         self._values: dict[str, bool | None] = {}  # a name's value on TikTok (see _name_value)
         self._evaluating: set[str] = set()
+        self._exits_by_block: dict[tuple, list[tuple[int, Node]]] = {}
 
     # ------------------------------------------------------------------ feature tests
 
@@ -85,13 +86,12 @@ class Guards:
                 if left is not None and not P.contains(left, n) and _any_in(left, guards):
                     return True
             elif t in ("statement_block", "program", "switch_case", "class_body"):
-                for sibling in p.named_children:
-                    if sibling.start_byte >= n.start_byte:
+                for start, statement in self._early_exits(p):
+                    if start >= n.start_byte:
                         break
-                    if sibling.type == "if_statement" and _exits(sibling.child_by_field_name("consequence")):
-                        cond = sibling.child_by_field_name("condition")
-                        if cond is not None and _any_in(cond, guards):
-                            return True
+                    cond = statement.child_by_field_name("condition")
+                    if cond is not None and _any_in(cond, guards):
+                        return True
             n = p
         return False
 
@@ -152,15 +152,25 @@ class Guards:
                 if op in ("&&", "||") and self.value(p.child_by_field_name("left")) is (op == "||"):
                     return True
             elif t in ("statement_block", "program", "switch_case"):
-                for sibling in p.named_children:
-                    if sibling.start_byte >= n.start_byte:
+                for start, statement in self._early_exits(p):
+                    if start >= n.start_byte:
                         break
-                    if sibling.type == "if_statement" and sibling.child_by_field_name("alternative") is None \
-                            and _exits(sibling.child_by_field_name("consequence")) \
-                            and self.value(sibling.child_by_field_name("condition")) is True:
+                    if statement.child_by_field_name("alternative") is None \
+                            and self.value(statement.child_by_field_name("condition")) is True:
                         return True
             n = p
         return False
+
+    def _early_exits(self, block: Node) -> list[tuple[int, Node]]:
+        """The `if (…) return/throw` statements directly in a block, in order, found once per block: a
+        bundle's program holds tens of thousands of statements, and every call in it asks."""
+        key = (block.start_byte, block.end_byte, block.kind_id)
+        found = self._exits_by_block.get(key)
+        if found is None:
+            found = self._exits_by_block[key] = [
+                (child.start_byte, child) for child in block.named_children
+                if child.type == "if_statement" and _exits(child.child_by_field_name("consequence"))]
+        return found
 
     def value(self, expr: Node | None, depth: int = 0) -> bool | None:
         """The truth of a condition when TikTok runs it: True, False, or None (cannot tell)."""

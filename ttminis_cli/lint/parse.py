@@ -201,10 +201,12 @@ def first_argument(call: Node) -> Node | None:
     args = call.child_by_field_name("arguments")
     if args is None:
         return None
-    for child in args.named_children:
-        if child.type != "comment":
-            return child
-    return None
+    if not args.named_child_count:
+        return None
+    first = args.named_child(0)
+    if first.type != "comment":
+        return first
+    return next((c for c in args.named_children if c.type != "comment"), None)
 
 
 def walk(node: Node) -> Iterator[Node]:

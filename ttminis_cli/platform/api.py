@@ -41,7 +41,12 @@ class Api:
     notes: str = ""
 
     def param(self, name: str) -> Param | None:
-        return next((p for p in self.params or () if p.name == name), None)
+        return _params_by_name(self).get(name)
+
+
+@lru_cache(maxsize=None)
+def _params_by_name(api: Api) -> dict[str, Param]:
+    return {p.name: p for p in api.params or ()}
 
 
 CALLBACKS = "success:function fail:function complete:function"
