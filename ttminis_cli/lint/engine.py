@@ -28,7 +28,7 @@ def analyze(task: FileTask, source: bytes) -> FileResult:
     A minified or generated file is judged so in FileResult.content, and left unanalysed if the
     task's `sniff` says so."""
     content = selection.content_kind(source) if task.language != "html" else None
-    if content and _skips(task, content):
+    if content and skips(task, content):
         return FileResult(task.ctx.path, (), None, content, True)
     from ttminis_cli.lint import analysis
 
@@ -43,13 +43,14 @@ def reusable(result: FileResult, task: FileTask) -> FileResult | None:
     """An earlier result of the same file, bytes and task but maybe another `sniff` (the cache keys on
     the task without it): what it is worth for this task, or None when the file must be analysed."""
     if result.skipped:
-        return result if _skips(task, result.content) else None
-    if result.content and _skips(task, result.content):
+        return result if skips(task, result.content) else None
+    if result.content and skips(task, result.content):
         return FileResult(result.path, (), None, result.content, True)
     return result
 
 
-def _skips(task: FileTask, content: str) -> bool:
+def skips(task: FileTask, content: str) -> bool:
+    """Whether the default selection leaves this file out for its content (minified, generated, compiled)."""
     return task.sniff and (content != selection.COMPILED or task.ts_run)
 
 

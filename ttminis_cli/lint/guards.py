@@ -47,6 +47,7 @@ _COCOS_ENV_OTHER_PLATFORM = frozenset({"WECHAT", "WECHAT_MINI_PROGRAM", "ALIPAY"
                                        "COCOSPLAY", "MIGU", "RUNTIME_BASED"})
 _COCOS_ENV_TIKTOK = frozenset({"BYTEDANCE"})
 _MAX_DEPTH = 12
+_MAX_USES = 400  # a platform flag is a name of few uses
 _FUNCTIONS = frozenset({"function_declaration", "function_expression", "function", "arrow_function",
                         "method_definition", "generator_function_declaration", "generator_function"})
 
@@ -241,7 +242,11 @@ class Guards:
         self._evaluating.add(name)
         try:
             values, opaque = set(), False
-            for node in P.word_nodes(self.model.root, self.model.source, [name], ("identifier", "property_identifier")):
+            found = P.word_nodes(self.model.root, self.model.source, [name], ("identifier", "property_identifier"),
+                                 limit=_MAX_USES)
+            if found is None:  # a name used everywhere (a minified bundle's `e`) is no platform flag
+                opaque = True
+            for node in found or ():
                 value, written = _definition(node)
                 if written:
                     opaque = True

@@ -50,22 +50,27 @@ def word_regex(words: tuple[str, ...]):
                       + _WORD_EDGE + rb")")
 
 
-def word_nodes(root: Node, source: bytes, words, types, start: int = 0, end: int | None = None) -> list[Node]:
+def word_nodes(root: Node, source: bytes, words, types, start: int = 0, end: int | None = None,
+               limit: int | None = None) -> list[Node] | None:
     """The nodes of the given types that are exactly an occurrence of one of `words` (between byte
     offsets `start` and `end`), in document order.
 
     A search of the text, then a descent to each hit: cheaper by far than a query over every node of a
-    big tree, and text in strings and comments never matches (its node is a string or a comment)."""
+    big tree, and text in strings and comments never matches (its node is a string or a comment).
+    With `limit`, None as soon as there are more occurrences than that: a caller that only wants a
+    name of few uses does not pay for a minified bundle's `e`."""
     words = tuple(sorted(w for w in set(words) if w))
     end = len(source) if end is None else end
     if not words:
         return []
-    if len(words) == 1:
+    if len(words) == 1 and len(words[0]) > 3:  # a short word is part of too many others: a regex skips them in C
         hits = _word_hits(source, words[0].encode(), start, end)
     else:
         hits = (m.span() for m in word_regex(words).finditer(source, start, end))
     out = []
-    for hit_start, hit_end in hits:
+    for n, (hit_start, hit_end) in enumerate(hits):
+        if limit is not None and n >= limit:
+            return None
         node = root.descendant_for_byte_range(hit_start, hit_end)
         if node is not None and node.type in types and node.start_byte == hit_start and node.end_byte == hit_end:
             out.append(node)
