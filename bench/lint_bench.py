@@ -3,6 +3,11 @@
 
     python3 bench/lint_bench.py                 # ~2,000 files + large engine files, every figure
     python3 bench/lint_bench.py --files 60 --big 0 --no-eslint   # the quick run the test suite uses
+    python3 bench/lint_bench.py --tree ~/games  # a tree of your own (real games: nothing is generated)
+
+With --tree the floor parses exactly the files the lint analyses (the default selection leaves out
+engines, libraries, minified, generated and compiled files; the floor leaves them out too), each with
+its own grammar.
 
 Every figure is whole-process wall time (interpreter or node start included), so the ratios
 compare what a user waits for. Targets (issue 3): lint cold <= 2x the parse floor, ESLint >= 4x
@@ -29,11 +34,29 @@ ESLINT = HERE / "node" / "node_modules" / "eslint" / "bin" / "eslint.js"
 PARSE_FLOOR = r"""
 import sys
 from tree_sitter import Language, Parser
-import tree_sitter_javascript
-parser = Parser(Language(tree_sitter_javascript.language()))
-for path in open(sys.argv[1]).read().split("\n"):
+import tree_sitter_javascript, tree_sitter_typescript
+parsers = {"js": Parser(Language(tree_sitter_javascript.language())),
+           "ts": Parser(Language(tree_sitter_typescript.language_typescript())),
+           "tsx": Parser(Language(tree_sitter_typescript.language_tsx()))}
+for line in open(sys.argv[1]).read().split("\n"):
+    language, _, path = line.partition(" ")
     with open(path, "rb") as fh:
-        parser.parse(fh.read())
+        parsers.get(language, parsers["js"]).parse(fh.read())
+"""
+
+# The files a lint of the current folder analyses, with their grammar: what the floor must parse.
+ANALYSED = r"""
+from pathlib import Path
+from ttminis_cli.config import find_and_load
+from ttminis_cli.lint import engine, selection
+from ttminis_cli.lint.plan import plan
+for task in plan([Path(".")], find_and_load(Path("."))).tasks:
+    if task.language == "html":
+        continue
+    source = Path(task.ctx.abs_path).read_bytes()
+    kind = selection.content_kind(source)
+    if not (kind and engine.skips(task, kind)):
+        print(task.language, task.ctx.abs_path)
 """
 
 # Where a warm run's time goes, measured inside one process (the CLI's own steps, in order).
@@ -194,7 +217,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="runs of the fast measurements (median taken)")
     ap.add_argument("--no-eslint", action="store_true")
     ap.add_argument("--keep", action="store_true", help="keep the corpus folder")
+    ap.add_argument("--tree", type=Path, help="bench this folder instead of a generated corpus (kept as it is)")
     args = ap.parse_args(argv)
+    if args.tree is not None:
+        return bench_tree(args.tree.resolve(), args.repeat)
 
     ttminis = [sys.executable, "-m", "ttminis_cli"]
     if shutil.which("ttminis"):
@@ -205,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         files = build_corpus(corpus, args.files, args.big, args.seed)
         mb = sum(p.stat().st_size for p in files) / 1e6
         listing = tmp / "files.txt"
-        listing.write_text("\n".join(map(str, files)))
+        listing.write_text("\n".join(f"js {path}" for path in files))
         lint = [*ttminis, "lint", ".", "--format", "json", "--no-progress"]
         one = [*ttminis, "lint", os.path.relpath(files[len(files) // 2], corpus), "--format", "json"]
         median = lambda cmd: statistics.median(wall(cmd, corpus) for _ in range(args.repeat))  # noqa: E731
@@ -260,6 +286,38 @@ def main(argv: list[str] | None = None) -> int:
             print(f"corpus kept in {corpus}")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+def bench_tree(tree: Path, repeat: int) -> int:
+    """Cold and warm lint of an existing tree against the parse floor of the files it analyses."""
+    if not tree.is_dir():
+        sys.exit(f"{tree}: not a folder")
+    ttminis = [shutil.which("ttminis")] if shutil.which("ttminis") else [sys.executable, "-m", "ttminis_cli"]
+    listed = subprocess.run([sys.executable, "-c", ANALYSED], cwd=tree, check=True, capture_output=True,
+                            text=True).stdout.strip()
+    files = [line.partition(" ")[2] for line in listed.splitlines()]
+    mb = sum(os.path.getsize(f) for f in files) / 1e6
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as fh:
+        fh.write(listed)
+    try:
+        caches = [p for p in tree.rglob(".ttminis") if p.is_dir()]
+        lint = [*ttminis, "lint", ".", "--format", "json", "--no-progress"]
+        floor = min(wall([sys.executable, "-c", PARSE_FLOOR, fh.name], tree, ok=(0,)) for _ in range(max(1, repeat)))
+        cold = []
+        for _ in range(max(1, repeat)):
+            for cache in caches + [tree / ".ttminis"]:
+                shutil.rmtree(cache, ignore_errors=True)
+            cold.append(wall(lint, tree))
+        warm = statistics.median(wall(lint, tree) for _ in range(max(1, repeat)))
+    finally:
+        os.unlink(fh.name)
+    print(f"tree: {tree} — {len(files)} files analysed, {mb:.1f} MB; {os.cpu_count()} CPUs; whole-process wall time")
+    print(f"{'parse floor (tree-sitter, 1 process)':40} {floor:8.3f}")
+    print(f"{'ttminis lint, cold cache (best)':40} {min(cold):8.3f}")
+    print(f"{'ttminis lint, warm cache (median)':40} {warm:8.3f}")
+    print(f"lint cold / parse floor = {min(cold) / floor:.2f}  (target <= 2)")
+    print(f"lint cold / lint warm   = {min(cold) / warm:.1f}  (target >= 20)")
     return 0
 
 

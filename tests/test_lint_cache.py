@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -246,3 +248,26 @@ def test_the_quick_benchmark_prints_every_figure():
     for figure in ("parse floor", "lint, cold cache", "lint, warm cache", "one file", "lint cold / parse floor",
                    "lint cold / lint warm"):
         assert figure in proc.stdout
+
+
+def test_the_tree_benchmark_lints_a_folder_as_it_is(tmp_path):
+    tree = Path(shutil.copytree(REPO / "tests" / "fixtures" / "lint" / "cocos-build", tmp_path / "games" / "cocos"))
+    proc = subprocess.run([sys.executable, str(REPO / "bench" / "lint_bench.py"), "--tree", str(tree.parent),
+                           "--repeat", "1"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "lint cold / parse floor" in proc.stdout and "lint cold / lint warm" in proc.stdout
+    every = len([p for p in tree.rglob("*.js") if ".ttminis" not in p.parts])
+    skipped = int(re.search(r"skipped (\d+) files", _ttminis_note(tree)).group(1))
+    assert f"{every - skipped} files analysed" in proc.stdout  # what the default selection skips is not parsed
+
+
+def _ttminis_note(root: Path) -> str:
+    return subprocess.run([sys.executable, "-m", "ttminis_cli", "lint", "--no-progress"], cwd=root,
+                          capture_output=True, text=True).stdout
+
+
+def test_the_bundle_benchmark_prints_its_ratios():
+    proc = subprocess.run([sys.executable, str(REPO / "bench" / "bundle_bench.py"), "--small"], capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "storage.js" in proc.stdout and "engine.js" in proc.stdout and "worst CPU ratio" in proc.stdout

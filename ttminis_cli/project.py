@@ -104,12 +104,27 @@ def _inside_declared_folder(root: Path, directory: Path) -> bool:
 def discover_open_data_dirs(root: Path) -> list[Path]:
     """Every folder named openDataContext under `root` (Cocos keeps it under build-templates/…)."""
     found: list[Path] = []
-    for dirpath, dirnames, _ in os.walk(root):
-        dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS and not d.startswith(".")]
-        if DEFAULT_OPEN_DATA_DIR in dirnames:
-            found.append(Path(dirpath) / DEFAULT_OPEN_DATA_DIR)
-            dirnames.remove(DEFAULT_OPEN_DATA_DIR)
+    pending = [os.fspath(root)]
+    while pending:  # folders only, from directory entries: no stat of any file
+        folder = pending.pop()
+        try:
+            with os.scandir(folder) as entries:
+                names = [e.name for e in entries if _is_dir(e)]
+        except OSError:
+            continue
+        for name in names:
+            if name == DEFAULT_OPEN_DATA_DIR:
+                found.append(Path(folder) / name)
+            elif name not in SKIP_DIRS and not name.startswith("."):
+                pending.append(os.path.join(folder, name))
     return sorted(found)
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -139,12 +154,11 @@ class Project:
 
     def domain_of(self, path: Path) -> Domain:
         path = path.resolve() if not path.is_absolute() else path
-        for folder in self.worker_dirs:
-            if path == folder or folder in path.parents:
-                return "worker"
-        for folder in self.open_data_dirs:
-            if path == folder or folder in path.parents:
-                return "open-data"
+        text = os.fspath(path)
+        if self.worker_dirs and _inside(text, self.worker_dirs):
+            return "worker"
+        if self.open_data_dirs and _inside(text, self.open_data_dirs):
+            return "open-data"
         if self.open_data_globs:
             try:
                 rel = path.relative_to(self.root).as_posix()
@@ -153,6 +167,15 @@ class Project:
             if any(_glob_match(rel, g) for g in self.open_data_globs):
                 return "open-data"
         return "main"
+
+
+def _inside(path: str, folders: tuple[Path, ...]) -> bool:
+    """Whether an absolute path is one of the folders or below one (string tests: Path.parents costs)."""
+    for folder in folders:
+        base = os.fspath(folder)
+        if path == base or path.startswith(base.rstrip(os.sep) + os.sep):
+            return True
+    return False
 
 
 def _glob_match(rel: str, pattern: str) -> bool:

@@ -71,14 +71,15 @@ class _Planner:
         order. Directory entries say which are regular files and symlinks, so a file costs no stat here."""
         visited: set[str] = set()
         real_top = os.path.realpath(top)
-        pending = [os.fspath(top)]
+        # (folder, its real path): a folder's real path is its parent's plus its name unless it is a
+        # symlink, so only symlinks cost a realpath (one lstat per path component).
+        pending = [(os.fspath(top), real_top)]
         while pending:
-            dirpath = pending.pop()
+            dirpath, real = pending.pop()
             listed = self._list(dirpath)
             if listed is None:
                 continue
-            dirnames, files = listed
-            real = os.path.realpath(dirpath)
+            dirnames, files, links = listed
             if real in visited:
                 self.result.warnings.append(f"symlink loop at {self._display(dirpath)}; skipped")
                 continue
@@ -89,13 +90,16 @@ class _Planner:
             for entry in sorted(files, key=lambda e: e.name):
                 self.add_file(dirpath, entry.name, top, explicit=False, real_dir=real, entry=entry,
                               siblings=siblings, real_top=real_top)
-            pending.extend(os.path.join(dirpath, d) for d in reversed(dirnames))
+            for d in reversed(dirnames):
+                child = os.path.join(dirpath, d)
+                pending.append((child, os.path.realpath(child) if d in links else os.path.join(real, d)))
 
-    def _list(self, dirpath: str) -> tuple[list[str], list[os.DirEntry]] | None:
-        """(sub-folder names, other entries) of a folder, symlinks followed; None (and a warning) when
-        it cannot be read."""
+    def _list(self, dirpath: str) -> tuple[list[str], list[os.DirEntry], set[str]] | None:
+        """(sub-folder names, other entries, the sub-folders that are symlinks) of a folder, symlinks
+        followed; None (and a warning) when it cannot be read."""
         dirnames: list[str] = []
         files: list[os.DirEntry] = []
+        links: set[str] = set()
         try:
             with os.scandir(dirpath) as entries:
                 for entry in entries:
@@ -105,13 +109,15 @@ class _Planner:
                         is_dir = False
                     if is_dir:
                         dirnames.append(entry.name)
+                        if entry.is_symlink():
+                            links.add(entry.name)
                     else:
                         files.append(entry)
         except OSError as err:
             self.result.warnings.append(f"cannot read {self._display(err.filename or dirpath)}: "
                                         f"{err.strerror or err}; skipped")
             return None
-        return dirnames, files
+        return dirnames, files, links
 
     def add_file(self, folder: str, name: str, fallback: Path, *, explicit: bool, real_dir: str | None = None,
                  entry: os.DirEntry | None = None, siblings: set[str] | None = None,
