@@ -103,21 +103,32 @@ def _inside_declared_folder(root: Path, directory: Path) -> bool:
 
 def discover_open_data_dirs(root: Path) -> list[Path]:
     """Every folder named openDataContext under `root` (Cocos keeps it under build-templates/…)."""
-    found: list[Path] = []
-    pending = [os.fspath(root)]
-    while pending:  # folders only, from directory entries: no stat of any file
-        folder = pending.pop()
-        try:
-            with os.scandir(folder) as entries:
-                names = [e.name for e in entries if _is_dir(e)]
-        except OSError:
-            continue
-        for name in names:
-            if name == DEFAULT_OPEN_DATA_DIR:
-                found.append(Path(folder) / name)
-            elif name not in SKIP_DIRS and not name.startswith("."):
-                pending.append(os.path.join(folder, name))
-    return sorted(found)
+    return sorted(Path(p) for p in _open_data_below(os.fspath(root)))
+
+
+@lru_cache(maxsize=65536)
+def _open_data_below(folder: str) -> tuple[str, ...]:
+    """Folders named openDataContext below `folder`, from directory entries (no stat of a file), per
+    folder through the cache: the nested projects of one tree share their sub-folders' answers."""
+    try:
+        with os.scandir(folder) as entries:
+            names = sorted(e.name for e in entries if _is_dir(e))
+    except (OSError, RecursionError):
+        return ()
+    found: list[str] = []
+    for name in names:
+        if name == DEFAULT_OPEN_DATA_DIR:
+            found.append(os.path.join(folder, name))
+        elif name not in SKIP_DIRS and not name.startswith("."):
+            found.extend(_open_data_below(os.path.join(folder, name)))
+    return tuple(found)
+
+
+def forget() -> None:
+    """Forget what was read of the disk (config files found, open data folders): a new lint pass (watch
+    mode, the language server) sees the project as it is now."""
+    _find_config_dir.cache_clear()
+    _open_data_below.cache_clear()
 
 
 def _is_dir(entry: os.DirEntry) -> bool:

@@ -74,6 +74,9 @@ def lint_once(paths: Sequence[Path], *, fmt: str, select: tuple[str, ...], ignor
     from ttminis_cli.lint.registry import RULES
     from ttminis_cli.lint.reporters import LintReport, get_reporter
 
+    from ttminis_cli import project
+
+    project.forget()  # this pass sees the disk as it is now (watch mode lints again and again)
     cfg, salt = load_lint_config(paths, config, select, ignore, include_vendored)
     cwd = Path.cwd()
     tasks, report_paths, notes, warnings, skipped = plan_tasks(paths, cfg, cwd, force_exclude)
