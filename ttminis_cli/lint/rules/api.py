@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ttminis_cli.lint import parse as P
@@ -159,7 +160,7 @@ def check_file(model: FileModel) -> None:
                     model.report(TTM208, call.callee, f"{call.api} is a {others[call.api]} mini-game API that "
                                                       f"TikTok Minis does not document; {hint}")
                 continue
-            nearest = near_miss(call.api, [*API, *others, *extra])
+            nearest = typo_of(call.api, model.ctx.extra_apis)
             if nearest is not None:  # a name no platform has but close to one that is: a typo
                 model.deferred.append((call.api, model.span(call.callee),
                                        f"{call.api} is not an API of any mini-game platform; did you mean "
@@ -206,6 +207,24 @@ def _host(call: Call) -> str:
         else None
     text = P.text(obj) if obj is not None else ""
     return text if text and len(text) <= 40 and "\n" not in text else "tt"
+
+
+@lru_cache(maxsize=8192)
+def typo_of(name: str, extra: tuple[str, ...]) -> str | None:
+    """near_miss among every platform's names and `extra`, once per name in a process: a project's own
+    methods called through imported modules repeat by the thousand."""
+    lengths = _names_by_length(extra)
+    return near_miss(name, [c for n in range(len(name) - 2, len(name) + 3) for c in lengths.get(n, ())])
+
+
+@lru_cache(maxsize=16)
+def _names_by_length(extra: tuple[str, ...]) -> dict[int, list[str]]:
+    from ttminis_cli.platform.api import API, other_platform_api
+
+    out: dict[int, list[str]] = {}
+    for known in dict.fromkeys([*API, *other_platform_api(), *extra]):
+        out.setdefault(len(known), []).append(known)
+    return out
 
 
 def near_miss(name: str, known) -> str | None:
