@@ -6,6 +6,7 @@ are in records.py."""
 from __future__ import annotations
 
 import posixpath
+import re
 from typing import TYPE_CHECKING
 
 from ttminis_cli.lint import parse as P
@@ -49,8 +50,13 @@ _MEMBER_DECLARATIONS = frozenset({"function_signature", "function_declaration", 
                                   "property_signature", "lexical_declaration", "variable_declaration"})
 
 
+# Where such a declaration can start: a cheap test before looking at the tree.
+_TYPED_HINT = re.compile(rb"(?:namespace|module)\s+(?:tt|wx)\b|interface\s+(?:Wx|WX|Tt|TT)\b|"
+                         rb"\b(?:const|let|var)\s+(?:tt|wx)\s*:")
+
+
 def _typed_members(model: FileModel) -> set[str]:
-    if model.language == "js" or not (b"declare" in model.source or b"interface" in model.source):
+    if model.language == "js" or not _TYPED_HINT.search(model.source):
         return set()
     bodies = []
     for node in P.word_nodes(model.root, model.source, _TYPED_HOLDERS, ("identifier", "type_identifier")):

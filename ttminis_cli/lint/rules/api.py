@@ -239,7 +239,10 @@ def near_miss(name: str, known) -> str | None:
             return None
         if abs(len(candidate) - len(name)) > limit:
             continue
-        distance = 0 if candidate.lower() == lowered else _distance(lowered, candidate.lower(), limit)
+        other = candidate.lower()
+        if other != lowered and len(set(lowered) ^ set(other)) > 2 * limit:
+            continue  # each edit changes the set of letters by two at most: too far, without the table
+        distance = 0 if other == lowered else _distance(lowered, other, limit)
         if distance < best_distance:
             best, best_distance = candidate, distance
     return best
