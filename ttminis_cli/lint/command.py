@@ -258,6 +258,7 @@ def run_rules(fmt: str = "text") -> int:
     for r in rules:
         html = " (HTML runtime)" if r.html_only else ""
         html += " (opt-in)" if r.opt_in else ""
+        html += f" (fix: {r.fixable})" if r.fixable else ""
         print(f"{r.code}  {r.name:<{width}}  {r.severity.value:<7}  {r.summary}{html}")
     return EXIT_OK
 
@@ -272,6 +273,8 @@ def run_explain(code: str) -> int:
     if rule is None:
         raise UserError(f"no rule '{code}'", hint=_nearest_hint(code, RULES), exit_code=EXIT_USAGE)
     text = rule_markdown(rule)
+    if not rule.fixable:
+        text += "\n## Fix safety\n\nNo automatic fix: `ttminis lint --fix` leaves this one to you.\n"
     if sys.stdout.isatty():
         from rich.console import Console
         from rich.markdown import Markdown

@@ -31,8 +31,8 @@ class RuleInfo:
     # showed to be wrong too often to be on for everyone.
     opt_in: bool = False
     opt_in_why: str = ""
-    # What `--fix` can do about it (DESIGN §10): "" (no fix), "safe", "unsafe" or "sometimes" (safe in
-    # some shapes, unsafe in others); `fix_safety` says which and why, for `explain` and the README.
+    # What `--fix` can do about it (DESIGN §10): "" (no fix), "safe", "unsafe" or "safe or unsafe" (by
+    # the shape of the code); `fix_safety` says when, which and why, for `explain` and the README.
     fixable: str = ""
     fix_safety: str = ""
 
@@ -56,6 +56,8 @@ class Fix(NamedTuple):
     title: str
     safe: bool
     edits: tuple[Edit, ...]
+    # It declares a new name: at most one such fix per file and pass, so that two never pick the same.
+    isolated: bool = False
 
 
 @dataclass(frozen=True, order=True)

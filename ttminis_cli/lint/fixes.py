@@ -81,9 +81,10 @@ def apply(text: str, diagnostics: Sequence[Diagnostic], unsafe: bool = False) ->
     candidates = sorted((d for d in diagnostics if wanted(d, unsafe)),
                         key=lambda d: min(((e.line, e.column) for e in d.fix.edits), default=(0, 0)))
     fixed: list[Diagnostic] = []
+    isolated = False
     for diag in candidates:
         edits = [(lines.offset(e.line, e.column), lines.offset(e.end_line, e.end_column), e) for e in diag.fix.edits]
-        if not edits or any(start > end for start, end, _ in edits):
+        if not edits or any(start > end for start, end, _ in edits) or (diag.fix.isolated and isolated):
             continue
         if any(_overlaps(start, end, a, b) for start, end, _ in edits for a, b in taken):
             continue
@@ -94,6 +95,7 @@ def apply(text: str, diagnostics: Sequence[Diagnostic], unsafe: bool = False) ->
             taken.append((start, end))
             chosen.append((start, end, len(chosen), edit, diag))
         fixed.append(diag)
+        isolated = isolated or diag.fix.isolated
     out = []
     last = 0
     for start, end, _, edit, _ in sorted(chosen, key=lambda c: (c[0], c[1], c[2])):

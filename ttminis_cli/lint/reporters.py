@@ -66,6 +66,8 @@ def rule_markdown(rule: RuleInfo) -> str:
         parts.append(f"## Good{where}\n\n```{fence}\n{rule.good.rstrip()}\n```")
     if rule.fix:
         parts.append(f"## Fix\n\n{rule.fix}")
+    if rule.fixable:
+        parts.append(f"## Fix safety\n\n{rule.fix_safety}")
     return "\n\n".join(parts) + "\n"
 
 
@@ -193,12 +195,13 @@ class TextReporter(Reporter):
 
     def summary(self, report: LintReport) -> list[Segment]:
         files = _plural(report.files_checked, "file")
-        fixed = f"{fixed_summary(report)[0].upper()}{fixed_summary(report)[1:]}; " if report.fixed else ""
+        any_fixed = bool(report.fixed and report.fixed[0])
+        fixed = f"F{fixed_summary(report)[1:]}; " if any_fixed else ""
         if not report.diagnostics:
-            remain = "nothing remains" if report.fixed else "No findings"
+            remain = "nothing remains" if any_fixed else "No findings"
             return [("✓", "bold green"), (f" {fixed}{remain} in {files}.", "")]
         touched = len({d.path for d in report.diagnostics})
-        verb = " remain" if report.fixed else ""
+        verb = " remain" if any_fixed else ""
         segments = [("✗" if report.failed else "!", "bold red" if report.failed else "bold yellow"),
                     (f" {fixed}{_plural(report.errors, 'error')} and {_plural(report.warning_count, 'warning')}"
                      f"{verb} in {_plural(touched, 'file')} ({files} checked).{fixable_hint(report)}", "")]

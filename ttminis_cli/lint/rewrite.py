@@ -103,6 +103,18 @@ def statement_of(call: Node) -> Node | None:
     return p
 
 
+def block_scoped(model: FileModel, statement: Node) -> bool:
+    """Whether a const put before the statement is local: it stands in a block, or at the top of a
+    module (a classic script's top-level consts are shared with every other script of the page)."""
+    parent = statement.parent
+    if parent is None:
+        return False
+    if parent.type == "statement_block":
+        return True
+    return parent.type == "program" and any(
+        c.type in ("import_statement", "export_statement") for c in parent.named_children)
+
+
 def line_indent(model: FileModel, node: Node) -> str | None:
     """The whitespace before a node on its line; None when code precedes it there."""
     start = model.source.rfind(b"\n", 0, node.start_byte) + 1

@@ -52,7 +52,17 @@ TTM203 = RuleInfo(
     bad="tt.setUserCloudStorage({\n  KVDataList: [{ key: 'score', value: '10' }],\n"
         "  fail(err) { console.error(err); },\n});\n",
     good="tt.setUserCloudStorage({\n  data: [{ key: 'score', value: '10' }],\n  fail(err) { console.error(err); },\n});\n",
-    fix="Rename the key as suggested.",
+    fix="Rename the key as suggested. A `KVDataList` beside `data` is not reported: that call serves "
+        "TikTok and WeChat/Douyin alike.",
+    fixable="safe or unsafe",
+    fix_safety="A key it takes spelt in another case (`openId` → `openid`, `keylist` → `keyList`) is renamed: "
+               "safe. Another near name is a guess, so that rename is unsafe. For `KVDataList` the safe fix adds "
+               "`data` beside it (`data: list, KVDataList: list`) rather than renaming it: Douyin's namespace is "
+               "`tt` too, so no code is known to run on TikTok alone, and WeChat and Douyin still read "
+               "`KVDataList`. A list built in place goes into a const before the statement first (once its "
+               "values are strings), so it is built once; where the call sits in an expression that cannot "
+               "take a statement before it, only the rename is offered, as unsafe (it breaks the call on "
+               "WeChat and Douyin).",
 )
 TTM204 = RuleInfo(
     code="TTM204", name="invalid-template-type", severity=Severity.ERROR,
@@ -65,6 +75,10 @@ TTM204 = RuleInfo(
          "  templateType: 1,\n  fail(err) { console.error(err); },\n});\n",
     fix="Use 1 (call to action) or 2 (interactive).",
     bad_path="openDataContext/index.js",
+    fixable="safe",
+    fix_safety="Safe where the intended template is plain: another spelling of 1 or 2 (`1.0`, `'2.0'`, "
+               "`0x1`) or its name (`'cta'`, `'interactive'`) becomes the number. Any other value gets no fix: "
+               "which card was meant is not known.",
 )
 TTM205 = RuleInfo(
     code="TTM205", name="wrong-param-type", severity=Severity.ERROR,
@@ -76,6 +90,11 @@ TTM205 = RuleInfo(
     good="tt.authorizeOpenContext({\n  get_status_only: true,\n  success(res) { console.log(res.code); },\n"
          "  fail(err) { console.error(err); },\n});\n",
     fix="Pass a value of the documented type.",
+    fixable="safe",
+    fix_safety="Safe where the intended literal is plain: a string where a list of strings belongs is put in "
+               "a list (`keyList: 'a'` → `['a']`), one `{ key, value }` where a list of them belongs likewise, "
+               "`'true'`/`'false'` become booleans, a decimal string a number, a number or boolean a string. "
+               "Anything else gets no fix.",
 )
 TTM206 = RuleInfo(
     code="TTM206", name="unguarded-versioned-api", severity=Severity.WARNING,
@@ -90,6 +109,10 @@ TTM206 = RuleInfo(
          "    });\n  }\n}\n",
     fix="Wrap the call in `if (tt.canIUse('<api>'))`, return early when it is false, or feature-test the "
         "member (`if (tt.x)`, `tt.x?.(…)`).",
+    fixable="unsafe",
+    fix_safety="Unsafe: `--unsafe-fixes` wraps the statement in `if (tt.canIUse('<api>')) { … }`, so on an "
+               "older client it silently does not run; decide what the game should do there instead (hide "
+               "the share button, fall back). Offered where the call is a statement of its own.",
 )
 TTM207 = RuleInfo(
     code="TTM207", name="missing-fail-callback", severity=Severity.WARNING,
@@ -351,14 +374,15 @@ def _both_keys_fix(model: FileModel, call: Call, options: Node, key_node: Node, 
                    (model.insert(pair.start_byte, f"{ours}: {P.text(value)}, "),))
     statement = rewrite.statement_of(call.node)
     before_ok = all(rewrite.harmless(v) for k, kn, v in model.pairs(options) if kn.start_byte < key_node.start_byte)
-    if statement is not None and before_ok and _callee_first(call, options, statement):
+    if statement is not None and before_ok and _callee_first(call, options, statement) \
+            and rewrite.block_scoped(model, statement):
         name = rewrite.fresh_name(model, "kvDataList")
         indent = rewrite.line_indent(model, statement)
         lead = f"const {name} = {P.text(value)};" + (f"\n{indent}" if indent is not None else " ")
         return Fix(f"Add `{ours}` beside `{other}` (the list in a const)", True, (
             model.insert(statement.start_byte, lead),
             model.insert(pair.start_byte, f"{ours}: {name}, "),
-            model.replace(value, name)))
+            model.replace(value, name)), isolated=True)
     return Fix(f"Rename `{other}` to `{ours}` (WeChat and Douyin read `{other}`)", False,
                (rewrite.rename_key(model, key_node, ours),))
 

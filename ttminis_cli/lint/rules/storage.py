@@ -42,6 +42,10 @@ TTM303 = RuleInfo(
     bad="tt.setUserCloudStorage({\n  data: [{ key: 'score', value: 10 }],\n  fail(err) { console.error(err); },\n});\n",
     good="tt.setUserCloudStorage({\n  data: [{ key: 'score', value: String(10) }],\n  fail(err) { console.error(err); },\n});\n",
     fix="Convert it: `String(x)` for numbers, `JSON.stringify(x)` for objects and arrays.",
+    fixable="safe or unsafe",
+    fix_safety="Numbers and booleans become the string String() makes of them (`10` → `'10'`, `1.5` → "
+               "`String(1.5)`): safe. An object or array through `JSON.stringify(…)` is unsafe: whoever reads "
+               "the key must now `JSON.parse` it. `null` gets no fix.",
 )
 TTM304 = RuleInfo(
     code="TTM304", name="duplicate-storage-key", severity=Severity.WARNING,
