@@ -185,6 +185,14 @@ def explain(code: str = typer.Argument(..., help="A rule code such as TTM101."))
     return run_explain(code)
 
 
+@app.command()
+def lsp() -> int:
+    """Run the language server on stdio: diagnostics as you type, fixes, hover, completion."""
+    from ttminis_cli.lsp.server import run
+
+    return run()
+
+
 # --------------------------------------------------------------------------- emulator
 
 
