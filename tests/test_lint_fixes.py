@@ -25,6 +25,8 @@ from ttminis_cli.lint.engine import analyze
 from ttminis_cli.lint.plan import plan
 from ttminis_cli.lint.registry import RULES
 
+from test_lint_cli import lint  # `ttminis lint ARGS` in a folder, through CliRunner
+
 FIXTURES = Path(__file__).parent / "fixtures" / "lint"
 IMAGE = "'https://cdn.example.com/a.png'"
 
@@ -308,15 +310,6 @@ def fix_in_memory_findings(root: Path, source: bytes, where: str):
 GAME = ("function save(score) {\n  tt.setUserCloudStorage({ data: [{ key: 'best', value: 10 }], fail() {} });\n}\n"
         "export function share() {\n  tt.shareAppMessage({ imageUrl: 'https://cdn.example.com/a.png', fail() {} });\n}\n")
 GAME_FIXED = GAME.replace("value: 10", "value: '10'")
-
-
-def lint(root: Path, *args: str):
-    cwd = os.getcwd()
-    os.chdir(root)
-    try:
-        return CliRunner().invoke(app, ["lint", *args])
-    finally:
-        os.chdir(cwd)
 
 
 def test_fix_writes_the_safe_fixes_and_reports_what_remains(tmp_path):

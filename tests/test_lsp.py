@@ -253,3 +253,17 @@ def test_lint_never_imports_the_language_server(tmp_path, project):
     assert "ttminis_cli.lint.engine" in imported
     for heavy in ("pygls", "lsprotocol", "cattrs", "ttminis_cli.lsp"):
         assert not any(name == heavy or name.startswith(heavy + ".") for name in imported), heavy
+
+
+def test_a_broken_config_is_said_and_the_defaults_lint_meanwhile(project, tmp_path):
+    (project / "ttminis.toml").write_text("[lint]\nbogus = 1\n")
+    c = LspClient(project, {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg")})
+    try:
+        c.initialize(project)
+        uri = c.open(project / "game.js")
+        assert codes(c.diagnostics(uri)) == ["TTM303"]
+        logged = c.wait_for(lambda m: m["method"] == "window/logMessage")
+        assert "bogus" in logged["params"]["message"]
+        assert c.shutdown() == 0
+    finally:
+        c.close()

@@ -105,20 +105,12 @@ def build():
 
     @server.feature(T.TEXT_DOCUMENT_HOVER)
     def hover(params: T.HoverParams) -> T.Hover | None:
-        doc = state.session.documents.get(params.text_document.uri)
-        if doc is None:
-            return None
-        line, column = state.from_client(doc, params.position)
-        text = state.guard(lambda: state.session.hover(doc, line, column))
+        text = state.at_position(params, state.session.hover)
         return T.Hover(contents=T.MarkupContent(kind=T.MarkupKind.Markdown, value=text)) if text else None
 
     @server.feature(T.TEXT_DOCUMENT_COMPLETION, T.CompletionOptions(trigger_characters=["."]))
     def completion(params: T.CompletionParams) -> T.CompletionList | None:
-        doc = state.session.documents.get(params.text_document.uri)
-        if doc is None:
-            return None
-        line, column = state.from_client(doc, params.position)
-        found = state.guard(lambda: state.session.completions(doc, line, column))
+        found = state.at_position(params, state.session.completions)
         if found is None:
             return None
         from ttminis_cli.lsp import members
@@ -255,6 +247,14 @@ class _State:
             for e in edits]})
 
     # ---------------------------------------------------------------- positions
+
+    def at_position(self, params, ask):
+        """`ask(document, line, column)` for a request about a position in an open document."""
+        doc = self.session.documents.get(params.text_document.uri)
+        if doc is None:
+            return None
+        line, column = self.from_client(doc, params.position)
+        return self.guard(lambda: ask(doc, line, column))
 
     def to_lsp(self, doc: Document, d: Diagnostic):
         from lsprotocol import types as T
