@@ -102,6 +102,9 @@ CASES = [
      "{ key: 'c', value: 1.50 }], fail() {} });\n}\n",
      "function save() {\n  tt.setUserCloudStorage({ data: [{ key: 'a', value: '10' }, { key: 'b', value: 'true' }, "
      "{ key: 'c', value: String(1.50) }], fail() {} });\n}\n", None),
+    ("TTM303 in a file that writes double quotes", "game.js",
+     'tt.setUserCloudStorage({ data: [{ key: "a", value: 7 }], fail() {} });\n',
+     'tt.setUserCloudStorage({ data: [{ key: "a", value: "7" }], fail() {} });\n', None),
     ("TTM303 an object: JSON.stringify, unsafe", "game.js",
      "tt.setUserCloudStorage({ data: [{ key: 'a', value: { level: 3 } }], fail() {} });\n",
      "tt.setUserCloudStorage({ data: [{ key: 'a', value: { level: 3 } }], fail() {} });\n",
@@ -182,6 +185,17 @@ def test_fixing_is_idempotent_and_keeps_the_file_parsing(tmp_path, case, path, s
         again = fixed_text(tmp_path / str(flag), path, expected, unsafe=flag)
         assert again == expected
         assert not P.parse("js", expected.encode()).root_node.has_error
+
+
+def test_a_fix_in_the_inline_script_of_an_html_game(tmp_path):
+    page = ('<!doctype html>\n<html><body><script src="https://developers.tiktok.com/js/minis.js"></script>\n'
+            "<script>\n  // 排行 ttminis-disable-next-line TTM101\n"
+            "  tt.setUserCloudStorage({ data: [{ key: 'a', value: 1 }], fail() {} });\n</script></body></html>\n")
+    root = make_project(tmp_path / "p", {"index.html": page})
+    run = fix_in_memory(root)
+    # The value is fixed in place; in a page TTM001 offers no fix (the lint sees the script, not the markup).
+    assert run.after["index.html"].decode() == page.replace("value: 1 }", "value: '1' }")
+    assert [d.code for d in run.diagnostics] == ["TTM001"]
 
 
 def test_a_kvdatalist_beside_data_is_not_reported(tmp_path):

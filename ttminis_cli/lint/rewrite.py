@@ -27,9 +27,14 @@ _FUNCTIONS = frozenset({"function_declaration", "function_expression", "function
 _STATEMENT_LISTS = frozenset({"statement_block", "program", "switch_case", "switch_default"})
 
 
-def js_string(text: str) -> str:
-    """`text` as a single-quoted JavaScript string literal."""
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n") + "'"
+def js_string(text: str, quote: str = "'") -> str:
+    """`text` as a JavaScript string literal in these quotes."""
+    return quote + text.replace("\\", "\\\\").replace(quote, "\\" + quote).replace("\n", "\\n") + quote
+
+
+def string_literal(model: FileModel, text: str) -> str:
+    """`text` as a string literal in the quotes the file uses most."""
+    return js_string(text, '"' if model.source.count(b'"') > model.source.count(b"'") else "'")
 
 
 def number_value(text: str) -> float | None:
@@ -73,7 +78,7 @@ def rename_key(model: FileModel, key_node: Node, new: str) -> Edit:
     """Rename an object literal key; a shorthand `{ openId }` becomes `openid: openId`."""
     if key_node.type == "shorthand_property_identifier":
         return model.replace(key_node, f"{new}: {P.text(key_node)}")
-    return model.replace(key_node, new if _IDENTIFIER.fullmatch(new) else js_string(new))
+    return model.replace(key_node, new if _IDENTIFIER.fullmatch(new) else string_literal(model, new))
 
 
 def fresh_name(model: FileModel, base: str) -> str:

@@ -452,7 +452,7 @@ def _type_fix(model: FileModel, typ: str, kind: str, value: Node) -> Fix | None:
     elif typ == "number" and string is not None and rewrite.DECIMAL.fullmatch(string):
         new = string
     elif typ == "string" and (kind == "boolean" or (kind == "number" and rewrite.DECIMAL.fullmatch(text))):
-        new = rewrite.js_string(text)
+        new = rewrite.string_literal(model, text)
     if new is None:
         return None
     return Fix(f"Write `{new if len(new) <= 30 else new[:27] + '…'}`", True, (model.replace(value, new),))

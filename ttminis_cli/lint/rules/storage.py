@@ -141,7 +141,8 @@ def _string_fix(model: FileModel, kind: str, value) -> Fix | None:
     must now JSON.parse it. null gets no fix (meant as no value, most likely)."""
     text = P.text(P.unwrap(value))
     if kind == "boolean" or (kind == "number" and rewrite.DECIMAL.fullmatch(text)):
-        return Fix(f"Write `{rewrite.js_string(text)}`", True, (model.replace(value, rewrite.js_string(text)),))
+        quoted = rewrite.string_literal(model, text)
+        return Fix(f"Write `{quoted}`", True, (model.replace(value, quoted),))
     if kind == "number":
         return Fix(f"Write `String({text})`", True, (model.replace(value, f"String({text})"),))
     if kind in ("object", "array"):
