@@ -387,6 +387,14 @@ def test_without_fix_the_summary_counts_the_fixable(tmp_path):
     assert result.stdout.splitlines()[-1].endswith("1 fixable with --fix (1 more with --unsafe-fixes).")
 
 
+def test_fixes_survive_the_cache(tmp_path):
+    root = make_project(tmp_path / "g", {"game.js": GAME})
+    cold = lint(root)
+    warm = lint(root)  # every result unpickled from .ttminis/cache, fixes included
+    assert warm.stdout == cold.stdout and "1 fixable with --fix" in warm.stdout
+    assert lint(root, "--fix").exit_code == 0 and (root / "game.js").read_text() == GAME_FIXED
+
+
 def test_fixes_follow_suppressions_select_ignore_and_per_file_ignores(tmp_path):
     source = ("function f(score) {\n  // ttminis-disable-next-line TTM303\n"
               "  tt.setUserCloudStorage({ data: [{ key: 'a', value: 1 }], fail() {} });\n}\n")

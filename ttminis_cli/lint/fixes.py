@@ -157,8 +157,7 @@ def fix(tasks: Sequence[FileTask], results: Sequence[FileResult], config: Config
         fresh = [p for p in todo if p not in run.before]
         if fresh:  # the findings must be those of the bytes we edit: analyse what is read now
             for path in fresh:
-                if not _load(run, path, tasks_by_path.get(path), index, read, refused):
-                    continue
+                _load(run, path, tasks_by_path.get(path), index, read, refused)
             diagnostics = finish(results, config, report_paths=report_paths)
             todo = _todo(diagnostics, refused, unsafe)
         if not todo:
@@ -202,30 +201,28 @@ def _todo(diagnostics: Sequence[Diagnostic], refused: set[str], unsafe: bool) ->
 
 
 def _load(run: FixRun, path: str, task: FileTask | None, index: dict[str, int],
-          read: Callable[[FileTask], bytes], refused: set[str]) -> bool:
+          read: Callable[[FileTask], bytes], refused: set[str]) -> None:
     """Read a file to fix and analyse it afresh; refuse it (with a reason) when it cannot be fixed."""
     if task is None or path not in index:
         refused.add(path)
-        return False
+        return
     try:
         raw = read(task)
+        raw.decode("utf-8")
     except OSError as exc:
         run.problems.append(f"{path}: cannot read ({exc.strerror or exc}); not fixed")
         refused.add(path)
-        return False
-    try:
-        raw.decode("utf-8")
+        return
     except UnicodeDecodeError:
         run.problems.append(f"{path}: not UTF-8 text; not fixed")
         refused.add(path)
-        return False
+        return
     result = analyze(task, raw)
     run.results[index[path]] = result
     if any(d.code == PARSE_ERROR for d in result.diagnostics):
         refused.add(path)  # fixing code around a syntax error could make it worse: the error comes first
     run.before[path] = run.after[path] = raw
     run.abs_paths[path] = task.ctx.abs_path
-    return True
 
 
 # ---------------------------------------------------------------------------- writing and showing

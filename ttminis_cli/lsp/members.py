@@ -75,8 +75,8 @@ def describe(api: Api, host: str = "tt") -> str:
         lines.append(f"Minimum TikTok client: {api.min_client}{guard}.")
     if api.notes:
         lines.append(api.notes[0].upper() + api.notes[1:] + ("" if api.notes.endswith(".") else "."))
-    links = [f"[{code}]({rule_doc_uri(code) or ''}) {RULES[code].name}" if rule_doc_uri(code) else
-             f"{code} {RULES[code].name}" for code in rules_for(api)]
+    links = [f"[{code}]({uri}) {RULES[code].name}" if uri else f"{code} {RULES[code].name}"
+             for code, uri in ((code, rule_doc_uri(code)) for code in rules_for(api))]
     if links:
         lines.append("Rules: " + " · ".join(links) + " (`ttminis explain CODE`)")
     return "\n\n".join(lines)

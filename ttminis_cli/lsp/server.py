@@ -16,7 +16,7 @@ from pathlib import Path
 from ttminis_cli import __version__
 from ttminis_cli.errors import EXIT_OK, UserError
 from ttminis_cli.lint.diagnostic import Diagnostic, Edit, Severity
-from ttminis_cli.lsp.session import Document, Project, Session
+from ttminis_cli.lsp.session import SUPPRESS, Document, Project, Session
 
 DEBOUNCE_S = 0.15
 FIX_ALL_KIND = "source.fixAll.ttminis"
@@ -224,7 +224,7 @@ class _State:
                                                 edit=self.workspace_edit(doc, d.fix.edits)))
                 edit = self.session.suppression_edit(doc, d)
                 if edit is not None:
-                    actions.append(T.CodeAction(title=f"Suppress {d.code} on this line ({_SUPPRESS_SHOWN})",
+                    actions.append(T.CodeAction(title=f"Suppress {d.code} on this line (// {SUPPRESS})",
                                                 kind=T.CodeActionKind.QuickFix, diagnostics=[lsp_diag],
                                                 edit=self.workspace_edit(doc, (edit,))))
         wants_all = not only or any(str(k) in (T.CodeActionKind.SourceFixAll, T.CodeActionKind.Source, FIX_ALL_KIND)
@@ -317,9 +317,6 @@ class _State:
         from lsprotocol import types as T
 
         self.server.window_log_message(T.LogMessageParams(type=T.MessageType.Warning, message=f"ttminis: {text}"))
-
-
-_SUPPRESS_SHOWN = "// ttminis-disable-next-line"
 
 
 def _touches(d: Diagnostic, first: tuple[int, int], last: tuple[int, int]) -> bool:
