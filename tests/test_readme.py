@@ -43,12 +43,13 @@ def test_every_command_is_in_the_readme():
             assert f"ttminis {' '.join(path)}" in README, path
 
 
-def test_every_rule_is_in_the_readme_table_with_its_name_and_severity():
+def test_every_rule_is_in_the_readme_table_with_its_name_severity_and_fix():
     rows = dict(re.findall(r"^\| (TTM\d{3}) \| (.+?) \|", README, re.M))
     assert set(rows) == set(RULES)
     for code, rule in RULES.items():
         assert rows[code].split(" (")[0] == rule.name
-        assert re.search(rf"^\| {code} \| .+? \| {rule.severity.value} \|$", README, re.M), code
+        fix = re.escape(rule.fixable or "—")
+        assert re.search(rf"^\| {code} \| .+? \| {rule.severity.value} \| {fix} \|$", README, re.M), code
 
 
 def test_every_config_key_is_in_the_readme_example():

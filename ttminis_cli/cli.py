@@ -149,6 +149,11 @@ def lint(
     force_exclude: bool = typer.Option(
         False, "--force-exclude", help="Skip those, and what exclude lists, among the files named too "
         "(the pre-commit hook does)."),
+    fix: bool = typer.Option(False, "--fix", help="Apply the safe fixes in place, then report what remains."),
+    unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes",
+                                      help="With --fix or --diff, apply the unsafe fixes too (`explain` says which)."),
+    diff: bool = typer.Option(False, "--diff", help="Print the fixes as a unified diff; write nothing "
+                              "(exit 1 when there is something to fix)."),
 ) -> int:
     """Check JS/TS against the platform's domain rules and API contracts.
 
@@ -159,7 +164,7 @@ def lint(
     return run_lint(paths or [Path(".")], fmt=format.value if format else None, select=select or [],
                     ignore=ignore or [], config=config, watch=watch, max_warnings=max_warnings,
                     statistics=statistics, progress=not no_progress, include_vendored=include_vendored,
-                    force_exclude=force_exclude)
+                    force_exclude=force_exclude, fix=fix, unsafe_fixes=unsafe_fixes, diff=diff)
 
 
 @app.command()
@@ -178,6 +183,14 @@ def explain(code: str = typer.Argument(..., help="A rule code such as TTM101."))
     from ttminis_cli.lint.command import run_explain
 
     return run_explain(code)
+
+
+@app.command()
+def lsp() -> int:
+    """Run the language server on stdio: diagnostics as you type, fixes, hover, completion."""
+    from ttminis_cli.lsp.server import run
+
+    return run()
 
 
 # --------------------------------------------------------------------------- emulator

@@ -27,7 +27,9 @@ def analyze(task: FileTask, source: bytes) -> FileResult:
         runtime.check_html(page)
         model = _analyze_js(task.ctx, "js", runtime.inline_scripts(source))
         model.diagnostics.extend(page.diagnostics)
-        return _result(model, suppression.read(model), _conditional(model))
+        # The page's markup is blanked out of `model.source`: whether a comment stands alone on its line
+        # cannot be told from it, so TTM001 offers no fix there.
+        return _result(model, suppression.read(model, fixable=False), _conditional(model))
     if b"\0" in source[:_BINARY_SNIFF]:
         model = FileModel(task.ctx, task.language, source, None, Uses())
         model.report(general.TTM002, (1, 1, 1, 1), "this file is binary, not JavaScript; the platform cannot "

@@ -24,16 +24,22 @@ PROGRESS_MIN_FILES = 200
 def run_lint(paths: Sequence[Path], *, fmt: str | None = None, select: Sequence[str] = (),
              ignore: Sequence[str] = (), config: Path | None = None, watch: bool = False,
              max_warnings: int | None = None, statistics: bool = False, progress: bool = True,
-             include_vendored: bool = False, force_exclude: bool = False) -> int:
-    """Lint `paths`; 0 when clean (warnings within --max-warnings), 1 on findings, 2 on usage errors."""
+             include_vendored: bool = False, force_exclude: bool = False, fix: bool = False,
+             unsafe_fixes: bool = False, diff: bool = False) -> int:
+    """Lint `paths`; 0 when clean (warnings within --max-warnings), 1 on findings, 2 on usage errors.
+    With `fix`, fixes what it can first; with `diff`, prints the fixes instead (1 when there are some)."""
     paths = [Path(p) for p in paths]
     select, ignore = _split_codes(select), _split_codes(ignore)
     for p in paths:
         if not os.path.lexists(p):
             raise UserError(f"no such file or folder: {p}", hint="check the path (run from the project folder)")
+    if watch and (fix or diff):
+        raise UserError("--fix and --diff do not combine with --watch", hint="fix once, then watch",
+                        exit_code=EXIT_USAGE)
     options = dict(fmt=fmt or "text", select=tuple(select), ignore=tuple(ignore), config=config,
                    max_warnings=max_warnings, statistics=statistics, progress=progress,
-                   include_vendored=include_vendored, force_exclude=force_exclude)
+                   include_vendored=include_vendored, force_exclude=force_exclude,
+                   fix="diff" if diff else "fix" if fix else None, unsafe_fixes=unsafe_fixes)
     # A lint pass builds thousands of long-lived objects (tasks, cached results) and little cyclic
     # garbage, which the collector's default pace would walk again and again: collect less often, as
     # mypy does.
@@ -66,8 +72,9 @@ def _split_codes(codes: Sequence[str]) -> tuple[str, ...]:
 
 def lint_once(paths: Sequence[Path], *, fmt: str, select: tuple[str, ...], ignore: tuple[str, ...],
               config: Path | None, max_warnings: int | None, statistics: bool, progress: bool,
-              include_vendored: bool = False, force_exclude: bool = False, quiet_notes: bool = False) -> int:
-    """One lint pass, reported; the exit code."""
+              include_vendored: bool = False, force_exclude: bool = False, quiet_notes: bool = False,
+              fix: str | None = None, unsafe_fixes: bool = False) -> int:
+    """One lint pass, reported; the exit code. `fix`: "fix" writes the fixes, "diff" prints them."""
     from ttminis_cli.lint import runner
     from ttminis_cli.lint.finish import finish, skip_note
     from ttminis_cli.lint.plan import project_roots
@@ -95,7 +102,18 @@ def lint_once(paths: Sequence[Path], *, fmt: str, select: tuple[str, ...], ignor
     finally:
         if bar:
             bar.stop()
-    diagnostics = finish(run.results, cfg, report_paths=report_paths)
+    fixed = None
+    if fix:
+        from ttminis_cli.lint import fixes
+
+        fixing = fixes.fix(tasks, run.results, cfg, report_paths=report_paths, unsafe=unsafe_fixes)
+        if fix == "diff":
+            return _show_diff(fixing, [*warnings, *run.warnings, *fixing.problems], unsafe_fixes)
+        problems = fixing.problems + fixes.write(fixing)
+        run.warnings.extend(problems)
+        diagnostics, fixed = fixing.diagnostics, (fixing.total, len(fixing.fixed))
+    else:
+        diagnostics = finish(run.results, cfg, report_paths=report_paths)
     skipped_note = skip_note(skipped, run.results, report_paths, forced=force_exclude)
     for text in [] if quiet_notes else [*notes, *filter(None, [skipped_note])]:
         reporter.note(text)
@@ -103,10 +121,30 @@ def lint_once(paths: Sequence[Path], *, fmt: str, select: tuple[str, ...], ignor
     for text in [*warnings, *run.warnings]:
         reporter.warn(text)
     checked = [r for r in run.results if not r.skipped and (report_paths is None or r.path in report_paths)]
-    report = LintReport(diagnostics, files_checked=len(checked), statistics=statistics, max_warnings=max_warnings)
+    report = LintReport(diagnostics, files_checked=len(checked), statistics=statistics, max_warnings=max_warnings,
+                        fixed=fixed, unsafe_fixes=unsafe_fixes)
     reporter.report(report)
     sys.stdout.flush()
     return EXIT_FINDINGS if report.failed else EXIT_OK
+
+
+def _show_diff(fixing, warnings: Sequence[str], unsafe: bool) -> int:
+    """`--diff`: the fixes as a unified diff on stdout, what they come to on stderr; nothing written.
+    1 when there is something to fix (as ruff and black do), else 0."""
+    from ttminis_cli.lint.fixes import fixable_counts, unified_diff
+
+    sys.stdout.write(unified_diff(fixing))
+    sys.stdout.flush()
+    for text in warnings:
+        print(f"warning: {text}", file=sys.stderr)
+    files = len(fixing.fixed)
+    summary = (f"would fix {fixing.total} finding{'s' * (fixing.total != 1)} in {files} file{'s' * (files != 1)}"
+               if fixing.total else "nothing to fix")
+    _, unsafe_left = fixable_counts(fixing.diagnostics)
+    if unsafe_left and not unsafe:
+        summary += f" ({unsafe_left} more with --unsafe-fixes)"
+    print(summary, file=sys.stderr)
+    return EXIT_FINDINGS if fixing.total else EXIT_OK
 
 
 def load_lint_config(paths: Sequence[Path], explicit: Path | None, select: Sequence[str],
@@ -223,6 +261,7 @@ def run_rules(fmt: str = "text") -> int:
     for r in rules:
         html = " (HTML runtime)" if r.html_only else ""
         html += " (opt-in)" if r.opt_in else ""
+        html += f" (fix: {r.fixable})" if r.fixable else ""
         print(f"{r.code}  {r.name:<{width}}  {r.severity.value:<7}  {r.summary}{html}")
     return EXIT_OK
 
@@ -237,6 +276,8 @@ def run_explain(code: str) -> int:
     if rule is None:
         raise UserError(f"no rule '{code}'", hint=_nearest_hint(code, RULES), exit_code=EXIT_USAGE)
     text = rule_markdown(rule)
+    if not rule.fixable:
+        text += "\n## Fix safety\n\nNo automatic fix: `ttminis lint --fix` leaves this one to you.\n"
     if sys.stdout.isatty():
         from rich.console import Console
         from rich.markdown import Markdown

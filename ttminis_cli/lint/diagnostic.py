@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 from operator import attrgetter
+from typing import NamedTuple
 
 
 class Severity(str, Enum):
@@ -30,6 +31,33 @@ class RuleInfo:
     # showed to be wrong too often to be on for everyone.
     opt_in: bool = False
     opt_in_why: str = ""
+    # What `--fix` can do about it (DESIGN §10): "" (no fix), "safe", "unsafe" or "safe or unsafe" (by
+    # the shape of the code); `fix_safety` says when, which and why, for `explain` and the README.
+    fixable: str = ""
+    fix_safety: str = ""
+
+
+class Edit(NamedTuple):
+    """Replace the text from (line, column) up to (end_line, end_column) — 1-based, columns in
+    characters like a Diagnostic's, the end exclusive — with `text`. An insertion is an empty range."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    text: str
+
+
+class Fix(NamedTuple):
+    """A rule's offer to change the code (ruff's model): applied whole or not at all. Safe fixes keep
+    what the code does on TikTok as its author meant, and on any other platform it runs on; `--fix`
+    applies them, `--unsafe-fixes` the others too."""
+
+    title: str
+    safe: bool
+    edits: tuple[Edit, ...]
+    # It declares a new name: at most one such fix per file and pass, so that two never pick the same.
+    isolated: bool = False
 
 
 @dataclass(frozen=True, order=True)
@@ -45,6 +73,7 @@ class Diagnostic:
     end_line: int = field(compare=False, default=0)
     end_column: int = field(compare=False, default=0)
     name: str = field(compare=False, default="")
+    fix: Fix | None = field(compare=False, default=None)
 
     def to_json(self) -> dict:
         return {

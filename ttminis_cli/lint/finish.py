@@ -65,7 +65,8 @@ def finish(results: Sequence[FileResult], config: Config, *, report_paths: set[s
             for comment, codes in unused:
                 what = f"the suppression of {', '.join(codes)}" if codes else "this suppression comment"
                 diagnostics.append(make(general.TTM001, path, comment.span,
-                                        f"{what} suppresses nothing here; delete it"))
+                                        f"{what} suppresses nothing here; delete it",
+                                        suppression.unused_fix(comment, codes)))
         ignored = _per_file_ignores(config, f.abs_path if f else path)
         for diag in diagnostics:
             keep = kept_codes.get(diag.code)

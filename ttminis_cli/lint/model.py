@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ttminis_cli.lint import parse as P
-from ttminis_cli.lint.diagnostic import Diagnostic, RuleInfo
+from ttminis_cli.lint.diagnostic import Diagnostic, Edit, Fix, RuleInfo
 from ttminis_cli.lint.records import FileContext, Span
 
 if TYPE_CHECKING:  # nothing here needs tree-sitter loaded: `make` serves warm runs too
@@ -63,6 +63,7 @@ class FileModel:
     deferred: list[tuple[str, Span, str]] = field(default_factory=list)
     columns: Columns | None = None
     _pairs: dict = field(default_factory=dict)
+    _newlines: list[int] | None = None
 
     def pairs(self, node: Node | None) -> list[tuple[str, Node, Node]]:
         """P.object_pairs of a node, read once however many rules look at the same options object."""
@@ -87,12 +88,41 @@ class FileModel:
             self.columns = Columns(self.source)
         return span_of(self.source, node, self.columns)
 
-    def report(self, rule: RuleInfo, at: Node | Span, message: str) -> None:
+    def report(self, rule: RuleInfo, at: Node | Span, message: str, fix: Fix | None = None) -> None:
         span = at if isinstance(at, tuple) else self.span(at)
-        self.diagnostics.append(make(rule, self.ctx.path, span, message))
+        self.diagnostics.append(make(rule, self.ctx.path, span, message, fix))
+
+    # ---------------------------------------------------------------- edits, for a finding's fix
+
+    def replace(self, node: Node, text: str) -> Edit:
+        """An edit that replaces a node's text."""
+        return Edit(*self.span(node), text)
+
+    def insert(self, byte: int, text: str) -> Edit:
+        """An edit that inserts text at a byte offset."""
+        line, column = self.position(byte)
+        return Edit(line, column, line, column, text)
+
+    def edit(self, start: int, end: int, text: str) -> Edit:
+        """An edit that replaces the bytes from `start` up to `end`."""
+        return Edit(*self.position(start), *self.position(end), text)
+
+    def position(self, byte: int) -> tuple[int, int]:
+        """The 1-based (line, character column) of a byte offset."""
+        from bisect import bisect_right
+
+        if self._newlines is None:
+            import re
+
+            self._newlines = [m.start() for m in re.finditer(b"\n", self.source)]
+        if self.columns is None:
+            self.columns = Columns(self.source)
+        row = bisect_right(self._newlines, byte - 1)
+        line_start = self._newlines[row - 1] + 1 if row else 0
+        return row + 1, self.columns.of(byte, byte - line_start)
 
 
-def make(rule: RuleInfo, path: str, span: Span, message: str) -> Diagnostic:
+def make(rule: RuleInfo, path: str, span: Span, message: str, fix: Fix | None = None) -> Diagnostic:
     line, column, end_line, end_column = span
     return Diagnostic(path=path, line=line, column=column, code=rule.code, message=message,
-                      severity=rule.severity, end_line=end_line, end_column=end_column, name=rule.name)
+                      severity=rule.severity, end_line=end_line, end_column=end_column, name=rule.name, fix=fix)

@@ -90,6 +90,10 @@ class Suppression(NamedTuple):
     kind: str  # next-line | line | disable | enable | file
     codes: tuple[str, ...]  # empty: every code
     span: Span
+    # For TTM001's fix: what to delete to remove the comment (its line too when it stands alone), and
+    # where its list of codes is. None where no fix is offered (a comment in a page's inline script).
+    removal: Span | None = None
+    codes_span: Span | None = None
 
 
 class Facts(NamedTuple):

@@ -31,6 +31,8 @@ class LintReport:
     files_checked: int
     statistics: bool = False
     max_warnings: int | None = None
+    fixed: tuple[int, int] | None = None  # with --fix: (findings fixed, files changed)
+    unsafe_fixes: bool = False  # --unsafe-fixes was given: unsafe fixes count as fixable
 
     @property
     def errors(self) -> int:
@@ -64,6 +66,8 @@ def rule_markdown(rule: RuleInfo) -> str:
         parts.append(f"## Good{where}\n\n```{fence}\n{rule.good.rstrip()}\n```")
     if rule.fix:
         parts.append(f"## Fix\n\n{rule.fix}")
+    if rule.fixable:
+        parts.append(f"## Fix safety\n\n{rule.fix_safety}")
     return "\n\n".join(parts) + "\n"
 
 
@@ -87,6 +91,8 @@ class Reporter:
         self.write_diagnostics(report)
         if report.statistics:
             self.err.write(statistics_table(report.diagnostics, self.rules))
+        if report.fixed is not None:
+            self.err.write(f"{fixed_summary(report)}\n")
 
     def write_diagnostics(self, report: LintReport) -> None:
         raise NotImplementedError
@@ -96,6 +102,28 @@ class Reporter:
 
     def warn(self, text: str) -> None:
         self.err.write(f"warning: {text}\n")
+
+
+def fixed_summary(report: LintReport) -> str:
+    """What --fix did: `fixed 3 findings in 2 files`."""
+    count, files = report.fixed or (0, 0)
+    if not count:
+        return "nothing fixed"
+    return f"fixed {_plural(count, 'finding')} in {_plural(files, 'file')}"
+
+
+def fixable_hint(report: LintReport) -> str:
+    """How many of the findings `--fix` (or `--unsafe-fixes`) would fix; empty when none."""
+    safe = sum(1 for d in report.diagnostics if d.fix is not None and d.fix.safe)
+    unsafe = sum(1 for d in report.diagnostics if d.fix is not None and not d.fix.safe)
+    if report.unsafe_fixes:
+        safe, unsafe = safe + unsafe, 0
+    if not safe and not unsafe:
+        return ""
+    more = f"{unsafe} more with --unsafe-fixes" if unsafe else ""
+    if not safe:
+        return f" {more[0].upper()}{more[1:]}."
+    return f" {safe} fixable with --fix" + (f" ({more})." if more else ".")
 
 
 def statistics_table(diagnostics: Sequence[Diagnostic], rules: Mapping[str, RuleInfo]) -> str:
@@ -167,12 +195,16 @@ class TextReporter(Reporter):
 
     def summary(self, report: LintReport) -> list[Segment]:
         files = _plural(report.files_checked, "file")
+        any_fixed = bool(report.fixed and report.fixed[0])
+        fixed = f"F{fixed_summary(report)[1:]}; " if any_fixed else ""
         if not report.diagnostics:
-            return [("✓", "bold green"), (f" No findings in {files}.", "")]
+            remain = "nothing remains" if any_fixed else "No findings"
+            return [("✓", "bold green"), (f" {fixed}{remain} in {files}.", "")]
         touched = len({d.path for d in report.diagnostics})
+        verb = " remain" if any_fixed else ""
         segments = [("✗" if report.failed else "!", "bold red" if report.failed else "bold yellow"),
-                    (f" {_plural(report.errors, 'error')} and {_plural(report.warning_count, 'warning')}"
-                     f" in {_plural(touched, 'file')} ({files} checked).", "")]
+                    (f" {fixed}{_plural(report.errors, 'error')} and {_plural(report.warning_count, 'warning')}"
+                     f"{verb} in {_plural(touched, 'file')} ({files} checked).{fixable_hint(report)}", "")]
         if report.max_warnings is not None and report.warning_count > report.max_warnings:
             segments.append((f" More warnings than --max-warnings {report.max_warnings}.", ""))
         return segments

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ttminis_cli.lint import parse as P
-from ttminis_cli.lint.diagnostic import Diagnostic
+from ttminis_cli.lint.diagnostic import Diagnostic, Edit, Fix
 from ttminis_cli.lint.records import Suppression
 
 if TYPE_CHECKING:
@@ -30,8 +30,8 @@ _KIND = {"disable-next-line": "next-line", "disable-line": "line", "disable-file
          "disable": "disable", "enable": "enable"}
 
 
-def read(model: FileModel) -> tuple[Suppression, ...]:
-    """Every suppression comment of a parsed file, in order."""
+def read(model: FileModel, *, fixable: bool = True) -> tuple[Suppression, ...]:
+    """Every suppression comment of a parsed file, in order; `fixable`: with what TTM001's fix needs."""
     if MARKER not in model.source or model.root is None:
         return ()
     out = []
@@ -45,8 +45,53 @@ def read(model: FileModel) -> tuple[Suppression, ...]:
         match = _COMMENT.search(text)
         if match is None:
             continue
-        out.append(Suppression(_KIND[match.group(1)], _codes(match.group(2)), model.span(node)))
+        codes = _codes(match.group(2))
+        removal = codes_span = None
+        if fixable:
+            removal = model.edit(*_removal(model.source, node.start_byte, node.end_byte), "")[:4]
+            listed = _code_list(text, match.start(2), len(codes))
+            if listed is not None:
+                first, last = (node.start_byte + len(text[:i].encode()) for i in listed)
+                codes_span = model.edit(first, last, "")[:4]
+        out.append(Suppression(_KIND[match.group(1)], codes, model.span(node), removal, codes_span))
     return tuple(sorted(out, key=lambda s: s.span))
+
+
+def _removal(source: bytes, start: int, end: int) -> tuple[int, int]:
+    """The bytes to delete with a comment: its whole line when nothing else is on it, else the comment
+    and the blanks that separate it from the code."""
+    line_start = source.rfind(b"\n", 0, start) + 1
+    line_end = source.find(b"\n", end)
+    line_end = len(source) if line_end < 0 else line_end
+    before, after = source[line_start:start], source[end:line_end]
+    if not before.strip() and not after.strip():
+        if line_end < len(source):
+            return line_start, line_end + 1
+        return (line_start - 1 if line_start > 0 else 0), line_end  # the last line: its newline goes
+    if not after.strip():
+        return start - (len(before) - len(before.rstrip())), end
+    return start, end + (len(after) - len(after.lstrip(b" \t")))
+
+
+def _code_list(text: str, rest: int, count: int) -> tuple[int, int] | None:
+    """(start, end) of the codes in a comment's text, which `_codes` read from `text[rest:]`."""
+    if not count:
+        return None
+    found = [m for m in re.finditer(r"[^\s,]+", text[rest:].replace("*/", "  "))][:count]
+    return rest + found[0].start(), rest + found[-1].end()
+
+
+def unused_fix(comment: Suppression, unused: tuple[str, ...]) -> Fix | None:
+    """TTM001's fix: delete the comment, or only the codes it does not use."""
+    if comment.removal is None:
+        return None
+    if not unused or set(unused) >= set(comment.codes):
+        return Fix("Remove the unused suppression comment", True, (Edit(*comment.removal, ""),))
+    if comment.codes_span is None:
+        return None
+    kept = [c for c in comment.codes if c not in unused]
+    return Fix(f"Remove {', '.join(unused)} from the suppression comment", True,
+               (Edit(*comment.codes_span, ", ".join(kept)),))
 
 
 def _codes(rest: str) -> tuple[str, ...]:

@@ -6,7 +6,8 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ttminis_cli.lint import parse as P
-from ttminis_cli.lint.diagnostic import RuleInfo, Severity
+from ttminis_cli.lint import rewrite
+from ttminis_cli.lint.diagnostic import Fix, RuleInfo, Severity
 from ttminis_cli.lint.guards import Guards
 from ttminis_cli.lint.model import FileModel
 
@@ -52,7 +53,17 @@ TTM203 = RuleInfo(
     bad="tt.setUserCloudStorage({\n  KVDataList: [{ key: 'score', value: '10' }],\n"
         "  fail(err) { console.error(err); },\n});\n",
     good="tt.setUserCloudStorage({\n  data: [{ key: 'score', value: '10' }],\n  fail(err) { console.error(err); },\n});\n",
-    fix="Rename the key as suggested.",
+    fix="Rename the key as suggested. A `KVDataList` beside `data` is not reported: that call serves "
+        "TikTok and WeChat/Douyin alike.",
+    fixable="safe or unsafe",
+    fix_safety="A key it takes spelt in another case (`openId` → `openid`, `keylist` → `keyList`) is renamed: "
+               "safe. Another near name is a guess, so that rename is unsafe. For `KVDataList` the safe fix adds "
+               "`data` beside it (`data: list, KVDataList: list`) rather than renaming it: Douyin's namespace is "
+               "`tt` too, so no code is known to run on TikTok alone, and WeChat and Douyin still read "
+               "`KVDataList`. A list built in place goes into a const before the statement first (once its "
+               "values are strings), so it is built once; where the call sits in an expression that cannot "
+               "take a statement before it, only the rename is offered, as unsafe (it breaks the call on "
+               "WeChat and Douyin).",
 )
 TTM204 = RuleInfo(
     code="TTM204", name="invalid-template-type", severity=Severity.ERROR,
@@ -65,6 +76,10 @@ TTM204 = RuleInfo(
          "  templateType: 1,\n  fail(err) { console.error(err); },\n});\n",
     fix="Use 1 (call to action) or 2 (interactive).",
     bad_path="openDataContext/index.js",
+    fixable="safe",
+    fix_safety="Safe where the intended template is plain: another spelling of 1 or 2 (`1.0`, `'2.0'`, "
+               "`0x1`) or its name (`'cta'`, `'interactive'`) becomes the number. Any other value gets no fix: "
+               "which card was meant is not known.",
 )
 TTM205 = RuleInfo(
     code="TTM205", name="wrong-param-type", severity=Severity.ERROR,
@@ -76,6 +91,11 @@ TTM205 = RuleInfo(
     good="tt.authorizeOpenContext({\n  get_status_only: true,\n  success(res) { console.log(res.code); },\n"
          "  fail(err) { console.error(err); },\n});\n",
     fix="Pass a value of the documented type.",
+    fixable="safe",
+    fix_safety="Safe where the intended literal is plain: a string where a list of strings belongs is put in "
+               "a list (`keyList: 'a'` → `['a']`), one `{ key, value }` where a list of them belongs likewise, "
+               "`'true'`/`'false'` become booleans, a decimal string a number, a number or boolean a string. "
+               "Anything else gets no fix.",
 )
 TTM206 = RuleInfo(
     code="TTM206", name="unguarded-versioned-api", severity=Severity.WARNING,
@@ -90,6 +110,10 @@ TTM206 = RuleInfo(
          "    });\n  }\n}\n",
     fix="Wrap the call in `if (tt.canIUse('<api>'))`, return early when it is false, or feature-test the "
         "member (`if (tt.x)`, `tt.x?.(…)`).",
+    fixable="unsafe",
+    fix_safety="Unsafe: `--unsafe-fixes` wraps the statement in `if (tt.canIUse('<api>')) { … }`, so on an "
+               "older client it silently does not run; decide what the game should do there instead (hide "
+               "the share button, fall back). Offered where the call is a statement of its own.",
 )
 TTM207 = RuleInfo(
     code="TTM207", name="missing-fail-callback", severity=Severity.WARNING,
@@ -174,7 +198,8 @@ def check_file(model: FileModel) -> None:
             host = _host(call)
             model.report(TTM206, call.callee,
                          f"{call.api} needs TikTok {api.min_client} or newer: check "
-                         f"`{host}.canIUse('{call.api}')` before calling it (or feature-test `{host}.{call.api}`)")
+                         f"`{host}.canIUse('{call.api}')` before calling it (or feature-test `{host}.{call.api}`)",
+                         _guard_fix(model, call, host))
         _check_options(model, call, api, guards)
 
 
@@ -305,14 +330,24 @@ def _check_options(model: FileModel, call: Call, api: Api, guards: Guards) -> No
     renamed = dict(api.renamed)
     if api.params is not None:
         known = {p.name for p in api.params}
-        for key, key_node, _ in pairs:
+        for key, key_node, value in pairs:
             if key in known:
                 continue
             if key in renamed:
+                if renamed[key] in keys:
+                    continue  # both names: the call serves TikTok and WeChat/Douyin alike
                 model.report(TTM203, key_node, f"{call.api} takes its list as `{renamed[key]}` on TikTok, not "
-                                               f"`{key}` (the WeChat/Douyin name): rename it to `{renamed[key]}`")
+                                               f"`{key}` (the WeChat/Douyin name): rename it to `{renamed[key]}`",
+                             _both_keys_fix(model, call, options, key_node, value, renamed[key]))
                 continue
-            model.report(TTM203, key_node, f"{call.api} does not take `{key}`; {_nearest(key, known)}")
+            suggestion = _suggest(key, known)
+            fix = None
+            if suggestion is not None and suggestion not in keys:
+                # A different case is the same word misspelt; another near name is a guess.
+                fix = Fix(f"Rename `{key}` to `{suggestion}`", suggestion.lower() == key.lower(),
+                          (rewrite.rename_key(model, key_node, suggestion),))
+            hint = f"did you mean `{suggestion}`?" if suggestion else f"it takes {', '.join(sorted(known))}"
+            model.report(TTM203, key_node, f"{call.api} does not take `{key}`; {hint}", fix)
         if not P.has_spread(options):
             present = keys | {renamed[k] for k in keys if k in renamed}
             missing = [p.name for p in api.params if p.required and p.name not in present
@@ -336,14 +371,64 @@ def _check_options(model: FileModel, call: Call, api: Api, guards: Guards) -> No
                                           "`fail(err) { … }` so the game does not wait forever when it fails")
 
 
-def _nearest(key: str, known: set[str]) -> str:
+def _suggest(key: str, known: set[str]) -> str | None:
     lowered = {k.lower(): k for k in known}
     if key.lower() in lowered:
-        return f"did you mean `{lowered[key.lower()]}`?"
+        return lowered[key.lower()]
     import difflib
 
     close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
-    return f"did you mean `{close[0]}`?" if close else f"it takes {', '.join(sorted(known))}"
+    return close[0] if close else None
+
+
+def _both_keys_fix(model: FileModel, call: Call, options: Node, key_node: Node, value: Node, ours: str
+                   ) -> Fix | None:
+    """TikTok's name beside the other platforms' (`data: x, KVDataList: x`), so that the same call still
+    works on WeChat and Douyin: Douyin's namespace is `tt` too, so no code is known to run on TikTok alone.
+    A value with effects is evaluated once, in a const before the statement, when nothing before it in
+    the statement has effects; otherwise only the plain rename is offered, as unsafe."""
+    pair = key_node.parent if key_node.type != "shorthand_property_identifier" else key_node
+    other = P.text(key_node)
+    if pair is None or (pair.type != "pair" and key_node.type != "shorthand_property_identifier"):
+        return None
+    if rewrite.pure(value):
+        return Fix(f"Add `{ours}` beside `{other}`", True,
+                   (model.insert(pair.start_byte, f"{ours}: {P.text(value)}, "),))
+    statement = rewrite.statement_of(call.node)
+    before_ok = all(rewrite.harmless(v) for k, kn, v in model.pairs(options) if kn.start_byte < key_node.start_byte)
+    if statement is not None and before_ok and _callee_first(call, options, statement) \
+            and rewrite.block_scoped(model, statement):
+        name = rewrite.fresh_name(model, "kvDataList")
+        indent = rewrite.line_indent(model, statement)
+        lead = f"const {name} = {P.text(value)};" + (f"\n{indent}" if indent is not None else " ")
+        return Fix(f"Add `{ours}` beside `{other}` (the list in a const)", True, (
+            model.insert(statement.start_byte, lead),
+            model.insert(pair.start_byte, f"{ours}: {name}, "),
+            model.replace(value, name)), isolated=True)
+    return Fix(f"Rename `{other}` to `{ours}` (WeChat and Douyin read `{other}`)", False,
+               (rewrite.rename_key(model, key_node, ours),))
+
+
+def _callee_first(call: Call, options: Node, statement: Node) -> bool:
+    """Nothing of the statement runs before the options object but the callee's lookup: the call is the
+    statement's first expression (maybe awaited), the options its first argument."""
+    callee = call.node.child_by_field_name("function")
+    first = P.unwrap(P.first_argument(call.node))
+    return callee is not None and rewrite.pure(callee) and first is not None \
+        and (first.start_byte, first.end_byte) == (options.start_byte, options.end_byte) \
+        and statement.start_byte in (call.node.start_byte, *(c.start_byte for c in statement.named_children
+                                                             if c.type == "await_expression"))
+
+
+def _guard_fix(model: FileModel, call: Call, host: str) -> Fix | None:
+    """Wrap the statement in `if (<host>.canIUse('<api>')) { … }` — unsafe: on an older client the
+    statement then silently does not run."""
+    statement = rewrite.statement_of(call.node)
+    if statement is None or not rewrite.pure(P.unwrap(call.callee).child_by_field_name("object")
+                                            if P.unwrap(call.callee).type == "member_expression" else None):
+        return None
+    return Fix(f"Wrap it in `if ({host}.canIUse('{call.api}'))`", False,
+               rewrite.wrap_in_if(model, statement, f"{host}.canIUse('{call.api}')"))
 
 
 def _misspelt(required: str, keys: set[str]) -> bool:
@@ -369,7 +454,34 @@ def _param_type(model: FileModel, call: Call, name: str, typ: str, value: Node) 
         return
     shown = P.text(value)
     shown = shown if len(shown) <= 30 else shown[:27] + "…"
-    model.report(TTM205, value, f"{call.api}: `{name}` must be {_DESCRIBE[typ]}, not {kind} {shown}")
+    model.report(TTM205, value, f"{call.api}: `{name}` must be {_DESCRIBE[typ]}, not {kind} {shown}",
+                 _type_fix(model, typ, kind, value))
+
+
+def _type_fix(model: FileModel, typ: str, kind: str, value: Node) -> Fix | None:
+    """The literal of the right type where the intended one is plain: `'a'` → `['a']` for a list,
+    `'true'` → `true`, `'500'` → `500`, `10` → `'10'`, one `{ key, value }` → a list of it."""
+    literal = P.unwrap(value)
+    text = P.text(literal)
+    string = P.string_value(literal) if kind == "string" else None
+    new = None
+    if typ == "string[]" and kind == "string":
+        new = f"[{text}]"
+    elif typ == "kv[]" and kind == "object" and {"key", "value"} <= {k for k, _, _ in model.pairs(literal)}:
+        new = f"[{text}]"
+    elif typ == "boolean" and string in ("true", "false"):
+        new = string
+    elif typ == "number" and string is not None and rewrite.DECIMAL.fullmatch(string):
+        new = string
+    elif typ == "string" and (kind == "boolean" or (kind == "number" and rewrite.DECIMAL.fullmatch(text))):
+        new = rewrite.string_literal(model, text)
+    if new is None:
+        return None
+    return Fix(f"Write `{new if len(new) <= 30 else new[:27] + '…'}`", True, (model.replace(value, new),))
+
+
+# What a templateType literal means when it is not 1 or 2 as a number (`'1'` and `'2'` are accepted).
+_TEMPLATE_NAMES = {"cta": 1, "call to action": 1, "call-to-action": 1, "interactive": 2}
 
 
 def _template_type(model: FileModel, call: Call, value: Node) -> None:
@@ -378,8 +490,13 @@ def _template_type(model: FileModel, call: Call, value: Node) -> None:
         return
     text = P.string_value(value) if kind == "string" else P.text(P.unwrap(value))
     if text not in ("1", "2"):
+        meant = None
+        if kind in ("string", "number") and text is not None:
+            number = rewrite.number_value(text) if text.strip() else None
+            meant = int(number) if number in (1.0, 2.0) else _TEMPLATE_NAMES.get(text.strip().lower())
+        fix = Fix(f"Write `{meant}`", True, (model.replace(value, str(meant)),)) if meant else None
         model.report(TTM204, value, f"{call.api}: templateType must be 1 (call to action) or 2 (interactive), "
-                                    f"not {P.text(value)}")
+                                    f"not {P.text(value)}", fix)
 
 
 def _image_url(model: FileModel, call: Call, value: Node) -> None:

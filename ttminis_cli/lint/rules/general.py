@@ -14,6 +14,9 @@ TTM001 = RuleInfo(
     bad="// ttminis-disable-next-line TTM101\nconst score = 10;\n",
     good="const score = 10;\n",
     fix="Delete the comment, or name the code it is meant to silence.",
+    fixable="safe",
+    fix_safety="Safe: `--fix` deletes the comment (and its line when nothing else is on it), or only the "
+               "codes in it that suppress nothing.",
 )
 TTM002 = RuleInfo(
     code="TTM002", name="parse-error", severity=Severity.ERROR,

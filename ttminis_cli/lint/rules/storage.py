@@ -6,7 +6,8 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from ttminis_cli.lint import parse as P
-from ttminis_cli.lint.diagnostic import RuleInfo, Severity
+from ttminis_cli.lint import rewrite
+from ttminis_cli.lint.diagnostic import Fix, RuleInfo, Severity
 from ttminis_cli.lint.facts import STORAGE_READS, STORAGE_WRITE, static_string, storage_list, string_consts
 from ttminis_cli.lint.records import Facts
 from ttminis_cli.platform.limits import KEY_MAX_CHARS, VALUE_MAX_CHARS
@@ -41,6 +42,10 @@ TTM303 = RuleInfo(
     bad="tt.setUserCloudStorage({\n  data: [{ key: 'score', value: 10 }],\n  fail(err) { console.error(err); },\n});\n",
     good="tt.setUserCloudStorage({\n  data: [{ key: 'score', value: String(10) }],\n  fail(err) { console.error(err); },\n});\n",
     fix="Convert it: `String(x)` for numbers, `JSON.stringify(x)` for objects and arrays.",
+    fixable="safe or unsafe",
+    fix_safety="Numbers and booleans become the string String() makes of them (`10` → `'10'`, `1.5` → "
+               "`String(1.5)`): safe. An object or array through `JSON.stringify(…)` is unsafe: whoever reads "
+               "the key must now `JSON.parse` it. `null` gets no fix.",
 )
 TTM304 = RuleInfo(
     code="TTM304", name="duplicate-storage-key", severity=Severity.WARNING,
@@ -122,12 +127,27 @@ def _check_value(model: FileModel, value, consts) -> None:
     if kind in _NOT_STRING:
         fix = "JSON.stringify(x)" if kind in ("object", "array") else "String(x)"
         model.report(TTM303, value, f"cloud-storage values must be strings, this is {_NOT_STRING[kind]}: "
-                                    f"write {fix}")
+                                    f"write {fix}", _string_fix(model, kind, value))
         return
     text = static_string(value, consts)
     if text is not None and len(text) > VALUE_MAX_CHARS:
         model.report(TTM302, value, f"cloud-storage value is {len(text)} characters; values may have at most "
                                     f"{VALUE_MAX_CHARS}: store less or split it over several keys")
+
+
+def _string_fix(model: FileModel, kind: str, value) -> Fix | None:
+    """`10` → `'10'` and `true` → `'true'` (what String() makes of them), other numbers through
+    `String(…)`: safe. An object or array through `JSON.stringify(…)` is unsafe: whoever reads the key
+    must now JSON.parse it. null gets no fix (meant as no value, most likely)."""
+    text = P.text(P.unwrap(value))
+    if kind == "boolean" or (kind == "number" and rewrite.DECIMAL.fullmatch(text)):
+        quoted = rewrite.string_literal(model, text)
+        return Fix(f"Write `{quoted}`", True, (model.replace(value, quoted),))
+    if kind == "number":
+        return Fix(f"Write `String({text})`", True, (model.replace(value, f"String({text})"),))
+    if kind in ("object", "array"):
+        return Fix("Write it through `JSON.stringify(…)`", False, (model.replace(value, f"JSON.stringify({text})"),))
+    return None
 
 
 def check_project(facts: Sequence[Facts], report: Callable) -> None:
