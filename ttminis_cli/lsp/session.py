@@ -16,6 +16,7 @@ from ttminis_cli.config import Config
 from ttminis_cli.errors import UserError
 from ttminis_cli.lint.diagnostic import Diagnostic, Edit
 from ttminis_cli.lint.records import FileResult, FileTask
+from ttminis_cli.project import DEFAULT_OPEN_DATA_DIR
 
 # Files whose change can move a project's roots, domains or config: the project is planned again.
 CONFIG_NAMES = frozenset({"project.config.json", "game.json", "ttminis.toml", "pyproject.toml", "tsconfig.json"})
@@ -101,10 +102,10 @@ class Session:
             for project in list(self.projects.values()):
                 if p == project.root or project.root in p.parents:
                     touched.add(project.root)
-        if any(Path(p).name in CONFIG_NAMES for p in paths):
+        if any(Path(p).name in CONFIG_NAMES or Path(p).name == DEFAULT_OPEN_DATA_DIR for p in paths):
             from ttminis_cli import project as layout
 
-            layout._find_config_dir.cache_clear()  # a new or removed config file moves project roots
+            layout.forget()  # a new or removed config file moves project roots, a new folder domains
         out = set()
         for root in touched:
             out.add(self._load(root))
