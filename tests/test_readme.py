@@ -48,6 +48,7 @@ def test_every_rule_is_in_the_readme_table_with_its_name_severity_and_fix():
     assert set(rows) == set(RULES)
     for code, rule in RULES.items():
         assert rows[code].split(" (")[0] == rule.name
+        assert ("(opt-in)" in rows[code]) is rule.opt_in, code
         fix = re.escape(rule.fixable or "—")
         assert re.search(rf"^\| {code} \| .+? \| {rule.severity.value} \| {fix} \|$", README, re.M), code
 
