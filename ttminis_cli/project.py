@@ -56,15 +56,20 @@ def _folder(value: str) -> str:
     return value.strip().strip("/").removeprefix("./")
 
 
-def find_root(start: Path, fallback: Path | None = None, *, templates: bool = False) -> tuple[Path, bool]:
+def find_root(start: Path, fallback: Path | None = None, *, templates: bool = False,
+              resolved: bool = False) -> tuple[Path, bool]:
     """The nearest ancestor of `start` holding a config file, and whether one was found.
 
     Without one, `fallback` (the directory named on the command line) or the start directory. A Cocos
     build template's config files start no project for lint (its code is the Cocos project's);
-    `templates` lets validate check such a folder as the project it will be built into.
+    `templates` lets validate check such a folder as the project it will be built into. `resolved`:
+    `start` is a real folder path already (a walk knows it), so no realpath is asked of the disk.
     """
-    start = start.resolve()
-    here = start if start.is_dir() else start.parent
+    if resolved:
+        here = start
+    else:
+        start = start.resolve()
+        here = start if start.is_dir() else start.parent
     found = _find_config_dir(here, templates)
     if found is not None:
         return found, True
@@ -77,10 +82,25 @@ def find_root(start: Path, fallback: Path | None = None, *, templates: bool = Fa
 BUILD_TEMPLATES = "build-templates"
 
 
+# What a lint's walk saw of each folder (real path -> (sub-folder names, file names)): asked instead of
+# the disk while the pass lasts (forget() clears it).
+_LISTINGS: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+
+
+def remember_listing(folder: str, folders: list[str], files: list[str]) -> None:
+    _LISTINGS[folder] = (frozenset(folders), frozenset(files))
+
+
+def _has_config(directory: Path) -> bool:
+    listed = _LISTINGS.get(os.fspath(directory))
+    if listed is not None:
+        return any(name in listed[1] for name in CONFIG_FILES)
+    return any((directory / name).is_file() for name in CONFIG_FILES)
+
+
 @lru_cache(maxsize=4096)
 def _find_config_dir(directory: Path, templates: bool = False) -> Path | None:
-    if (templates or BUILD_TEMPLATES not in directory.parts) and any(
-            (directory / name).is_file() for name in CONFIG_FILES):
+    if (templates or BUILD_TEMPLATES not in directory.parts) and _has_config(directory):
         outer = None if directory.parent == directory else _find_config_dir(directory.parent, templates)
         # A stray game.json inside the folder an enclosing project declares as its open data (or
         # workers) folder — ports leave `openDataContext/game.json` behind — starts no project.
@@ -110,11 +130,15 @@ def discover_open_data_dirs(root: Path) -> list[Path]:
 def _open_data_below(folder: str) -> tuple[str, ...]:
     """Folders named openDataContext below `folder`, from directory entries (no stat of a file), per
     folder through the cache: the nested projects of one tree share their sub-folders' answers."""
-    try:
-        with os.scandir(folder) as entries:
-            names = sorted(e.name for e in entries if _is_dir(e))
-    except (OSError, RecursionError):
-        return ()
+    listed = _LISTINGS.get(folder)
+    if listed is not None:
+        names = sorted(listed[0])
+    else:
+        try:
+            with os.scandir(folder) as entries:
+                names = sorted(e.name for e in entries if _is_dir(e))
+        except (OSError, RecursionError):
+            return ()
     found: list[str] = []
     for name in names:
         if name == DEFAULT_OPEN_DATA_DIR:
@@ -129,6 +153,7 @@ def forget() -> None:
     mode, the language server) sees the project as it is now."""
     _find_config_dir.cache_clear()
     _open_data_below.cache_clear()
+    _LISTINGS.clear()
 
 
 def _is_dir(entry: os.DirEntry) -> bool:

@@ -13,7 +13,7 @@ from ttminis_cli.errors import UserError
 from ttminis_cli.lint import selection
 from ttminis_cli.lint.records import FileContext, FileTask, LintPlan
 from ttminis_cli.lint.selection import Skipped
-from ttminis_cli.project import SKIP_DIRS, Project, find_root, load_project
+from ttminis_cli.project import SKIP_DIRS, Project, find_root, load_project, remember_listing
 
 SUFFIX_LANGUAGE = {".js": "js", ".mjs": "js", ".cjs": "js", ".jsx": "js",
                    ".ts": "ts", ".mts": "ts", ".cts": "ts", ".tsx": "tsx"}
@@ -65,14 +65,18 @@ class _Planner:
         self.folders: dict[tuple[str, Path], tuple[Project, bool, str | None, str, str] | None] = {}
         self.exclude_base = config.root.resolve() if config.root else cwd
         self.extra_apis = tuple(config.lint.extra_apis)
+        self._real_dirs: dict[str, str] = {}  # a walked folder -> its real path
 
     def walk(self, top: Path) -> None:
         """Every file below `top`, as os.walk(followlinks=True) finds them, folders and files in name
         order. Directory entries say which are regular files and symlinks, so a file costs no stat here."""
         visited: set[str] = set()
         real_top = os.path.realpath(top)
-        # (folder, its real path): a folder's real path is its parent's plus its name unless it is a
-        # symlink, so only symlinks cost a realpath (one lstat per path component).
+        # First every folder's listing, then its files: what the listings show (which folders hold a
+        # config file, which are named openDataContext) then spares the project lookups a stat each.
+        # A folder's real path is its parent's plus its name unless it is a symlink, so only symlinks
+        # cost a realpath (one lstat per path component).
+        folders: list[tuple[str, str, list[os.DirEntry]]] = []
         pending = [(os.fspath(top), real_top)]
         while pending:
             dirpath, real = pending.pop()
@@ -84,15 +88,19 @@ class _Planner:
                 self.result.warnings.append(f"symlink loop at {self._display(dirpath)}; skipped")
                 continue
             visited.add(real)
+            remember_listing(real, dirnames, [e.name for e in files])
+            self._real_dirs[dirpath] = real
+            folders.append((dirpath, real, files))
             dirnames = sorted(d for d in dirnames if d not in DEFAULT_EXCLUDED_DIRS and not d.startswith(".")
                               and not self._excluded(os.path.join(dirpath, d)))
+            for d in reversed(dirnames):
+                child = os.path.join(dirpath, d)
+                pending.append((child, os.path.realpath(child) if d in links else os.path.join(real, d)))
+        for dirpath, real, files in folders:
             siblings = {e.name for e in files}
             for entry in sorted(files, key=lambda e: e.name):
                 self.add_file(dirpath, entry.name, top, explicit=False, real_dir=real, entry=entry,
                               siblings=siblings, real_top=real_top)
-            for d in reversed(dirnames):
-                child = os.path.join(dirpath, d)
-                pending.append((child, os.path.realpath(child) if d in links else os.path.join(real, d)))
 
     def _list(self, dirpath: str) -> tuple[list[str], list[os.DirEntry], set[str]] | None:
         """(sub-folder names, other entries, the sub-folders that are symlinks) of a folder, symlinks
@@ -245,7 +253,8 @@ class _Planner:
         key = (folder, fallback)
         if key not in self.folders:
             try:
-                root, has_config = find_root(Path(folder), fallback)
+                real = self._real_dirs.get(folder)
+                root, has_config = find_root(Path(real or folder), fallback, resolved=real is not None)
             except (OSError, RuntimeError) as exc:
                 self.result.warnings.append(f"cannot read {self._display(folder)}: {exc}; skipped")
                 self.folders[key] = None
