@@ -1,0 +1,281 @@
+// The open data domain: runs the open data folder's index.js in a sandboxed frame of its own origin
+// (none), with no network, no DOM of the game and no local storage. It talks only to the host page,
+// through a private channel this runtime keeps to itself; game code here can draw on the shared
+// canvas and ask for friends' data, nothing more. Each frame it drew is sent to the host as an
+// ImageBitmap.
+"use strict";
+
+(function () {
+  const shim = self.__ttminisShim;
+  delete self.__ttminisShim;
+  const { PlatformError, listeners, invoke } = shim;
+
+  const doc = document;
+  const createElement = Document.prototype.createElement.bind(doc);
+  const appendChild = (parent, child) => Node.prototype.appendChild.call(parent, child);
+  const removeChild = (parent, child) => Node.prototype.removeChild.call(parent, child);
+  const on = (target, type, fn) => EventTarget.prototype.addEventListener.call(target, type, fn);
+  const off = (target, type, fn) => EventTarget.prototype.removeEventListener.call(target, type, fn);
+  const head = doc.head;
+  const nonce = doc.currentScript.nonce;
+  const makeBitmap = self.createImageBitmap.bind(self);
+  const startTimer = self.setTimeout.bind(self);
+  const stopTimer = self.clearTimeout.bind(self);
+  const RealFontFace = self.FontFace;
+  const fontSet = doc.fonts;
+  const RealBlob = self.Blob;
+  const blobUrl = URL.createObjectURL.bind(URL);
+  const canvasSize = {
+    width: Object.getOwnPropertyDescriptor(HTMLCanvasElement.prototype, "width"),
+    height: Object.getOwnPropertyDescriptor(HTMLCanvasElement.prototype, "height"),
+  };
+  const imageSrc = Object.getOwnPropertyDescriptor(HTMLImageElement.prototype, "src");
+  const getContext = HTMLCanvasElement.prototype.getContext;
+
+  let port = null;
+  const pending = new Map(); // request id -> {resolve, reject}
+  let nextId = 1;
+
+  function send(message, transfer) {
+    port.postMessage(message, transfer || []);
+  }
+
+  // A request to the host: cloud storage, shares, the bytes of a package file.
+  function ask(name, args) {
+    return new Promise((resolve, reject) => {
+      const id = nextId;
+      nextId += 1;
+      pending.set(id, { resolve, reject });
+      send({ t: "call", id, name, args });
+    });
+  }
+
+  const report = (kind, detail) => send({ t: "report", kind, detail });
+
+  // Options as data only: callbacks stay here, the rest is cloned to the host.
+  function data(options) {
+    return JSON.parse(JSON.stringify(options || {}));
+  }
+
+  on(self, "message", function init(event) {
+    if (event.source !== parent || !event.data || event.data.t !== "ttminis-init" || !event.ports[0]) return;
+    off(self, "message", init);
+    port = event.ports[0];
+    port.onmessage = (e) => receive(e.data);
+  });
+
+  function receive(message) {
+    if (message.t === "start") start(message);
+    else if (message.t === "reply") {
+      const waiting = pending.get(message.id);
+      pending.delete(message.id);
+      if (!waiting) return;
+      if (message.ok) waiting.resolve(message.value);
+      else waiting.reject(new PlatformError(message.error.message, message.error.code, message.error.extra));
+    } else if (message.t === "message") events.emit("Message", message.message);
+    else if (message.t === "tick") tick(message.time);
+    else if (message.t === "touch") events.emit(`Touch${message.kind}`, message.event);
+    else if (message.t === "resize") resizeFromMain(message.width, message.height);
+  }
+
+  const events = listeners();
+
+  // ---------------------------------------------------------------------------- the shared canvas
+
+  const shared = createElement("canvas");
+  const sharedStyle = {};
+  let dirty = true;
+  let applyingRemote = false;
+  let trace = null; // what the open data domain has written on the shared canvas
+  for (const side of ["width", "height"]) {
+    Object.defineProperty(shared, side, {
+      configurable: true,
+      get: () => canvasSize[side].get.call(shared),
+      set: (value) => {
+        canvasSize[side].set.call(shared, value);
+        dirty = true;
+        if (trace) {
+          trace.text = [];
+          trace.changed = true;
+        }
+        if (!applyingRemote) send({ t: "resize", width: shared.width, height: shared.height });
+      },
+    });
+  }
+  Object.defineProperty(shared, "style", { configurable: true, value: sharedStyle });
+
+  function resizeFromMain(width, height) {
+    applyingRemote = true;
+    try {
+      if (shared.width !== width) shared.width = width;
+      if (shared.height !== height) shared.height = height;
+    } finally {
+      applyingRemote = false;
+    }
+  }
+
+  // Every drawing call on the shared canvas marks it changed, so unchanged frames cost nothing.
+  let alwaysDirty = false;
+  Object.defineProperty(shared, "getContext", {
+    configurable: true,
+    value(type, attributes) {
+      const context = getContext.call(shared, type, attributes);
+      if (context && type === "2d" && !trace) trace = shim.traceContext(context, () => { dirty = true; });
+      else if (context && type !== "2d") alwaysDirty = true; // WebGL: no cheap way to know, so every frame
+      return context;
+    },
+  });
+
+  // ---------------------------------------------------------------------------- frames
+
+  const frameCallbacks = new Map();
+  let nextFrame = 1;
+  function requestAnimationFrame(callback) {
+    const id = nextFrame;
+    nextFrame += 1;
+    frameCallbacks.set(id, callback);
+    return id;
+  }
+  function cancelAnimationFrame(id) {
+    frameCallbacks.delete(id);
+  }
+
+  let lastStyle = "";
+  async function tick(time) {
+    const due = [...frameCallbacks.values()];
+    frameCallbacks.clear();
+    for (const callback of due) invoke(callback, time);
+    const style = JSON.stringify(sharedStyle);
+    const message = { t: "frame" };
+    if (style !== lastStyle) {
+      lastStyle = style;
+      message.style = JSON.parse(style);
+    }
+    if ((dirty || alwaysDirty) && shared.width > 0 && shared.height > 0) {
+      dirty = false;
+      message.width = shared.width;
+      message.height = shared.height;
+      if (trace && trace.changed) {
+        trace.changed = false;
+        message.text = trace.text.slice();
+      }
+      message.bitmap = await makeBitmap(shared);
+      send(message, [message.bitmap]);
+    } else send(message);
+  }
+
+  // ---------------------------------------------------------------------------- images and fonts
+
+  async function packageBytes(path) {
+    const text = String(path);
+    if (text.startsWith("data:") || text.startsWith("blob:")) return null;
+    return ask("asset", { path: text });
+  }
+
+  function createImage() {
+    const image = createElement("img");
+    let given = "";
+    Object.defineProperty(image, "src", {
+      configurable: true,
+      get: () => given,
+      set: (value) => {
+        given = value;
+        packageBytes(value).then((bytes) => {
+          if (given !== value) return;
+          imageSrc.set.call(image, bytes === null ? String(value) : blobUrl(new RealBlob([bytes.buffer], { type: bytes.type })));
+        }, (error) => {
+          if (given !== value) return;
+          report("warning", { message: `image ${value}: ${error.message}` });
+          image.dispatchEvent(new Event("error"));
+        });
+      },
+    });
+    return image;
+  }
+
+  let fontCount = 0;
+  function loadFont(path) {
+    if (typeof path !== "string" || !path) return null;
+    const family = path.split("/").pop().replace(/\.[^.]*$/, "").replace(/[^\w-]/g, "") || `font${fontCount}`;
+    fontCount += 1;
+    packageBytes(path).then((bytes) => {
+      const face = new RealFontFace(family, bytes.buffer);
+      fontSet.add(face);
+      return face.load();
+    }).catch(() => report("warning", { message: `loadFont: ${path} could not be loaded` }));
+    return family;
+  }
+
+  // ---------------------------------------------------------------------------- the platform object
+
+  let config = null;
+  const impl = {
+    env: { USER_DATA_PATH: "ttfile://user" },
+    getSystemInfo: () => config.systemInfo,
+    getSystemInfoSync: () => shim.local(config.systemInfo),
+    getWindowInfo: () => shim.local(config.systemInfo),
+    onMessage: events.on("Message"),
+    getSharedCanvas: () => shared,
+    setUserCloudStorage: (options) => ask("setUserCloudStorage", data(options)),
+    removeUserCloudStorage: (options) => ask("removeUserCloudStorage", data(options)),
+    getUserCloudStorage: (options) => ask("getUserCloudStorage", data(options)),
+    getFriendCloudStorage: (options) => ask("getFriendCloudStorage", data(options)),
+    shareToUser: (options) => ask("shareToUser", data(options)),
+    createCanvas: () => createElement("canvas"),
+    createImage,
+    requestAnimationFrame,
+    cancelAnimationFrame,
+    setTimeout: startTimer,
+    clearTimeout: stopTimer,
+    setPreferredFramesPerSecond() {},
+    loadFont,
+    onTouchStart: events.on("TouchStart"), onTouchMove: events.on("TouchMove"),
+    onTouchEnd: events.on("TouchEnd"), onTouchCancel: events.on("TouchCancel"),
+    offTouchStart: events.off("TouchStart"), offTouchMove: events.off("TouchMove"),
+    offTouchEnd: events.off("TouchEnd"), offTouchCancel: events.off("TouchCancel"),
+  };
+
+  on(self, "error", (e) => {
+    report("error", { message: e.message, stack: e.error && e.error.stack, filename: e.filename, line: e.lineno,
+      column: e.colno });
+  });
+  on(self, "unhandledrejection", (e) => {
+    const reason = e.reason;
+    report("error", { message: `Uncaught (in promise) ${reason && reason.errMsg ? reason.errMsg : reason}`,
+      stack: reason && reason.stack });
+  });
+
+  function inject(code, path) {
+    let parseError = null;
+    const onParseError = (e) => { parseError = `${e.message} (${path}:${e.lineno}:${e.colno})`; };
+    on(self, "error", onParseError);
+    const script = createElement("script");
+    script.nonce = nonce;
+    script.textContent = code;
+    appendChild(head, script);
+    removeChild(head, script);
+    off(self, "error", onParseError);
+    return parseError;
+  }
+
+  function start(message) {
+    config = message;
+    resizeFromMain(message.sharedCanvas.width, message.sharedCanvas.height);
+    const platform = shim.buildPlatform({ domain: "open-data", table: message.api, impl, report,
+      openDataDir: message.openDataDir });
+    const globals = { GameGlobal: self, tt: platform, wx: platform, TTMinis: Object.freeze({ game: platform }),
+      sharedCanvas: shared, requestAnimationFrame, cancelAnimationFrame };
+    for (const [name, value] of Object.entries(globals)) {
+      Object.defineProperty(self, name, { value, writable: true, configurable: true });
+    }
+    send({ t: "coverage", coverage: shim.coverage(message.api, "open-data", impl) });
+    const loader = shim.createLoader({ files: message.files, inject, urlOf: (path) => `${message.origin}/game/${path}` });
+    try {
+      loader.require(`./${message.entry}`);
+      send({ t: "booted" });
+    } catch (error) {
+      send({ t: "booted", error: String(error && error.message) });
+      if (!error.reported) startTimer(() => { throw error; }, 0);
+    }
+  }
+})();

@@ -1,0 +1,353 @@
+// What both simulated domains share: the platform object built from the one API table, the
+// platform's failure shapes, and the CommonJS loader. Loaded first into each domain's own realm
+// (the game frame and the open data frame), so every object it makes belongs to that realm.
+"use strict";
+
+(function (global) {
+  // Not simulated: the page answers with a warning and, for callback APIs, a `fail`. Every other
+  // member of the table is implemented by main.js or opendata.js (tests/test_dev_shim.py checks).
+  const NOT_SIMULATED = ["getFileSystemManager", "checkBalance", "recharge", "pay", "navigateToBalance"];
+
+  // Synthetic error codes (the platform documents none for these cases): `error.error_code`.
+  const CODES = {
+    wrongDomain: 10101, // called in the domain that lacks it (the rule that catches it is in the message)
+    notSimulated: 10102,
+    invalid: 10103, // an argument the platform would refuse before sending anything
+    declined: 10200, // the player declined a consent prompt
+    cancelled: 10502,
+    network: 10600,
+  };
+  const RULE_NAMES = {
+    TTM101: "open-data-api-in-main",
+    TTM102: "main-api-in-open-data",
+    TTM104: "unavailable-in-open-data",
+    TTM105: "open-data-posts-message",
+    TTM106: "todataurl-with-open-data",
+  };
+
+  // Realm-local copies, taken before any game code can replace a global.
+  const JSONparse = JSON.parse;
+  const JSONstringify = JSON.stringify;
+  const reportError = global.reportError.bind(global);
+  const queueTask = global.setTimeout.bind(global);
+
+  class PlatformError extends Error {
+    constructor(message, code, extra) {
+      super(message);
+      this.name = "PlatformError";
+      this.code = code;
+      this.extra = extra || {};
+    }
+  }
+
+  function failure(api, error) {
+    const message = error && error.message ? error.message : String(error);
+    const code = error && typeof error.code === "number" ? error.code : CODES.network;
+    return {
+      errMsg: `${api}:fail ${message}`,
+      error: { error_code: code, error_msg: message, error_extra: local((error && error.extra) || {}) },
+    };
+  }
+
+  // Data from the host page, re-made with this realm's JSON: `instanceof Array` holds in game code.
+  function local(value) {
+    return value === undefined ? undefined : JSONparse(JSONstringify(value));
+  }
+
+  // A game callback that throws is an uncaught error of the game, as on a phone; the rest still run.
+  function invoke(fn, arg) {
+    if (typeof fn !== "function") return;
+    try {
+      fn(arg);
+    } catch (error) {
+      reportError(error);
+    }
+  }
+
+  // Callback APIs that return a task object (request, downloadFile, …) handle their callbacks
+  // themselves with `callbackMember` and are marked raw so buildPlatform does not wrap them again.
+  const RAW = new WeakSet();
+  function raw(fn) {
+    RAW.add(fn);
+    return fn;
+  }
+
+  function callbackMember(name, run) {
+    return function (options) {
+      const opts = options || {};
+      const callbacks = typeof opts.success === "function" || typeof opts.fail === "function" ||
+        typeof opts.complete === "function";
+      let result;
+      try {
+        result = Promise.resolve(run(opts));
+      } catch (error) {
+        result = Promise.reject(error);
+      }
+      const settled = result.then(
+        (value) => {
+          const res = Object.assign({ errMsg: `${name}:ok` }, local(value));
+          invoke(opts.success, res);
+          invoke(opts.complete, res);
+          return res;
+        },
+        (error) => {
+          const res = failure(name, error);
+          invoke(opts.fail, res);
+          invoke(opts.complete, res);
+          if (!callbacks) throw res;
+          return res;
+        });
+      // Without callbacks the call is a promise, as WeChat's newer APIs are; with them it is nothing.
+      return callbacks ? undefined : settled;
+    };
+  }
+
+  // `report(kind, detail)` tells the host page; `domain` is "main" or "open-data".
+  function buildPlatform({ domain, table, impl, report, openDataDir }) {
+    const platform = {};
+    const warned = new Set();
+    const hereDomain = (api) => api.domain === "both" || api.domain === domain;
+
+    function wrongDomain(api) {
+      const rule = api.rule;
+      const where = openDataDir ? `the open data domain (${openDataDir}/)` : "the open data domain";
+      let text;
+      if (rule === "TTM101") {
+        text = `${api.name} runs only in ${where}, not in the main domain; ask for it with ` +
+          "getOpenDataContext().postMessage({ type: … })";
+      } else if (rule === "TTM105") {
+        text = "the open data domain cannot post messages to the main domain (messages go main → open data only)";
+      } else if (rule === "TTM102") {
+        text = `${api.name} is a main-domain API: ${where} does not have it; call it from game.js`;
+      } else {
+        text = `${api.name} is not available in ${where} (${api.family}); do it in the main domain and post ` +
+          "the result";
+      }
+      const message = `${text} [${rule} ${RULE_NAMES[rule]}]`;
+      const tell = () => report("wrong-domain", { api: api.name, rule, message, stack: new Error(message).stack });
+      if (api.style === "callback") {
+        return callbackMember(api.name, () => {
+          tell();
+          throw new PlatformError(message, CODES.wrongDomain, { rule });
+        });
+      }
+      if (api.style === "property") return undefined;
+      return function () {
+        tell();
+        throw new PlatformError(message, CODES.wrongDomain, { rule });
+      };
+    }
+
+    function notSimulated(api) {
+      const message = `${api.name} is not simulated by ttminis dev`;
+      const warn = () => {
+        if (!warned.has(api.name)) {
+          warned.add(api.name);
+          report("not-simulated", { api: api.name, message });
+        }
+      };
+      if (api.style === "callback") {
+        return callbackMember(api.name, () => {
+          warn();
+          throw new PlatformError(message, CODES.notSimulated);
+        });
+      }
+      if (api.style === "property") return undefined;
+      if (api.style === "factory") {
+        return function () {
+          warn();
+          return new Proxy({}, { get: (target, key) => (typeof key === "string" ? function () { warn(); } : undefined) });
+        };
+      }
+      return function () {
+        warn();
+      };
+    }
+
+    for (const api of table) {
+      let member;
+      if (!hereDomain(api)) member = wrongDomain(api);
+      else if (Object.prototype.hasOwnProperty.call(impl, api.name)) {
+        const given = impl[api.name];
+        member = api.style === "callback" && !RAW.has(given) ? callbackMember(api.name, given) : given;
+      } else member = notSimulated(api);
+      Object.defineProperty(platform, api.name, { value: member, writable: true, configurable: true, enumerable: true });
+    }
+    platform.canIUse = function (schema) {
+      const name = String(schema || "").split(".")[0];
+      const api = table.find((a) => a.name === name);
+      return Boolean(api && hereDomain(api));
+    };
+    return platform;
+  }
+
+  // Which table members a domain's implementation covers: tests compare it with the table.
+  function coverage(table, domain, impl) {
+    const out = { implemented: [], notSimulated: [], missing: [] };
+    for (const api of table) {
+      if (api.domain !== "both" && api.domain !== domain) continue;
+      if (Object.prototype.hasOwnProperty.call(impl, api.name) || api.name === "canIUse") out.implemented.push(api.name);
+      else if (NOT_SIMULATED.includes(api.name)) out.notSimulated.push(api.name);
+      else out.missing.push(api.name);
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------------------ CommonJS loader
+
+  // `files`: path -> source of this domain. `inject(code)` runs a script in this realm and returns
+  // the error it raised while parsing (or null); modules are compiled on first `require`.
+  function createLoader({ files, inject, urlOf }) {
+    const cache = Object.create(null);
+    const factories = Object.create(null);
+    let pending = null;
+    Object.defineProperty(global, "__ttmDefine", {
+      value: (path, factory) => { factories[path] = factory; },
+      configurable: true,
+    });
+
+    function normalize(parts) {
+      const out = [];
+      for (const part of parts) {
+        if (part === "" || part === ".") continue;
+        if (part === "..") out.pop();
+        else out.push(part);
+      }
+      return out.join("/");
+    }
+
+    function dirname(path) {
+      const i = path.lastIndexOf("/");
+      return i < 0 ? "" : path.slice(0, i);
+    }
+
+    function candidates(base) {
+      return [base, `${base}.js`, `${base}.json`, `${base}/index.js`];
+    }
+
+    function resolve(from, spec) {
+      if (typeof spec !== "string" || spec === "") throw new TypeError(`require needs a module path, got ${String(spec)}`);
+      const roots = spec.startsWith("/") ? [""] : spec.startsWith(".") ? [dirname(from)]
+        : [dirname(from), "", "miniprogram_npm", "node_modules"]; // WeChat resolves bare paths relative first
+      for (const root of roots) {
+        for (const candidate of candidates(normalize(`${root}/${spec}`.split("/")))) {
+          if (Object.prototype.hasOwnProperty.call(files, candidate)) return candidate;
+        }
+      }
+      const error = new Error(`Cannot find module '${spec}' from ${from || "the package root"}` +
+        " (the simulator runs the project's .js files; a module in the other domain cannot be required)");
+      error.code = "MODULE_NOT_FOUND";
+      throw error;
+    }
+
+    function compile(path) {
+      const source = files[path];
+      if (path.endsWith(".json")) return (module) => { module.exports = JSONparse(source); };
+      const code = `__ttmDefine(${JSONstringify(path)}, function (require, module, exports, __filename, __dirname, __ttm) {` +
+        `${source}\n});\n//# sourceURL=${urlOf(path)}`;
+      const parseError = inject(code, path);
+      if (!factories[path]) {
+        const error = new SyntaxError(`${path} does not parse: ${parseError || "syntax error"}`);
+        error.reported = true; // the browser reported the parse error itself
+        throw error;
+      }
+      return factories[path];
+    }
+
+    function helpers(localRequire) {
+      return {
+        d: (m) => (m && m.__esModule ? m.default : m),
+        ns: (m) => (m && m.__esModule ? m : Object.assign({}, m, { default: m })),
+        get: (exports, name, read) => Object.defineProperty(exports, name, { enumerable: true, configurable: true, get: read }),
+        star: (exports, m) => {
+          for (const key of Object.keys(m || {})) {
+            if (key !== "default" && !Object.prototype.hasOwnProperty.call(exports, key)) {
+              Object.defineProperty(exports, key, { enumerable: true, configurable: true, get: () => m[key] });
+            }
+          }
+        },
+        load: (spec) => new Promise((resolveLoad) => resolveLoad(localRequire(spec))).then(
+          (m) => (m && m.__esModule ? m : Object.assign({}, m, { default: m }))),
+      };
+    }
+
+    function load(path) {
+      if (cache[path]) return cache[path].exports;
+      const module = { id: path, filename: path, exports: {}, loaded: false };
+      cache[path] = module;
+      const localRequire = (spec) => load(resolve(path, spec));
+      try {
+        const factory = compile(path);
+        factory.call(module.exports, localRequire, module, module.exports, path, dirname(path), helpers(localRequire));
+      } catch (error) {
+        delete cache[path];
+        throw error;
+      }
+      module.loaded = true;
+      return module.exports;
+    }
+
+    return { require: (spec) => load(resolve("", spec)), has: (path) => Object.prototype.hasOwnProperty.call(files, path) };
+  }
+
+  // Instruments one 2D context: every drawing call tells `onDraw` (the open data domain sends only
+  // frames that changed), and the text drawn since the canvas was last cleared whole is kept, so
+  // the page can offer it to screen readers and tests can read what a canvas shows.
+  const QUERIES = new Set(["getImageData", "isPointInPath", "isPointInStroke", "measureText", "getTransform",
+    "getLineDash", "getContextAttributes", "createLinearGradient", "createRadialGradient", "createConicGradient",
+    "createPattern", "createImageData", "isContextLost", "constructor"]);
+  const MAX_TEXT = 200;
+  function traceContext(context, onDraw) {
+    const trace = { text: [], changed: false };
+    const covers = (args) => {
+      const canvas = context.canvas;
+      const [x, y, w, h] = args.map(Number);
+      return x <= 0 && y <= 0 && x + w >= canvas.width && y + h >= canvas.height;
+    };
+    const proto = Object.getPrototypeOf(context);
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      const descriptor = Object.getOwnPropertyDescriptor(proto, name);
+      if (typeof descriptor.value !== "function" || QUERIES.has(name)) continue;
+      const original = descriptor.value;
+      const wrapped = function (...args) {
+        onDraw();
+        if ((name === "clearRect" || name === "fillRect") && covers(args) && context.getTransform().isIdentity) {
+          trace.text = [];
+          trace.changed = true;
+        } else if ((name === "fillText" || name === "strokeText") && trace.text.length < MAX_TEXT) {
+          trace.text.push(String(args[0]));
+          trace.changed = true;
+        }
+        return original.apply(context, args);
+      };
+      Object.defineProperty(context, name, { configurable: true, writable: true, value: wrapped });
+    }
+    return trace;
+  }
+
+  // Touch objects and events in the platform's shape: touches, changedTouches, timeStamp.
+  function touchEvent(touches, changed, timeStamp) {
+    const copy = (t) => ({ identifier: t.identifier, clientX: t.clientX, clientY: t.clientY, pageX: t.clientX,
+      pageY: t.clientY, screenX: t.clientX, screenY: t.clientY, force: t.force === undefined ? 1 : t.force });
+    return { touches: touches.map(copy), changedTouches: changed.map(copy), timeStamp };
+  }
+
+  // Listener registries for on…/off… pairs (onTouchStart/offTouchStart, onShow/offShow, …).
+  function listeners() {
+    const sets = Object.create(null);
+    return {
+      on: (type) => (fn) => { if (typeof fn === "function") (sets[type] = sets[type] || []).push(fn); },
+      off: (type) => (fn) => {
+        if (!sets[type]) return;
+        sets[type] = fn === undefined ? [] : sets[type].filter((f) => f !== fn);
+      },
+      emit: (type, arg) => { for (const fn of (sets[type] || []).slice()) invoke(fn, arg); },
+      count: (type) => (sets[type] || []).length,
+    };
+  }
+
+  global.__ttminisShim = Object.freeze({
+    NOT_SIMULATED, CODES, PlatformError, failure, local, invoke, raw, callbackMember, buildPlatform, coverage,
+    createLoader, touchEvent, listeners, queueTask, traceContext,
+  });
+})(self);
