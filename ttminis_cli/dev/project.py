@@ -1,6 +1,6 @@
 """The project `ttminis dev` runs: its root, its two domains' files, and what the page may load.
 
-The main domain is every `.js` (and `.json`) file of the project outside the open data folder; the
+The main domain is every `.js` file of the project outside the open data folder; the
 open data domain is the files inside it (DESIGN §3). The page receives each domain's files at once
 and runs them through its CommonJS loader, so a `require` never waits for the network.
 """
@@ -18,7 +18,6 @@ from ttminis_cli.project import SKIP_DIRS, declared_open_data, find_root
 
 ENTRY = "game.js"
 OPEN_DATA_ENTRY = "index.js"
-MODULE_SUFFIXES = (".js", ".json")
 MAX_MODULE_BYTES = 16 << 20
 # A checkout writes a .ts and its .js milliseconds apart in either order; an edit after a build is later.
 STALE_AFTER_S = 2.0  # an engine bundle is a few MB; more is not a module a game requires
@@ -87,7 +86,7 @@ def domain_sources(project: DevProject, domain: str) -> dict[str, str]:
     """Every module of one domain: posix path -> source, ES module syntax compiled to CommonJS."""
     files: dict[str, str] = {}
     for rel, path in walk(project.root):
-        if not rel.endswith(MODULE_SUFFIXES) or project.domain_of(rel) != domain:
+        if not rel.endswith(".js") or project.domain_of(rel) != domain:
             continue
         try:
             if os.path.getsize(path) > MAX_MODULE_BYTES:
@@ -96,7 +95,7 @@ def domain_sources(project: DevProject, domain: str) -> dict[str, str]:
                 text = handle.read().decode("utf-8", "replace").removeprefix("\ufeff")
         except OSError:
             continue
-        files[rel] = to_commonjs(text) if rel.endswith(".js") else text
+        files[rel] = to_commonjs(text)
     return files
 
 

@@ -46,7 +46,8 @@ def render(url: str, target: Path, size: tuple[int, int]) -> list[str]:
                 return [f"the game did not start within {BOOT_TIMEOUT_MS // 1000} s", *uncaught]
             page.wait_for_timeout(RUN_MS)
             reported = page.evaluate("""() => window.__ttminis.errors().map((e) =>
-                (e.domain === 'open-data' ? 'open data domain: ' : '') + (e.where ? e.where + ': ' : '') + e.message)""")
+                (e.domain === 'open-data' ? 'open data domain: ' : '') + (e.where ? e.where + ': ' : '')
+                + e.message)""")
             target.parent.mkdir(parents=True, exist_ok=True)
             page.locator("#ttminis-screen").screenshot(path=str(target))
         finally:

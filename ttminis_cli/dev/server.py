@@ -65,16 +65,17 @@ def run_dev(directory: Path, *, port: int | None, user: str, seed: Path | None, 
     if port is None:
         # A screenshot is a one-off: it must not collide with a `ttminis dev` already on dev.port.
         port = 0 if screenshot is not None else configured_port(project)
-    state = load_seed(seed) if seed is not None else None
+    state = load_seed(seed) if seed is not None else None  # a bad seed fails before anything is touched
+    sock = _bind(HOST, port)
+    port = sock.getsockname()[1]
     path = None if in_memory else (data if data is not None else project.root / DATA_FILE)
     try:
         store = Store(path)
     except DataFileError as exc:
+        sock.close()
         raise UserError(str(exc), hint="pass another --data file, or --in-memory") from None
     try:
         prepare_players(store, project, user, state, seed)
-        sock = _bind(HOST, port)
-        port = sock.getsockname()[1]
         url = f"http://{HOST}:{port}/"
         site = DevSite(project, user=user, size=(width, height), live=screenshot is None,
                        should_stop=lambda: server.should_exit)
@@ -93,6 +94,7 @@ def run_dev(directory: Path, *, port: int | None, user: str, seed: Path | None, 
             webbrowser.open(url)
         _serve(server, sock)
     finally:
+        sock.close()
         store.close()
     return EXIT_OK
 

@@ -120,7 +120,7 @@
       } else if (rule === "TTM102") {
         text = `${api.name} is a main-domain API: ${where} does not have it; call it from game.js`;
       } else {
-        text = `${api.name} is not available in ${where} (${api.family}); do it in the main domain and post ` +
+        text = `${api.name} (${api.family}) is not available in ${where}; do it in the main domain and post ` +
           "the result";
       }
       const message = `${text} [${rule} ${RULE_NAMES[rule]}]`;
@@ -222,7 +222,7 @@
     }
 
     function candidates(base) {
-      return [base, `${base}.js`, `${base}.json`, `${base}/index.js`];
+      return [base, `${base}.js`, `${base}/index.js`];
     }
 
     function resolve(from, spec) {
@@ -242,7 +242,6 @@
 
     function compile(path) {
       const source = files[path];
-      if (path.endsWith(".json")) return (module) => { module.exports = JSONparse(source); };
       const code = `__ttmDefine(${JSONstringify(path)}, function (require, module, exports, __filename, __dirname, __ttm) {` +
         `${source}\n});\n//# sourceURL=${urlOf(path)}`;
       const parseError = inject(code, path);
