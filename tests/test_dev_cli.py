@@ -133,3 +133,15 @@ def test_a_seed_replaces_the_default_players(tmp_path):
         assert httpx.get(server.url + "/v1/users/me/authorize?status_only=1").json() == {"authorized": True}
     finally:
         server.stop()
+
+
+def test_a_landscape_game_gets_a_landscape_screen_unless_size_says_otherwise(tmp_path):
+    (tmp_path / "game.json").write_text('{"deviceOrientation": "landscape"}', encoding="utf-8")
+    (tmp_path / "game.js").write_text("wx.createCanvas();\n", encoding="utf-8")
+    for args, size in (((), {"width": 844, "height": 390}), (("--size", "600x300"), {"width": 600, "height": 300})):
+        server = start_dev(tmp_path, tmp_path, "--in-memory", *args)
+        try:
+            page = httpx.get(server.url + "/").text
+            assert json.loads(page.split('type="application/json">')[1].split("</script>")[0])["size"] == size
+        finally:
+            server.stop()

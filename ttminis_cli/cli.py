@@ -202,7 +202,8 @@ def dev(
     seed: Optional[Path] = typer.Option(None, "--seed", help="TOML or JSON: users, friendships, storage."),
     data: Optional[Path] = typer.Option(None, "--data", help="SQLite file (default .ttminis/emulator.db)."),
     in_memory: bool = typer.Option(False, "--in-memory", help="Keep nothing on disk."),
-    size: str = typer.Option("390x844", "--size", help="The phone's screen, WIDTHxHEIGHT in CSS pixels."),
+    size: Optional[str] = typer.Option(None, "--size", help="The phone's screen, WIDTHxHEIGHT in CSS pixels "
+                                       "(default 390x844; 844x390 when game.json says landscape)."),
     no_open: bool = typer.Option(False, "--no-open", help="Do not open a browser."),
     screenshot: Optional[Path] = typer.Option(None, "--screenshot",
                                               help="Render headless for 2 s, write this PNG and exit."),

@@ -15,14 +15,19 @@ import typer
 from ttminis_cli.dev.project import DevProject, load_project
 from ttminis_cli.emulator.model import EmulatorError, check_openid
 from ttminis_cli.errors import EXIT_FINDINGS, EXIT_OK, UserError
-from ttminis_cli.project import PROJECT_CONFIG, read_json_object
+from ttminis_cli.project import GAME_JSON, PROJECT_CONFIG, read_json_object
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 9527  # the platform's example dev.port
-DEFAULT_SIZE = "390x844"
-DEFAULT_USER = "me"
+PORTRAIT, LANDSCAPE = (390, 844), (844, 390)
 DATA_FILE = Path(".ttminis") / "emulator.db"
 _SIZE = re.compile(r"(\d{2,4})x(\d{2,4})")
+
+
+def held_screen(project: DevProject) -> tuple[int, int]:
+    """The screen without --size: a phone held as game.json's deviceOrientation says."""
+    game = read_json_object(project.root / GAME_JSON) or {}
+    return LANDSCAPE if game.get("deviceOrientation") == "landscape" else PORTRAIT
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -43,7 +48,7 @@ def configured_port(project: DevProject) -> int:
 
 
 def run_dev(directory: Path, *, port: int | None, user: str, seed: Path | None, data: Path | None,
-            in_memory: bool, size: str, open_browser: bool, screenshot: Path | None) -> int:
+            in_memory: bool, size: str | None, open_browser: bool, screenshot: Path | None) -> int:
     """Serve the simulator until Ctrl-C; with `screenshot`, render once, write the PNG and return."""
     import uvicorn
 
@@ -56,12 +61,13 @@ def run_dev(directory: Path, *, port: int | None, user: str, seed: Path | None, 
 
     if data is not None and in_memory:
         raise UserError("--data and --in-memory exclude each other", hint="keep one of them")
-    width, height = parse_size(size)
+    requested = parse_size(size) if size is not None else None
     try:
         check_openid(user, "--user")
     except EmulatorError as exc:
         raise UserError(exc.message, where="--user", hint="an openid such as me or alice") from None
     project = load_project(directory)
+    width, height = requested or held_screen(project)
     if port is None:
         # A screenshot is a one-off: it must not collide with a `ttminis dev` already on dev.port.
         port = 0 if screenshot is not None else configured_port(project)

@@ -74,7 +74,8 @@
     const payload = await response.json().catch(() => null);
     if (!response.ok) {
       const e = (payload && payload.error) || {};
-      throw new PlatformError(e.message || `HTTP ${response.status}`, response.status, { code: e.code, field: e.field });
+      throw new PlatformError(e.message || `HTTP ${response.status}`, response.status,
+        { code: e.code, field: e.field });
     }
     return payload;
   }
@@ -99,8 +100,10 @@
   async function cloud(name, options) {
     const o = options || {};
     if (name === "setUserCloudStorage") {
-      const list = o.data !== undefined ? { data: o.data } : o.KVDataList !== undefined ? { KVDataList: o.KVDataList } : null;
-      if (list === null) throw invalid("data is required: data: [{ key, value }] [TTM202]");
+      if (o.data === undefined && o.KVDataList === undefined) {
+        throw invalid("data is required: data: [{ key, value }] [TTM202]");
+      }
+      const list = o.data !== undefined ? { data: o.data } : { KVDataList: o.KVDataList };
       await api("POST", `${me()}/storage`, list);
       return {};
     }
@@ -148,7 +151,8 @@
     if (o.get_status_only) return { authorized: status.authorized };
     if (!status.authorized && !(await consent())) {
       log(`${user} declined authorizeOpenContext`);
-      throw new PlatformError("auth deny: the player did not allow access to their profile and friends", CODES.declined);
+      throw new PlatformError("auth deny: the player did not allow access to their profile and friends",
+        CODES.declined);
     }
     const granted = await api("POST", `${me()}/authorize`);
     return { code: granted.code };
@@ -230,7 +234,11 @@
   const ui = {
     toast,
     hideToast: () => { $("tt-toast").hidden = true; return {}; },
-    loading: (o) => { $("tt-loading").textContent = String((o || {}).title || "Loading…"); $("tt-loading").hidden = false; return {}; },
+    loading: (o) => {
+      $("tt-loading").textContent = String((o || {}).title || "Loading…");
+      $("tt-loading").hidden = false;
+      return {};
+    },
     hideLoading: () => { $("tt-loading").hidden = true; return {}; },
     modal,
     keyboard: showKeyboard,
@@ -247,7 +255,8 @@
     return {
       brand: "ttminis", model: "ttminis dev", system: "ttminis dev", platform: "devtools",
       pixelRatio: window.devicePixelRatio || 1, screenWidth: W, screenHeight: H, windowWidth: W, windowHeight: H,
-      statusBarHeight: statusBar, safeArea: { left: 0, right: W, top: statusBar, bottom: H, width: W, height: H - statusBar },
+      statusBarHeight: statusBar,
+      safeArea: { left: 0, right: W, top: statusBar, bottom: H, width: W, height: H - statusBar },
       language: navigator.language, version: config.clientVersion, SDKVersion: config.sdkVersion,
       fontSizeSetting: 16, benchmarkLevel: 1, deviceOrientation: "portrait", theme: "light",
     };
@@ -258,7 +267,9 @@
       const path = String(args.path);
       const url = /^[a-z][a-z0-9+.-]*:/i.test(path) ? path : `/game/${path.replace(/^(\.\/|\/)+/, "")}`;
       const response = await fetch(url).catch((error) => { throw new PlatformError(error.message, CODES.network); });
-      if (!response.ok) throw new PlatformError(`${path} was not found in the project (HTTP ${response.status})`, CODES.invalid);
+      if (!response.ok) {
+        throw new PlatformError(`${path} was not found in the project (HTTP ${response.status})`, CODES.invalid);
+      }
       return { buffer: await response.arrayBuffer(), type: response.headers.get("content-type") || "" };
     }
     if (name === "shareToUser") return share("shareToUser", args);
@@ -288,7 +299,7 @@
           error: { message: error.message, code: error.code, extra: error.extra || {} } }));
     } else if (message.t === "resize") {
       odd.size = { width: message.width, height: message.height };
-      phone.main.sharedCanvasSize(message.width, message.height);
+      if (phone.main) phone.main.sharedCanvasSize(message.width, message.height);
     } else if (message.t === "report") report(message.kind, message.detail, "open-data");
     else if (message.t === "coverage") odd.coverage = message.coverage;
     else if (message.t === "booted") {
@@ -366,7 +377,9 @@
       lastMainStyle = mainStyle;
       mainStyleAt = performance.now();
     }
-    const style = mainStyleAt >= odd.styleAt ? { ...odd.style, ...main.sharedStyle } : { ...main.sharedStyle, ...odd.style };
+    // Both domains may set the style (TikTok's examples do it on either side): the latest wins.
+    const style = mainStyleAt >= odd.styleAt ? { ...odd.style, ...main.sharedStyle }
+      : { ...main.sharedStyle, ...odd.style };
     const placed = ["left", "top", "width", "height"].some((k) => style[k] !== undefined && style[k] !== "");
     overlay.hidden = !placed;
     if (!placed) return;
@@ -447,7 +460,11 @@
     openData,
     ui,
     onVisibility: (fn) => visibility.push(fn),
-    attachMain(main) { if (phone) phone.main = main; },
+    attachMain(main) {
+      if (!phone) return;
+      phone.main = main;
+      if (phone.odd) main.sharedCanvasSize(phone.odd.size.width, phone.odd.size.height);
+    },
     booted(error) {
       if (!phone) return;
       phone.booted = true;
@@ -476,7 +493,8 @@
     const { users } = await api("GET", "/v1/users");
     select.replaceChildren();
     for (const u of users) {
-      const option = el("option", u.nickname === u.openid ? u.openid : `${u.nickname} (${u.openid})`, { value: u.openid });
+      const label = u.nickname === u.openid ? u.openid : `${u.nickname} (${u.openid})`;
+      const option = el("option", label, { value: u.openid });
       if (u.openid === user) option.selected = true;
       select.appendChild(option);
     }

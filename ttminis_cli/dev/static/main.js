@@ -106,7 +106,7 @@
       get: () => canvasSize[side].get.call(shared),
       set: (value) => {
         canvasSize[side].set.call(shared, value);
-        host.openData.resize(canvasSize.width.get.call(shared), canvasSize.height.get.call(shared), "main");
+        host.openData.resize(canvasSize.width.get.call(shared), canvasSize.height.get.call(shared));
       },
     });
   }
@@ -245,7 +245,14 @@
     retryPlay();
     dispatch("Start", [mouseTouch(e)], e.timeStamp);
   });
-  on(window, "mousemove", (e) => { if (mouseDown) dispatch("Move", [mouseTouch(e)], e.timeStamp); });
+  on(window, "mousemove", (e) => {
+    if (!mouseDown) return;
+    if (e.buttons & 1) dispatch("Move", [mouseTouch(e)], e.timeStamp);
+    else { // released outside the screen
+      mouseDown = false;
+      dispatch("End", [mouseTouch(e)], e.timeStamp);
+    }
+  });
   on(window, "mouseup", (e) => {
     if (!mouseDown) return;
     mouseDown = false;
@@ -253,7 +260,8 @@
   });
   const fingers = (list) => Array.from(list, (t) => ({ identifier: t.identifier + 1, clientX: t.clientX,
     clientY: t.clientY, force: t.force || 1 }));
-  for (const [type, kind] of [["touchstart", "Start"], ["touchmove", "Move"], ["touchend", "End"], ["touchcancel", "Cancel"]]) {
+  const TOUCHES = [["touchstart", "Start"], ["touchmove", "Move"], ["touchend", "End"], ["touchcancel", "Cancel"]];
+  for (const [type, kind] of TOUCHES) {
     on(window, type, (e) => {
       e.preventDefault(); // no mouse events copied from this touch
       retryPlay();
@@ -318,8 +326,8 @@
     try {
       response = await realFetch(url, { method, body: payload, headers: options.header || {}, signal });
     } catch (error) {
-      throw new PlatformError(`${error.message} (${url}; the browser needs the server to allow this page's origin)`,
-        CODES.network);
+      throw new PlatformError(`${error.message}: ${url} cannot be reached from the browser (offline, or the ` +
+        "server does not allow this page's origin)", CODES.network);
     }
     return response;
   }
@@ -367,17 +375,26 @@
     on(socket, "close", (e) => task.emit("Close", { code: e.code, reason: e.reason }));
     on(socket, "error", () => task.emit("Error", { errMsg: `connectSocket: cannot reach ${opts.url}` }));
     on(socket, "message", (e) => task.emit("Message", { data: e.data }));
-    return {
+    const socketTask = {
       send: (o) => callbackMember("SocketTask.send", () => { socket.send((o || {}).data); })(o || {}),
-      close: (o) => callbackMember("SocketTask.close", () => { socket.close((o || {}).code || 1000, (o || {}).reason); })(o || {}),
-      onOpen: task.on("Open"), onClose: task.on("Close"), onError: task.on("Error"), onMessage: task.on("Message"),
-      offOpen: task.off("Open"), offClose: task.off("Close"), offError: task.off("Error"), offMessage: task.off("Message"),
+      close: (o) => callbackMember("SocketTask.close", () => {
+        socket.close((o || {}).code || 1000, (o || {}).reason);
+      })(o || {}),
     };
+    for (const name of ["Open", "Close", "Error", "Message"]) {
+      socketTask[`on${name}`] = task.on(name);
+      socketTask[`off${name}`] = task.off(name);
+    }
+    return socketTask;
   }
 
   let online = navigator.onLine;
-  on(window, "online", () => { online = true; events.emit("NetworkStatusChange", { isConnected: true, networkType: "wifi" }); });
-  on(window, "offline", () => { online = false; events.emit("NetworkStatusChange", { isConnected: false, networkType: "none" }); });
+  for (const [type, isConnected] of [["online", true], ["offline", false]]) {
+    on(window, type, () => {
+      online = isConnected;
+      events.emit("NetworkStatusChange", { isConnected, networkType: isConnected ? "wifi" : "none" });
+    });
+  }
 
   // ---------------------------------------------------------------------------- ads, lifecycle, device
 
@@ -391,7 +408,8 @@
         adUnitId,
         load,
         show: () => load().then(() => {
-          host.ui.toast({ title: `${kind === "createRewardedVideoAd" ? "Rewarded video" : "Interstitial"} ad (simulated)` });
+          const what = kind === "createRewardedVideoAd" ? "Rewarded video" : "Interstitial";
+          host.ui.toast({ title: `${what} ad (simulated)` });
           startTimer(() => ad.emit("Close", kind === "createRewardedVideoAd" ? { isEnded: true } : {}), 800);
         }),
         destroy() {},
@@ -413,19 +431,20 @@
     init() {},
     env: { USER_DATA_PATH: "ttfile://user" },
     getSystemInfo: () => host.systemInfo(),
-    getSystemInfoSync: () => shim.local(host.systemInfo()),
+    getSystemInfoSync: () => shim.copy(host.systemInfo()),
     getWindowInfo: () => {
       const i = host.systemInfo();
-      return shim.local({ windowWidth: i.windowWidth, windowHeight: i.windowHeight, screenWidth: i.screenWidth,
+      return shim.copy({ windowWidth: i.windowWidth, windowHeight: i.windowHeight, screenWidth: i.screenWidth,
         screenHeight: i.screenHeight, pixelRatio: i.pixelRatio, statusBarHeight: i.statusBarHeight,
         safeArea: i.safeArea, screenTop: 0 });
     },
     getMenuButtonBoundingClientRect: () => {
       const right = info.windowWidth - 8;
-      return { width: 88, height: 32, top: info.statusBarHeight + 4, bottom: info.statusBarHeight + 36, left: right - 88, right };
+      const top = info.statusBarHeight + 4;
+      return { width: 88, height: 32, top, bottom: top + 32, left: right - 88, right };
     },
-    getLaunchOptionsSync: () => shim.local(launch),
-    getEnterOptionsSync: () => shim.local(launch),
+    getLaunchOptionsSync: () => shim.copy(launch),
+    getEnterOptionsSync: () => shim.copy(launch),
     onShow: events.on("Show"), offShow: events.off("Show"), onHide: events.on("Hide"), offHide: events.off("Hide"),
     getUpdateManager: () => ({
       onCheckForUpdate: (fn) => startTimer(() => invoke(fn, { hasUpdate: false }), 0),
@@ -434,7 +453,8 @@
     loadSubpackage: raw((options) => {
       const opts = options || {};
       callbackMember("loadSubpackage", () => ({}))(opts); // every file is served: nothing to download
-      return { onProgressUpdate: (fn) => invoke(fn, { progress: 100, totalBytesWritten: 0, totalBytesExpectedToWrite: 0 }) };
+      const done = { progress: 100, totalBytesWritten: 0, totalBytesExpectedToWrite: 0 };
+      return { onProgressUpdate: (fn) => invoke(fn, done) };
     }),
     login: () => host.login(),
     authorize: (options) => host.authorize(options),
@@ -516,7 +536,8 @@
     reportEvent: (name, data) => host.log(`reportEvent ${name} ${JSON.stringify(data === undefined ? {} : data)}`),
   };
 
-  const platform = shim.buildPlatform({ domain: "main", table: config.api, impl, report, openDataDir: config.openDataDir });
+  const platform = shim.buildPlatform({ domain: "main", table: config.api, impl, report,
+    openDataDir: config.openDataDir });
 
   // ---------------------------------------------------------------------------- errors and boot
 
@@ -547,20 +568,22 @@
     Object.defineProperty(window, name, { value, writable: true, configurable: true });
   }
 
+  // The open data domain resized its canvas: so does the main domain's view of it (no echo back).
+  function sharedCanvasSize(width, height) {
+    if (canvasSize.width.get.call(shared) !== width) canvasSize.width.set.call(shared, width);
+    if (canvasSize.height.get.call(shared) !== height) canvasSize.height.set.call(shared, height);
+  }
+
   host.attachMain({
     coverage: () => shim.coverage(config.api, "main", impl),
     // A new frame of the open data domain: shown by the main domain's shared canvas, which the
     // host lays over the screen and the game may draw with drawImage.
     sharedFrame(bitmap, width, height) {
-      if (canvasSize.width.get.call(shared) !== width) canvasSize.width.set.call(shared, width);
-      if (canvasSize.height.get.call(shared) !== height) canvasSize.height.set.call(shared, height);
+      sharedCanvasSize(width, height);
       sharedContext.clearRect(0, 0, width, height);
       sharedContext.drawImage(bitmap, 0, 0);
     },
-    sharedCanvasSize: (width, height) => {
-      if (canvasSize.width.get.call(shared) !== width) canvasSize.width.set.call(shared, width);
-      if (canvasSize.height.get.call(shared) !== height) canvasSize.height.set.call(shared, height);
-    },
+    sharedCanvasSize,
     sharedCanvas: shared,
     sharedStyle,
     screenText() {

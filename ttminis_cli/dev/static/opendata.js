@@ -20,6 +20,7 @@
   const nonce = doc.currentScript.nonce;
   const makeBitmap = self.createImageBitmap.bind(self);
   const startTimer = self.setTimeout.bind(self);
+  const now = performance.now.bind(performance);
   const stopTimer = self.clearTimeout.bind(self);
   const RealFontFace = self.FontFace;
   const fontSet = doc.fonts;
@@ -73,7 +74,7 @@
       if (message.ok) waiting.resolve(message.value);
       else waiting.reject(new PlatformError(message.error.message, message.error.code, message.error.extra));
     } else if (message.t === "message") events.emit("Message", message.message);
-    else if (message.t === "tick") tick(message.time);
+    else if (message.t === "tick") tick(now()); // this frame's clock, as its performance.now() reads it
     else if (message.t === "touch") events.emit(`Touch${message.kind}`, message.event);
     else if (message.t === "resize") resizeFromMain(message.width, message.height);
   }
@@ -159,9 +160,13 @@
         trace.changed = false;
         message.text = trace.text.slice();
       }
-      message.bitmap = await makeBitmap(shared);
-      send(message, [message.bitmap]);
-    } else send(message);
+      try {
+        message.bitmap = await makeBitmap(shared);
+      } catch (error) { // the host still gets its frame, or it would wait for it forever
+        report("warning", { message: `the shared canvas could not be sent: ${error.message}` });
+      }
+    }
+    send(message, message.bitmap ? [message.bitmap] : []);
   }
 
   // ---------------------------------------------------------------------------- images and fonts
@@ -182,7 +187,8 @@
         given = value;
         packageBytes(value).then((bytes) => {
           if (given !== value) return;
-          imageSrc.set.call(image, bytes === null ? String(value) : blobUrl(new RealBlob([bytes.buffer], { type: bytes.type })));
+          const url = bytes === null ? String(value) : blobUrl(new RealBlob([bytes.buffer], { type: bytes.type }));
+          imageSrc.set.call(image, url);
         }, (error) => {
           if (given !== value) return;
           report("warning", { message: `image ${value}: ${error.message}` });
@@ -212,8 +218,8 @@
   const impl = {
     env: { USER_DATA_PATH: "ttfile://user" },
     getSystemInfo: () => config.systemInfo,
-    getSystemInfoSync: () => shim.local(config.systemInfo),
-    getWindowInfo: () => shim.local(config.systemInfo),
+    getSystemInfoSync: () => shim.copy(config.systemInfo),
+    getWindowInfo: () => shim.copy(config.systemInfo),
     onMessage: events.on("Message"),
     getSharedCanvas: () => shared,
     setUserCloudStorage: (options) => ask("setUserCloudStorage", data(options)),
@@ -269,7 +275,8 @@
       Object.defineProperty(self, name, { value, writable: true, configurable: true });
     }
     send({ t: "coverage", coverage: shim.coverage(message.api, "open-data", impl) });
-    const loader = shim.createLoader({ files: message.files, inject, urlOf: (path) => `${message.origin}/game/${path}` });
+    const loader = shim.createLoader({ files: message.files, inject,
+      urlOf: (path) => `${message.origin}/game/${path}` });
     try {
       loader.require(`./${message.entry}`);
       send({ t: "booted" });

@@ -13,10 +13,11 @@
     wrongDomain: 10101, // called in the domain that lacks it (the rule that catches it is in the message)
     notSimulated: 10102,
     invalid: 10103, // an argument the platform would refuse before sending anything
-    declined: 10200, // the player declined a consent prompt
-    cancelled: 10502,
-    network: 10600,
+    declined: 10200, // the player declined the consent prompt, or has not been asked yet
+    failed: 10600, // anything else: the network, an error inside the simulator
   };
+  // Members shim.js itself provides in both domains.
+  const SHARED_MEMBERS = ["canIUse"];
   const RULE_NAMES = {
     TTM101: "open-data-api-in-main",
     TTM102: "main-api-in-open-data",
@@ -29,7 +30,6 @@
   const JSONparse = JSON.parse;
   const JSONstringify = JSON.stringify;
   const reportError = global.reportError.bind(global);
-  const queueTask = global.setTimeout.bind(global);
 
   class PlatformError extends Error {
     constructor(message, code, extra) {
@@ -42,7 +42,7 @@
 
   function failure(api, error) {
     const message = error && error.message ? error.message : String(error);
-    const code = error && typeof error.code === "number" ? error.code : CODES.network;
+    const code = error && typeof error.code === "number" ? error.code : CODES.failed;
     return {
       errMsg: `${api}:fail ${message}`,
       error: { error_code: code, error_msg: message, error_extra: local((error && error.extra) || {}) },
@@ -50,8 +50,15 @@
   }
 
   // Data from the host page, re-made with this realm's JSON: `instanceof Array` holds in game code.
+  // Objects of this realm (an ArrayBuffer a request read, a structured clone) stay as they are.
   function local(value) {
-    return value === undefined ? undefined : JSONparse(JSONstringify(value));
+    if (value === undefined || value === null || typeof value !== "object" || value instanceof Object) return value;
+    return JSONparse(JSONstringify(value));
+  }
+
+  // A fresh copy of plain data (what sync getters return: the game may change it).
+  function copy(value) {
+    return JSONparse(JSONstringify(value));
   }
 
   // A game callback that throws is an uncaught error of the game, as on a phone; the rest still run.
@@ -156,7 +163,7 @@
       if (api.style === "factory") {
         return function () {
           warn();
-          return new Proxy({}, { get: (target, key) => (typeof key === "string" ? function () { warn(); } : undefined) });
+          return new Proxy({}, { get: (target, key) => (typeof key === "string" ? warn : undefined) });
         };
       }
       return function () {
@@ -171,7 +178,8 @@
         const given = impl[api.name];
         member = api.style === "callback" && !RAW.has(given) ? callbackMember(api.name, given) : given;
       } else member = notSimulated(api);
-      Object.defineProperty(platform, api.name, { value: member, writable: true, configurable: true, enumerable: true });
+      Object.defineProperty(platform, api.name,
+        { value: member, writable: true, configurable: true, enumerable: true });
     }
     platform.canIUse = function (schema) {
       const name = String(schema || "").split(".")[0];
@@ -186,7 +194,8 @@
     const out = { implemented: [], notSimulated: [], missing: [] };
     for (const api of table) {
       if (api.domain !== "both" && api.domain !== domain) continue;
-      if (Object.prototype.hasOwnProperty.call(impl, api.name) || api.name === "canIUse") out.implemented.push(api.name);
+      const implemented = Object.prototype.hasOwnProperty.call(impl, api.name) || SHARED_MEMBERS.includes(api.name);
+      if (implemented) out.implemented.push(api.name);
       else if (NOT_SIMULATED.includes(api.name)) out.notSimulated.push(api.name);
       else out.missing.push(api.name);
     }
@@ -200,7 +209,6 @@
   function createLoader({ files, inject, urlOf }) {
     const cache = Object.create(null);
     const factories = Object.create(null);
-    let pending = null;
     Object.defineProperty(global, "__ttmDefine", {
       value: (path, factory) => { factories[path] = factory; },
       configurable: true,
@@ -226,7 +234,9 @@
     }
 
     function resolve(from, spec) {
-      if (typeof spec !== "string" || spec === "") throw new TypeError(`require needs a module path, got ${String(spec)}`);
+      if (typeof spec !== "string" || spec === "") {
+        throw new TypeError(`require needs a module path, got ${String(spec)}`);
+      }
       const roots = spec.startsWith("/") ? [""] : spec.startsWith(".") ? [dirname(from)]
         : [dirname(from), "", "miniprogram_npm", "node_modules"]; // WeChat resolves bare paths relative first
       for (const root of roots) {
@@ -242,8 +252,10 @@
 
     function compile(path) {
       const source = files[path];
-      const code = `__ttmDefine(${JSONstringify(path)}, function (require, module, exports, __filename, __dirname, __ttm) {` +
-        `${source}\n});\n//# sourceURL=${urlOf(path)}`;
+      // The wrapper shares the module's first line, so its line numbers are the file's.
+      const code = `__ttmDefine(${JSONstringify(path)}, ` +
+        `function (require, module, exports, __filename, __dirname, __ttm) {${source}\n});\n` +
+        `//# sourceURL=${urlOf(path)}`;
       const parseError = inject(code, path);
       if (!factories[path]) {
         const error = new SyntaxError(`${path} does not parse: ${parseError || "syntax error"}`);
@@ -257,7 +269,8 @@
       return {
         d: (m) => (m && m.__esModule ? m.default : m),
         ns: (m) => (m && m.__esModule ? m : Object.assign({}, m, { default: m })),
-        get: (exports, name, read) => Object.defineProperty(exports, name, { enumerable: true, configurable: true, get: read }),
+        get: (exports, name, read) => Object.defineProperty(exports, name,
+          { enumerable: true, configurable: true, get: read }),
         star: (exports, m) => {
           for (const key of Object.keys(m || {})) {
             if (key !== "default" && !Object.prototype.hasOwnProperty.call(exports, key)) {
@@ -277,7 +290,8 @@
       const localRequire = (spec) => load(resolve(path, spec));
       try {
         const factory = compile(path);
-        factory.call(module.exports, localRequire, module, module.exports, path, dirname(path), helpers(localRequire));
+        factory.call(module.exports, localRequire, module, module.exports, path, dirname(path),
+          helpers(localRequire));
       } catch (error) {
         delete cache[path];
         throw error;
@@ -286,7 +300,7 @@
       return module.exports;
     }
 
-    return { require: (spec) => load(resolve("", spec)), has: (path) => Object.prototype.hasOwnProperty.call(files, path) };
+    return { require: (spec) => load(resolve("", spec)) };
   }
 
   // Instruments one 2D context: every drawing call tells `onDraw` (the open data domain sends only
@@ -341,12 +355,11 @@
         sets[type] = fn === undefined ? [] : sets[type].filter((f) => f !== fn);
       },
       emit: (type, arg) => { for (const fn of (sets[type] || []).slice()) invoke(fn, arg); },
-      count: (type) => (sets[type] || []).length,
     };
   }
 
   global.__ttminisShim = Object.freeze({
-    NOT_SIMULATED, CODES, PlatformError, failure, local, invoke, raw, callbackMember, buildPlatform, coverage,
-    createLoader, touchEvent, listeners, queueTask, traceContext,
+    NOT_SIMULATED, CODES, PlatformError, failure, local, copy, invoke, raw, callbackMember, buildPlatform, coverage,
+    createLoader, touchEvent, listeners, traceContext,
   });
 })(self);
