@@ -294,6 +294,7 @@ def test_a_wechat_port_boots_with_its_adapter_modules_images_and_open_data(brows
         # adapter globals (the screen canvas), a live ES binding read through a namespace import, local storage
         assert main.evaluate("() => [canvas.width, canvas.height, window.innerWidth, wx.getStorageSync('taps'), "
                              "typeof document.createElement('img').src]") == [390, 844, 390, 1, "string"]
+        assert main.evaluate("() => GameGlobal.main.font") == "none"  # loadFont's family, from the file name
         assert phone.page.locator("#ttminis-shared").is_hidden()  # WeChat style: no sharedCanvas.style
         assert phone.errors() == []
         kinds = {p["kind"] for p in phone.page.evaluate("() => window.__ttminis.problems()")}

@@ -66,8 +66,8 @@ def create_app(store: Store, allowed_hosts: frozenset[str], any_ip: bool = False
         Route("/v1/import", import_state, methods=["POST"]),
         Route("/v1/data", delete_data, methods=["DELETE"]),
     ]
-    app = Starlette(routes=[*routes, *extra_routes], exception_handlers={EmulatorError: refused, HTTPException: http_error,
-                                                       Exception: internal_error})
+    app = Starlette(routes=[*routes, *extra_routes],
+                    exception_handlers={EmulatorError: refused, HTTPException: http_error, Exception: internal_error})
     app.state.store = store
     app.state.static = {p.name: p for p in resources.files("ttminis_cli.emulator").joinpath("static").iterdir()
                         if p.is_file() and p.name[p.name.rfind("."):] in STATIC_TYPES}

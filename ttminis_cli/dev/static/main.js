@@ -14,11 +14,8 @@
   const doc = document;
   const createElement = Document.prototype.createElement.bind(doc);
   const appendChild = (parent, child) => Node.prototype.appendChild.call(parent, child);
-  const removeChild = (parent, child) => Node.prototype.removeChild.call(parent, child);
   const on = (target, type, fn, options) => EventTarget.prototype.addEventListener.call(target, type, fn, options);
-  const off = (target, type, fn) => EventTarget.prototype.removeEventListener.call(target, type, fn);
   const body = doc.body;
-  const head = doc.head;
   const requestFrame = window.requestAnimationFrame.bind(window);
   const cancelFrame = window.cancelAnimationFrame.bind(window);
   const startTimer = window.setTimeout.bind(window);
@@ -27,13 +24,6 @@
   const storage = window.localStorage;
   const RealAudio = window.Audio;
   const RealWebSocket = window.WebSocket;
-  const RealFontFace = window.FontFace;
-  const fontSet = doc.fonts;
-  const canvasSize = {
-    width: Object.getOwnPropertyDescriptor(HTMLCanvasElement.prototype, "width"),
-    height: Object.getOwnPropertyDescriptor(HTMLCanvasElement.prototype, "height"),
-  };
-  const imageSrc = Object.getOwnPropertyDescriptor(HTMLImageElement.prototype, "src");
   const origin = location.origin;
 
   const info = host.systemInfo();
@@ -66,8 +56,8 @@
 
   const screen = createElement("canvas");
   screen.id = "ttminis-canvas";
-  canvasSize.width.set.call(screen, info.windowWidth);
-  canvasSize.height.set.call(screen, info.windowHeight);
+  screen.width = info.windowWidth;
+  screen.height = info.windowHeight;
   appendChild(body, screen);
   noDataUrl(screen);
   let screenGiven = false;
@@ -94,23 +84,10 @@
   }
 
   // The main domain's view of the shared canvas: a canvas of this realm (so drawImage takes it)
-  // that shows the open data domain's last frame. Its size and style are own properties, so an
-  // adapter that rewires the canvas prototype cannot take them away; changes go to the host.
-  const shared = createElement("canvas");
-  const sharedStyle = {};
-  canvasSize.width.set.call(shared, config.sharedCanvas.width);
-  canvasSize.height.set.call(shared, config.sharedCanvas.height);
-  for (const side of ["width", "height"]) {
-    Object.defineProperty(shared, side, {
-      configurable: true,
-      get: () => canvasSize[side].get.call(shared),
-      set: (value) => {
-        canvasSize[side].set.call(shared, value);
-        host.openData.resize(canvasSize.width.get.call(shared), canvasSize.height.get.call(shared));
-      },
-    });
-  }
-  Object.defineProperty(shared, "style", { configurable: true, value: sharedStyle });
+  // that shows the open data domain's last frame; the sizes the game sets go to the host.
+  const { canvas: shared, style: sharedStyle, setSize: sharedCanvasSize } = shim.sharedCanvas(
+    (width, height) => host.openData.resize(width, height));
+  sharedCanvasSize(config.sharedCanvas.width, config.sharedCanvas.height);
   noDataUrl(shared);
   const sharedContext = shared.getContext("2d");
 
@@ -121,30 +98,8 @@
 
   // ---------------------------------------------------------------------------- images, fonts, audio
 
-  function createImage() {
-    const image = createElement("img");
-    let given = "";
-    Object.defineProperty(image, "src", {
-      configurable: true,
-      get: () => given,
-      set: (value) => {
-        given = value;
-        imageSrc.set.call(image, assetUrl(value));
-      },
-    });
-    return image;
-  }
-
-  let fontCount = 0;
-  function loadFont(path) {
-    if (typeof path !== "string" || !path) return null;
-    const base = path.split("/").pop().replace(/\.[^.]*$/, "").replace(/[^\w-]/g, "") || `font${fontCount}`;
-    fontCount += 1;
-    const face = new RealFontFace(base, `url(${JSON.stringify(assetUrl(path))})`);
-    fontSet.add(face);
-    face.load().catch(() => report("warning", { message: `loadFont: ${path} could not be loaded` }));
-    return base;
-  }
+  const createImage = shim.imageFactory((value, show) => show(assetUrl(value)));
+  const loadFont = shim.fontLoader((path) => `url(${JSON.stringify(assetUrl(path))})`, report);
 
   // Browsers hold back sound until the page has been clicked; a phone does not. Blocked play()s
   // are retried on the first touch.
@@ -217,11 +172,7 @@
         element.removeAttribute("src");
       },
     };
-    for (const name of [...Object.values(AUDIO_EVENTS), "Stop", "Error"]) {
-      context[`on${name}`] = audio.on(name);
-      context[`off${name}`] = audio.off(name);
-    }
-    return context;
+    return Object.assign(context, shim.pairs(audio, [...Object.values(AUDIO_EVENTS), "Stop", "Error"]));
   }
 
   // ---------------------------------------------------------------------------- touches
@@ -381,11 +332,7 @@
         socket.close((o || {}).code || 1000, (o || {}).reason);
       })(o || {}),
     };
-    for (const name of ["Open", "Close", "Error", "Message"]) {
-      socketTask[`on${name}`] = task.on(name);
-      socketTask[`off${name}`] = task.off(name);
-    }
-    return socketTask;
+    return Object.assign(socketTask, shim.pairs(task, ["Open", "Close", "Error", "Message"]));
   }
 
   let online = navigator.onLine;
@@ -413,8 +360,7 @@
           startTimer(() => ad.emit("Close", kind === "createRewardedVideoAd" ? { isEnded: true } : {}), 800);
         }),
         destroy() {},
-        onLoad: ad.on("Load"), offLoad: ad.off("Load"), onError: ad.on("Error"), offError: ad.off("Error"),
-        onClose: ad.on("Close"), offClose: ad.off("Close"),
+        ...shim.pairs(ad, ["Load", "Error", "Close"]),
       };
     };
   }
@@ -445,7 +391,8 @@
     },
     getLaunchOptionsSync: () => shim.copy(launch),
     getEnterOptionsSync: () => shim.copy(launch),
-    onShow: events.on("Show"), offShow: events.off("Show"), onHide: events.on("Hide"), offHide: events.off("Hide"),
+    ...shim.pairs(events, ["Show", "Hide", "CopyUrl", "NetworkStatusChange", ...shim.TOUCH_EVENTS,
+      "KeyboardInput", "KeyboardConfirm", "KeyboardComplete"]),
     getUpdateManager: () => ({
       onCheckForUpdate: (fn) => startTimer(() => invoke(fn, { hasUpdate: false }), 0),
       onUpdateReady() {}, onUpdateFailed() {}, applyUpdate() {},
@@ -466,7 +413,6 @@
     removeUserCloudStorage: (options) => host.cloud("removeUserCloudStorage", options),
     shareAppMessage: (options) => host.share("shareAppMessage", options),
     shareToStory: (options) => host.share("shareToStory", options),
-    onCopyUrl: events.on("CopyUrl"), offCopyUrl: events.off("CopyUrl"),
     addShortcut: () => ({}),
     getShortcutMissionReward: () => ({ canReceiveReward: false }),
     startEntranceMission: () => ({}),
@@ -484,10 +430,6 @@
       }
     },
     loadFont,
-    onTouchStart: events.on("TouchStart"), onTouchMove: events.on("TouchMove"),
-    onTouchEnd: events.on("TouchEnd"), onTouchCancel: events.on("TouchCancel"),
-    offTouchStart: events.off("TouchStart"), offTouchMove: events.off("TouchMove"),
-    offTouchEnd: events.off("TouchEnd"), offTouchCancel: events.off("TouchCancel"),
     showToast: (options) => host.ui.toast(options),
     hideToast: () => host.ui.hideToast(),
     showLoading: (options) => host.ui.loading(options),
@@ -500,9 +442,6 @@
     }),
     hideKeyboard: () => host.ui.hideKeyboard(),
     updateKeyboard: (options) => host.ui.updateKeyboard(options),
-    onKeyboardInput: events.on("KeyboardInput"), offKeyboardInput: events.off("KeyboardInput"),
-    onKeyboardConfirm: events.on("KeyboardConfirm"), offKeyboardConfirm: events.off("KeyboardConfirm"),
-    onKeyboardComplete: events.on("KeyboardComplete"), offKeyboardComplete: events.off("KeyboardComplete"),
     createInnerAudioContext,
     setStorage: (o) => { writeItem(o.key, o.data, "setStorage"); return {}; },
     getStorage: (o) => {
@@ -525,7 +464,6 @@
     downloadFile: raw(downloadFile),
     connectSocket,
     getNetworkType: () => ({ networkType: online ? "wifi" : "none" }),
-    onNetworkStatusChange: events.on("NetworkStatusChange"), offNetworkStatusChange: events.off("NetworkStatusChange"),
     createRewardedVideoAd: createAd("createRewardedVideoAd"),
     createInterstitialAd: createAd("createInterstitialAd"),
     vibrateShort: () => ({}),
@@ -541,37 +479,12 @@
 
   // ---------------------------------------------------------------------------- errors and boot
 
-  on(window, "error", (e) => {
-    report("error", { message: e.message, stack: e.error && e.error.stack, filename: e.filename, line: e.lineno,
-      column: e.colno });
-  });
-  on(window, "unhandledrejection", (e) => {
-    const reason = e.reason;
-    report("error", { message: `Uncaught (in promise) ${reason && reason.errMsg ? reason.errMsg : reason}`,
-      stack: reason && reason.stack });
-  });
-
-  function inject(code, path) {
-    let parseError = null;
-    const onParseError = (e) => { parseError = `${e.message} (${path}:${e.lineno}:${e.colno})`; };
-    on(window, "error", onParseError);
-    const script = createElement("script");
-    script.textContent = code;
-    appendChild(head, script);
-    removeChild(head, script);
-    off(window, "error", onParseError);
-    return parseError;
-  }
+  shim.reportUncaught(report);
+  const inject = shim.scriptInjector(null);
 
   const globals = { GameGlobal: window, tt: platform, wx: platform, TTMinis: Object.freeze({ game: platform }) };
   for (const [name, value] of Object.entries(globals)) {
     Object.defineProperty(window, name, { value, writable: true, configurable: true });
-  }
-
-  // The open data domain resized its canvas: so does the main domain's view of it (no echo back).
-  function sharedCanvasSize(width, height) {
-    if (canvasSize.width.get.call(shared) !== width) canvasSize.width.set.call(shared, width);
-    if (canvasSize.height.get.call(shared) !== height) canvasSize.height.set.call(shared, height);
   }
 
   host.attachMain({

@@ -12,25 +12,15 @@
 
   const doc = document;
   const createElement = Document.prototype.createElement.bind(doc);
-  const appendChild = (parent, child) => Node.prototype.appendChild.call(parent, child);
-  const removeChild = (parent, child) => Node.prototype.removeChild.call(parent, child);
   const on = (target, type, fn) => EventTarget.prototype.addEventListener.call(target, type, fn);
   const off = (target, type, fn) => EventTarget.prototype.removeEventListener.call(target, type, fn);
-  const head = doc.head;
   const nonce = doc.currentScript.nonce;
   const makeBitmap = self.createImageBitmap.bind(self);
   const startTimer = self.setTimeout.bind(self);
   const now = performance.now.bind(performance);
   const stopTimer = self.clearTimeout.bind(self);
-  const RealFontFace = self.FontFace;
-  const fontSet = doc.fonts;
   const RealBlob = self.Blob;
   const blobUrl = URL.createObjectURL.bind(URL);
-  const canvasSize = {
-    width: Object.getOwnPropertyDescriptor(HTMLCanvasElement.prototype, "width"),
-    height: Object.getOwnPropertyDescriptor(HTMLCanvasElement.prototype, "height"),
-  };
-  const imageSrc = Object.getOwnPropertyDescriptor(HTMLImageElement.prototype, "src");
   const getContext = HTMLCanvasElement.prototype.getContext;
 
   let port = null;
@@ -83,36 +73,22 @@
 
   // ---------------------------------------------------------------------------- the shared canvas
 
-  const shared = createElement("canvas");
-  const sharedStyle = {};
   let dirty = true;
-  let applyingRemote = false;
   let trace = null; // what the open data domain has written on the shared canvas
-  for (const side of ["width", "height"]) {
-    Object.defineProperty(shared, side, {
-      configurable: true,
-      get: () => canvasSize[side].get.call(shared),
-      set: (value) => {
-        canvasSize[side].set.call(shared, value);
-        dirty = true;
-        if (trace) {
-          trace.text = [];
-          trace.changed = true;
-        }
-        if (!applyingRemote) send({ t: "resize", width: shared.width, height: shared.height });
-      },
-    });
+  function cleared() { // a new size clears a canvas
+    dirty = true;
+    if (trace) {
+      trace.text = [];
+      trace.changed = true;
+    }
   }
-  Object.defineProperty(shared, "style", { configurable: true, value: sharedStyle });
+  const { canvas: shared, style: sharedStyle, setSize } = shim.sharedCanvas((width, height) => {
+    cleared();
+    send({ t: "resize", width, height });
+  });
 
   function resizeFromMain(width, height) {
-    applyingRemote = true;
-    try {
-      if (shared.width !== width) shared.width = width;
-      if (shared.height !== height) shared.height = height;
-    } finally {
-      applyingRemote = false;
-    }
+    if (setSize(width, height)) cleared();
   }
 
   // Every drawing call on the shared canvas marks it changed, so unchanged frames cost nothing.
@@ -177,40 +153,15 @@
     return ask("asset", { path: text });
   }
 
-  function createImage() {
-    const image = createElement("img");
-    let given = "";
-    Object.defineProperty(image, "src", {
-      configurable: true,
-      get: () => given,
-      set: (value) => {
-        given = value;
-        packageBytes(value).then((bytes) => {
-          if (given !== value) return;
-          const url = bytes === null ? String(value) : blobUrl(new RealBlob([bytes.buffer], { type: bytes.type }));
-          imageSrc.set.call(image, url);
-        }, (error) => {
-          if (given !== value) return;
-          report("warning", { message: `image ${value}: ${error.message}` });
-          image.dispatchEvent(new Event("error"));
-        });
-      },
-    });
-    return image;
-  }
-
-  let fontCount = 0;
-  function loadFont(path) {
-    if (typeof path !== "string" || !path) return null;
-    const family = path.split("/").pop().replace(/\.[^.]*$/, "").replace(/[^\w-]/g, "") || `font${fontCount}`;
-    fontCount += 1;
-    packageBytes(path).then((bytes) => {
-      const face = new RealFontFace(family, bytes.buffer);
-      fontSet.add(face);
-      return face.load();
-    }).catch(() => report("warning", { message: `loadFont: ${path} could not be loaded` }));
-    return family;
-  }
+  const createImage = shim.imageFactory((value, show, fail) => {
+    packageBytes(value).then(
+      (bytes) => show(bytes === null ? String(value) : blobUrl(new RealBlob([bytes.buffer], { type: bytes.type }))),
+      (error) => {
+        report("warning", { message: `image ${value}: ${error.message}` });
+        fail();
+      });
+  });
+  const loadFont = shim.fontLoader((path) => packageBytes(path).then((bytes) => bytes.buffer), report);
 
   // ---------------------------------------------------------------------------- the platform object
 
@@ -235,34 +186,11 @@
     clearTimeout: stopTimer,
     setPreferredFramesPerSecond() {},
     loadFont,
-    onTouchStart: events.on("TouchStart"), onTouchMove: events.on("TouchMove"),
-    onTouchEnd: events.on("TouchEnd"), onTouchCancel: events.on("TouchCancel"),
-    offTouchStart: events.off("TouchStart"), offTouchMove: events.off("TouchMove"),
-    offTouchEnd: events.off("TouchEnd"), offTouchCancel: events.off("TouchCancel"),
+    ...shim.pairs(events, shim.TOUCH_EVENTS),
   };
 
-  on(self, "error", (e) => {
-    report("error", { message: e.message, stack: e.error && e.error.stack, filename: e.filename, line: e.lineno,
-      column: e.colno });
-  });
-  on(self, "unhandledrejection", (e) => {
-    const reason = e.reason;
-    report("error", { message: `Uncaught (in promise) ${reason && reason.errMsg ? reason.errMsg : reason}`,
-      stack: reason && reason.stack });
-  });
-
-  function inject(code, path) {
-    let parseError = null;
-    const onParseError = (e) => { parseError = `${e.message} (${path}:${e.lineno}:${e.colno})`; };
-    on(self, "error", onParseError);
-    const script = createElement("script");
-    script.nonce = nonce;
-    script.textContent = code;
-    appendChild(head, script);
-    removeChild(head, script);
-    off(self, "error", onParseError);
-    return parseError;
-  }
+  shim.reportUncaught(report);
+  const inject = shim.scriptInjector(nonce);
 
   function start(message) {
     config = message;

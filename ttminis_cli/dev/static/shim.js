@@ -338,6 +338,126 @@
     return trace;
   }
 
+  // Every uncaught error and rejection of this realm, told to the host page. This and the injector
+  // are set up by each runtime before any game code runs, with the DOM's own functions.
+  function reportUncaught(report) {
+    const listen = EventTarget.prototype.addEventListener.bind(global);
+    listen("error", (e) => {
+      report("error", { message: e.message, stack: e.error && e.error.stack, filename: e.filename, line: e.lineno,
+        column: e.colno });
+    });
+    listen("unhandledrejection", (e) => {
+      const reason = e.reason;
+      report("error", { message: `Uncaught (in promise) ${reason && reason.errMsg ? reason.errMsg : reason}`,
+        stack: reason && reason.stack });
+    });
+  }
+
+  // Runs a module's code as a script of this realm (so the browser reports its errors with their
+  // file and line); returns the parse error, or null. `nonce` where a policy asks for one.
+  function scriptInjector(nonce) {
+    const listen = EventTarget.prototype.addEventListener.bind(global);
+    const unlisten = EventTarget.prototype.removeEventListener.bind(global);
+    const createElement = Document.prototype.createElement.bind(document);
+    const append = Node.prototype.appendChild.bind(document.head);
+    const remove = Node.prototype.removeChild.bind(document.head);
+    return function inject(code, path) {
+      let parseError = null;
+      const onParseError = (e) => { parseError = `${e.message} (${path}:${e.lineno}:${e.colno})`; };
+      listen("error", onParseError);
+      const script = createElement("script");
+      if (nonce) script.nonce = nonce;
+      script.textContent = code;
+      append(script);
+      remove(script);
+      unlisten("error", onParseError);
+      return parseError;
+    };
+  }
+
+  // The shared canvas as one domain sees it: a canvas of this realm whose size and style are own
+  // properties (an adapter that rewires the canvas prototype cannot take them away). A size the
+  // game sets calls `resized(width, height)`; `setSize` applies the other domain's, silently.
+  function sharedCanvas(resized) {
+    const canvas = Document.prototype.createElement.call(document, "canvas");
+    const size = {
+      width: Object.getOwnPropertyDescriptor(HTMLCanvasElement.prototype, "width"),
+      height: Object.getOwnPropertyDescriptor(HTMLCanvasElement.prototype, "height"),
+    };
+    const read = () => [size.width.get.call(canvas), size.height.get.call(canvas)];
+    for (const side of ["width", "height"]) {
+      Object.defineProperty(canvas, side, {
+        configurable: true,
+        get: () => size[side].get.call(canvas),
+        set: (value) => {
+          size[side].set.call(canvas, value);
+          resized(...read());
+        },
+      });
+    }
+    const style = {};
+    Object.defineProperty(canvas, "style", { configurable: true, value: style });
+    function setSize(width, height) {
+      const [w, h] = read();
+      if (w !== width) size.width.set.call(canvas, width);
+      if (h !== height) size.height.set.call(canvas, height);
+      return w !== width || h !== height;
+    }
+    return { canvas, style, setSize };
+  }
+
+  // createImage for one realm: an <img> whose `src` reads back what the game set, while
+  // `load(value, show, fail)` decides what the element really loads (a project URL, or bytes the
+  // page handed over).
+  function imageFactory(load) {
+    const createElement = Document.prototype.createElement.bind(document);
+    const realSrc = Object.getOwnPropertyDescriptor(HTMLImageElement.prototype, "src");
+    return function createImage() {
+      const image = createElement("img");
+      let given = "";
+      Object.defineProperty(image, "src", {
+        configurable: true,
+        get: () => given,
+        set: (value) => {
+          given = value;
+          load(value, (url) => { if (given === value) realSrc.set.call(image, url); },
+            () => { if (given === value) image.dispatchEvent(new Event("error")); });
+        },
+      });
+      return image;
+    };
+  }
+
+  // loadFont for one realm: a FontFace from `source(path)` (a url() or the font's bytes) under a
+  // family named after the file, returned at once as the platform returns it.
+  function fontLoader(source, report) {
+    const RealFontFace = global.FontFace;
+    const fonts = document.fonts;
+    let count = 0;
+    return function loadFont(path) {
+      if (typeof path !== "string" || !path) return null;
+      count += 1;
+      const family = path.split("/").pop().replace(/\.[^.]*$/, "").replace(/[^\w-]/g, "") || `font${count}`;
+      Promise.resolve(path).then(source).then((src) => {
+        const face = new RealFontFace(family, src);
+        fonts.add(face);
+        return face.load();
+      }).catch(() => report("warning", { message: `loadFont: ${path} could not be loaded` }));
+      return family;
+    };
+  }
+
+  // on<Name>/off<Name> members for each name, over one listener registry.
+  function pairs(events, names) {
+    const members = {};
+    for (const name of names) {
+      members[`on${name}`] = events.on(name);
+      members[`off${name}`] = events.off(name);
+    }
+    return members;
+  }
+  const TOUCH_EVENTS = ["TouchStart", "TouchMove", "TouchEnd", "TouchCancel"];
+
   // Touch objects and events in the platform's shape: touches, changedTouches, timeStamp.
   function touchEvent(touches, changed, timeStamp) {
     const copy = (t) => ({ identifier: t.identifier, clientX: t.clientX, clientY: t.clientY, pageX: t.clientX,
@@ -360,6 +480,7 @@
 
   global.__ttminisShim = Object.freeze({
     NOT_SIMULATED, CODES, PlatformError, failure, local, copy, invoke, raw, callbackMember, buildPlatform, coverage,
-    createLoader, touchEvent, listeners, traceContext,
+    createLoader, touchEvent, listeners, traceContext, reportUncaught, scriptInjector, pairs, TOUCH_EVENTS,
+    imageFactory, fontLoader, sharedCanvas,
   });
 })(self);
