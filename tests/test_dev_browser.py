@@ -248,13 +248,18 @@ def test_open_data_frame_reaches_neither_the_page_nor_the_network_nor_local_stor
     phone = Phone(browser, domains)
     try:
         frame = phone.frame("/_ttminis/frame/open-data")
-        frame.wait_for_function("() => ['fetch', 'xhr', 'socket', 'message'].every((k) => k in self.results)",
-                                timeout=WAIT_MS)
+        frame.wait_for_function("() => ['fetch', 'xhr', 'socket', 'message', 'emulatorData']"
+                                ".every((k) => k in self.results)", timeout=WAIT_MS)
         odd = frame.evaluate("() => self.results")
         for name in ("parentGlobals", "parentDocument", "topTt", "localStorage"):
             assert odd[name]["reached"] is False and "SecurityError" in odd[name]["error"], name
-        for name in ("fetch", "xhr", "socket"):
+        for name in ("fetch", "xhr", "socket", "emulatorData"):
             assert odd[name]["reached"] is False, name
+        # an image URL is no way around it: the page hands over package files and https images only
+        warnings = [p["message"] for p in phone.page.evaluate("() => window.__ttminis.problems()")
+                    if p["domain"] == "open-data" and p["kind"] == "warning"]
+        assert any("/v1/export: the open data domain loads the package's files and https images only" in w
+                   for w in warnings), warnings
         assert odd["message"] == {"type": "probe"}  # main -> open data works, structured-cloned
         assert phone.page.locator("[data-testid=open-data-frame]").get_attribute("sandbox") == "allow-scripts"
         assert frame.evaluate("() => [typeof GameGlobal.results, typeof self.tt.getFriendCloudStorage]") == \

@@ -69,7 +69,7 @@
         body: body === undefined ? undefined : JSON.stringify(body) });
     } catch (error) {
       throw new PlatformError(`the emulator cannot be reached (${error.message}); is ttminis dev still running?`,
-        CODES.network);
+        CODES.failed);
     }
     const payload = await response.json().catch(() => null);
     if (!response.ok) {
@@ -262,11 +262,24 @@
     };
   }
 
+  // A file the open data domain may have as bytes: one of the project's, or an https image elsewhere
+  // (a friend's avatar). Never this server's other routes: they would hand it every player's data.
+  function assetUrl(path) {
+    if (!/^[a-z][a-z0-9+.-]*:|^\/\//i.test(path)) return `/game/${path.replace(/^(\.\/|\/)+/, "")}`;
+    const url = new URL(path, location.href);
+    if (url.protocol !== "https:" || url.origin === location.origin) {
+      throw invalid(`${path}: the open data domain loads the package's files and https images only`);
+    }
+    return url.href;
+  }
+
   async function answer(name, args) {
     if (name === "asset") {
       const path = String(args.path);
-      const url = /^[a-z][a-z0-9+.-]*:/i.test(path) ? path : `/game/${path.replace(/^(\.\/|\/)+/, "")}`;
-      const response = await fetch(url).catch((error) => { throw new PlatformError(error.message, CODES.network); });
+      const url = assetUrl(path);
+      const response = await fetch(url, { credentials: "omit" }).catch((error) => {
+        throw new PlatformError(error.message, CODES.failed);
+      });
       if (!response.ok) {
         throw new PlatformError(`${path} was not found in the project (HTTP ${response.status})`, CODES.invalid);
       }

@@ -278,7 +278,7 @@
       response = await realFetch(url, { method, body: payload, headers: options.header || {}, signal });
     } catch (error) {
       throw new PlatformError(`${error.message}: ${url} cannot be reached from the browser (offline, or the ` +
-        "server does not allow this page's origin)", CODES.network);
+        "server does not allow this page's origin)", CODES.failed);
     }
     return response;
   }
