@@ -53,12 +53,12 @@ def browser():
 class Phone:
     """The simulator page of one server: tap the screen, read what the canvases show."""
 
-    def __init__(self, browser, server, user: str | None = None) -> None:
+    def __init__(self, browser, server, user: str | None = None, touch: bool = False) -> None:
         from playwright.sync_api import expect
 
         self.expect = expect
         self.server = server
-        self.context = browser.new_context(viewport={"width": 1100, "height": 1000})
+        self.context = browser.new_context(viewport={"width": 1100, "height": 1000}, has_touch=touch)
         self.page = self.context.new_page()
         self.page_errors: list[str] = []
         self.answered: list[tuple[str, str]] = []  # (frame url, request url) of requests that got a response
@@ -70,9 +70,13 @@ class Phone:
     def wait_booted(self) -> None:
         self.page.wait_for_function("() => window.__ttminis && window.__ttminis.booted", timeout=WAIT_MS)
 
-    def tap(self, x: float, y: float) -> None:
+    def at(self, x: float, y: float) -> tuple[float, float]:
+        """Page coordinates of (x, y) on the screen."""
         box = self.page.locator("#ttminis-screen").bounding_box()
-        self.page.mouse.click(box["x"] + x, box["y"] + y)
+        return box["x"] + x, box["y"] + y
+
+    def tap(self, x: float, y: float) -> None:
+        self.page.mouse.click(*self.at(x, y))
 
     def screen_text(self):
         return self.expect(self.page.get_by_test_id("screen-text"))
@@ -321,6 +325,56 @@ def test_the_shim_implements_or_lists_every_member_of_the_platform_table(browser
         assert coverage["openData"]["notSimulated"] == []
     finally:
         phone.close()
+
+
+# --------------------------------------------------------------------------- the runtime APIs
+
+
+def test_touches_dialogs_storage_audio_network_and_the_rest_of_the_runtime(browser, tmp_path):
+    server = start_dev(FIXTURES / "runtime", tmp_path, "--in-memory")
+    phone = Phone(browser, server, touch=True)
+    try:
+        page = phone.page
+        phone.expect(page.locator("#tt-toast")).to_have_text("Hello from the game")
+        modal = page.get_by_test_id("modal")
+        phone.expect(modal).to_contain_text("A modal from showModal")
+        modal.get_by_role("button", name="OK").click()
+        keyboard = page.get_by_label("keyboard")
+        phone.expect(keyboard).to_have_value("Ada")
+        keyboard.fill("Grace")
+        keyboard.press("Enter")
+        main = phone.frame("/_ttminis/frame/main")
+        main.wait_for_function("() => ['keyboard', 'ad', 'audio', 'request', 'storage'].every((k) => k in results)",
+                               timeout=WAIT_MS)
+        # a mouse drag and a finger: touches at the screen's own coordinates
+        page.mouse.move(*phone.at(10, 20))
+        page.mouse.down()
+        page.mouse.move(*phone.at(30, 40))
+        page.mouse.up()
+        page.touchscreen.tap(*phone.at(100, 200))
+        main.wait_for_function("() => results.touches.length >= 5", timeout=WAIT_MS)
+        found = main.evaluate("() => results")
+        assert found["touches"] == [
+            ["start", [[10, 20]], [[10, 20]]], ["move", [[30, 40]], [[30, 40]]], ["end", [], [[30, 40]]],
+            ["start", [[100, 200]], [[100, 200]]], ["end", [], [[100, 200]]]]
+        assert found["info"] == [390, 844, "devtools", True, False, False]
+        assert found["canvases"] == [True, False, 390, 844]  # the first createCanvas() is the screen
+        assert "TTM106" in found["toDataURL"]
+        assert found["modal"] is True and found["keyboard"] == "Grace"
+        assert found["storage"] == {"score": 7} and found["storageInfo"] == ["best", "name"]
+        assert found["missing"] == "getStorage:fail data not found"
+        assert found["timer"] is True and found["frame"] == "number"
+        assert found["audio"] == "canplay"
+        assert found["request"] == [200, True] and found["login"] == "string"
+        assert found["ad"] == {"isEnded": True}
+        assert found["pay"]["errMsg"] == "pay:fail pay is not simulated by ttminis dev"
+        assert found["pay"]["error"]["error_code"] == 10102
+        problems = page.evaluate("() => window.__ttminis.problems()")
+        assert ("not-simulated", "pay") in [(p["kind"], p["api"]) for p in problems]
+        assert phone.errors() == []
+    finally:
+        phone.close()
+        server.stop()
 
 
 # --------------------------------------------------------------------------- live reload, lint, builds
