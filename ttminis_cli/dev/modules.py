@@ -16,7 +16,7 @@ Every statement keeps its line, so stack traces and lint findings name the same 
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -26,12 +26,16 @@ if TYPE_CHECKING:
 HELPERS = "__ttm"
 
 
-@lru_cache(maxsize=1)
-def _parser() -> Parser:
-    import tree_sitter_javascript
-    from tree_sitter import Language, Parser
+_local = threading.local()  # a tree-sitter parser is not for two threads at once
 
-    return Parser(Language(tree_sitter_javascript.language()))
+
+def _parser() -> Parser:
+    if not hasattr(_local, "parser"):
+        import tree_sitter_javascript
+        from tree_sitter import Language, Parser
+
+        _local.parser = Parser(Language(tree_sitter_javascript.language()))
+    return _local.parser
 
 
 def to_commonjs(source: str) -> str:

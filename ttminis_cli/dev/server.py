@@ -50,13 +50,8 @@ def configured_port(project: DevProject) -> int:
 def run_dev(directory: Path, *, port: int | None, user: str, seed: Path | None, data: Path | None,
             in_memory: bool, size: str | None, open_browser: bool, screenshot: Path | None) -> int:
     """Serve the simulator until Ctrl-C; with `screenshot`, render once, write the PNG and return."""
-    import uvicorn
-
-    from ttminis_cli.dev.site import DevSite
-    from ttminis_cli.emulator.app import create_app
-    from ttminis_cli.emulator.guard import allowed_hosts
     from ttminis_cli.emulator.seed import load_seed
-    from ttminis_cli.emulator.server import _bind, _one_line, _serve
+    from ttminis_cli.emulator.server import _bind, _serve
     from ttminis_cli.emulator.store import DataFileError, Store
 
     if data is not None and in_memory:
@@ -67,7 +62,7 @@ def run_dev(directory: Path, *, port: int | None, user: str, seed: Path | None, 
     except EmulatorError as exc:
         raise UserError(exc.message, where="--user", hint="an openid such as me or alice") from None
     project = load_project(directory)
-    width, height = requested or held_screen(project)
+    screen = requested or held_screen(project)
     if port is None:
         # A screenshot is a one-off: it must not collide with a `ttminis dev` already on dev.port.
         port = 0 if screenshot is not None else configured_port(project)
@@ -82,16 +77,10 @@ def run_dev(directory: Path, *, port: int | None, user: str, seed: Path | None, 
         raise UserError(str(exc), hint="pass another --data file, or --in-memory") from None
     try:
         prepare_players(store, project, user, state, seed)
+        server = _server(store, project, user, screen, port, live=screenshot is None)
         url = f"http://{HOST}:{port}/"
-        site = DevSite(project, user=user, size=(width, height), live=screenshot is None,
-                       should_stop=lambda: server.should_exit)
-        app = create_app(store, allowed_hosts(HOST, port), dashboard_path="/dashboard", extra_routes=site.routes())
-        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
-                                               timeout_graceful_shutdown=2))
-        if os.environ.get("TTMINIS_DEBUG") != "1":
-            logging.getLogger("uvicorn.error").addFilter(_one_line)
         if screenshot is not None:
-            return _screenshot(server, sock, url, screenshot, (width, height))
+            return _screenshot(server, sock, url, screenshot, screen)
         typer.echo(f"ttminis dev: {project.root.name} on {url}  (playing as {user}; data: {path or 'in memory'})\n"
                    f"  dashboard {url}dashboard · TTMINIS_EMULATOR_HOST={HOST}:{port} ttminis storage … "
                    "reads the same data · Ctrl-C to stop", err=True)
@@ -103,6 +92,24 @@ def run_dev(directory: Path, *, port: int | None, user: str, seed: Path | None, 
         sock.close()
         store.close()
     return EXIT_OK
+
+
+def _server(store, project: DevProject, user: str, screen: tuple[int, int], port: int, *, live: bool):
+    """uvicorn serving the emulator's app with the simulator's routes added (not started)."""
+    import uvicorn
+
+    from ttminis_cli.dev.site import DevSite
+    from ttminis_cli.emulator.app import create_app
+    from ttminis_cli.emulator.guard import allowed_hosts
+    from ttminis_cli.emulator.server import _one_line
+
+    site = DevSite(project, user=user, size=screen, live=live, should_stop=lambda: server.should_exit)
+    app = create_app(store, allowed_hosts(HOST, port), dashboard_path="/dashboard", extra_routes=site.routes())
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
+                                           timeout_graceful_shutdown=2))
+    if os.environ.get("TTMINIS_DEBUG") != "1":
+        logging.getLogger("uvicorn.error").addFilter(_one_line)
+    return server
 
 
 def prepare_players(store, project: DevProject, user: str, state, seed: Path | None) -> None:

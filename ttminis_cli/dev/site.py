@@ -22,6 +22,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Callable
 
+import typer
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
@@ -197,12 +198,15 @@ class DevSite:
                 return False
             return not any(p in PRIVATE_DIRS or p.startswith(".") for p in parts)
 
-        await self._relint()
-        async for changes in awatch(root, watch_filter=visible, rust_timeout=500, yield_on_timeout=True):
-            if self.should_stop():
-                return
-            if not changes:
-                continue
-            files = sorted({Path(path).relative_to(root).as_posix() for _, path in changes})
-            self._broadcast("change", {"files": files})
+        try:
             await self._relint()
+            async for changes in awatch(root, watch_filter=visible, rust_timeout=500, yield_on_timeout=True):
+                if self.should_stop():
+                    return
+                if not changes:
+                    continue
+                files = sorted({Path(path).relative_to(root).as_posix() for _, path in changes})
+                self._broadcast("change", {"files": files})
+                await self._relint()
+        except Exception as exc:  # the game still runs; only reloading stops
+            typer.secho(f"warning: live reload stopped: {type(exc).__name__}: {exc}", fg="yellow", err=True)
