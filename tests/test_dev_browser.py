@@ -441,15 +441,26 @@ def test_screenshot_writes_a_png_of_the_game_after_it_ran(browser, tmp_path):
     assert colours > 3  # the background, the buttons, the text: not a blank page
 
 
-def test_screenshot_exits_1_and_prints_an_uncaught_error(tmp_path):
-    root = init_project(tmp_path / "game")
+def _break_the_board(root: Path) -> str:
     (root / "game.js").write_text("const board = require('./board');\nboard.draw();\n", encoding="utf-8")
     (root / "board.js").write_text("exports.draw = function () {\n  throw new Error('the board is broken');\n};\n",
                                    encoding="utf-8")
+    return "page error: board.js:2:9: Uncaught Error: the board is broken"
+
+
+def _drop_the_open_data_entry(root: Path) -> str:
+    (root / "openDataContext" / "index.js").unlink()
+    return "page error: open data domain: openDataContext/index.js does not exist"
+
+
+@pytest.mark.parametrize("breakage", [_break_the_board, _drop_the_open_data_entry])
+def test_screenshot_exits_1_and_prints_what_went_wrong(tmp_path, breakage):
+    root = init_project(tmp_path / "game")
+    expected = breakage(root)
     done = subprocess.run([sys.executable, "-m", "ttminis_cli", "dev", str(root), "--in-memory", "--screenshot",
                            str(tmp_path / "shot.png")], capture_output=True, text=True, timeout=120)
     assert done.returncode == 1, done.stderr
-    assert "board.js:2:9: Uncaught Error: the board is broken" in done.stderr
+    assert expected in done.stderr
     assert (tmp_path / "shot.png").exists()
 
 

@@ -203,6 +203,13 @@
       Object.defineProperty(self, name, { value, writable: true, configurable: true });
     }
     send({ t: "coverage", coverage: shim.coverage(message.api, "open-data", impl) });
+    if (!Object.prototype.hasOwnProperty.call(message.files, message.entry)) {
+      const error = `${message.entry} does not exist: the platform starts the open data domain there ` +
+        "(a TypeScript project: run the build)";
+      report("error", { message: error });
+      send({ t: "booted", error });
+      return;
+    }
     const loader = shim.createLoader({ files: message.files, inject,
       urlOf: (path) => `${message.origin}/game/${path}` });
     try {
