@@ -42,8 +42,9 @@ def board_row(index: int) -> tuple[float, float]:
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=WAIT_MS)  # a lint run or a reload on a busy machine takes seconds
     with sync_playwright() as p:
         launched = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
         yield launched
@@ -156,6 +157,13 @@ def test_scaffold_plays_both_domains_against_the_emulator(browser, scaffold):
         phone.shared_text().to_contain_text("Challenge sent to Ava")
         inbox = wait_for(lambda: httpx.get(scaffold.url + "/v1/users/ava/inbox").json()["shares"])
         assert [(s["from"], s["kind"], s["title"]) for s in inbox] == [("me", "shareToUser", "Beat my score of 120?")]
+
+        # Friends again, now that the emulator holds the grant: no prompt
+        phone.tap(*FRIENDS_BUTTON)  # hides the board
+        phone.shared_text().to_have_text("")
+        phone.tap(*FRIENDS_BUTTON)
+        phone.shared_text().to_contain_text("1. Ava\n120")
+        assert phone.page.get_by_test_id("consent").count() == 0
 
         # Share: shareAppMessage behind canIUse, recorded for the player
         phone.tap(*SHARE_BUTTON)
