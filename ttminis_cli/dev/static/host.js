@@ -512,6 +512,8 @@
       select.appendChild(option);
     }
   }
+  // Players added elsewhere (the dashboard, `ttminis users add`) appear when the list is opened.
+  select.addEventListener("focus", () => loadPlayers().catch(() => {}));
   select.addEventListener("change", () => {
     user = select.value;
     const url = new URL(location.href);
