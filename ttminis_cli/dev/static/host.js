@@ -504,6 +504,8 @@
   const select = $("player");
   async function loadPlayers() {
     const { users } = await api("GET", "/v1/users");
+    const known = Array.from(select.options, (o) => o.value).join("\n");
+    if (known === users.map((u) => u.openid).join("\n")) return; // an open list is left alone
     select.replaceChildren();
     for (const u of users) {
       const label = u.nickname === u.openid ? u.openid : `${u.nickname} (${u.openid})`;
