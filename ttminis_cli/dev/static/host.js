@@ -268,7 +268,7 @@
     if (!/^[a-z][a-z0-9+.-]*:|^\/\//i.test(path)) return `/game/${path.replace(/^(\.\/|\/)+/, "")}`;
     const url = new URL(path, location.href);
     if (url.protocol !== "https:" || url.origin === location.origin) {
-      throw invalid(`${path}: the open data domain loads the package's files and https images only`);
+      throw invalid("the open data domain loads the package's files and https images only");
     }
     return url.href;
   }
