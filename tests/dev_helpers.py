@@ -70,6 +70,11 @@ def start_dev(root: Path, log_dir: Path, *args: str) -> DevServer:
     raise RuntimeError("no free port for ttminis dev")
 
 
+def copy_fixture(name: str, target: Path) -> Path:
+    """A fixture project copied out of the repository: what runs there (lint's cache) stays out of it."""
+    return Path(shutil.copytree(FIXTURES / name, target / name))
+
+
 def init_project(target: Path, template: str = "js") -> Path:
     """A fresh `ttminis init` project; the TypeScript one built with the real tsc."""
     done = subprocess.run([sys.executable, "-m", "ttminis_cli", "init", str(target), "--template", template,

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from dev_helpers import CHROMIUM, FIXTURES, LAUNCH_ARGS, TSC, build, init_project, start_dev
+from dev_helpers import CHROMIUM, LAUNCH_ARGS, TSC, build, copy_fixture, init_project, start_dev
 from ttminis_cli.platform.api import API
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed")
@@ -203,7 +203,8 @@ def test_declined_consent_reaches_the_game_with_the_platform_reason(browser, sca
 
 @pytest.fixture(scope="module")
 def domains(tmp_path_factory):
-    server = start_dev(FIXTURES / "domains", tmp_path_factory.mktemp("domains"), "--in-memory")
+    root = copy_fixture("domains", tmp_path_factory.mktemp("domains"))
+    server = start_dev(root, root.parent, "--in-memory")
     yield server
     server.stop()
 
@@ -287,8 +288,8 @@ def test_open_data_frame_reaches_neither_the_page_nor_the_network_nor_local_stor
 
 @pytest.fixture(scope="module")
 def wechat_port(tmp_path_factory):
-    root = FIXTURES / "wechat-port"
-    server = start_dev(root, tmp_path_factory.mktemp("wechat"), "--in-memory", "--seed", str(root / "seed.json"))
+    root = copy_fixture("wechat-port", tmp_path_factory.mktemp("wechat"))
+    server = start_dev(root, root.parent, "--in-memory", "--seed", str(root / "seed.json"))
     yield server
     server.stop()
 
@@ -339,7 +340,7 @@ def test_the_shim_implements_or_lists_every_member_of_the_platform_table(browser
 
 
 def test_touches_dialogs_storage_audio_network_and_the_rest_of_the_runtime(browser, tmp_path):
-    server = start_dev(FIXTURES / "runtime", tmp_path, "--in-memory")
+    server = start_dev(copy_fixture("runtime", tmp_path), tmp_path, "--in-memory")
     phone = Phone(browser, server, touch=True)
     try:
         page = phone.page

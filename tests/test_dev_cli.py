@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import free_port
-from dev_helpers import FIXTURES, init_project, start_dev
+from dev_helpers import copy_fixture, init_project, start_dev
 from ttminis_cli.cli import app
 
 runner = CliRunner()
@@ -125,7 +125,7 @@ def test_the_port_comes_from_dev_port_and_the_data_lives_in_the_project(tmp_path
 
 
 def test_a_seed_replaces_the_default_players(tmp_path):
-    root = FIXTURES / "wechat-port"
+    root = copy_fixture("wechat-port", tmp_path)
     server = start_dev(root, tmp_path, "--in-memory", "--seed", str(root / "seed.json"), "--user", "wei")
     try:
         users = {u["openid"] for u in httpx.get(server.url + "/v1/users").json()["users"]}
