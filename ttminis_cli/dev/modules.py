@@ -16,14 +16,19 @@ Every statement keeps its line, so stack traces and lint findings name the same 
 from __future__ import annotations
 
 import json
+import re
 import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tree_sitter import Node, Parser
 
-# Helpers the loader passes to every module as `__ttm` (static/shim.js, `moduleHelpers`).
+# Helpers the loader passes to every module as `__ttm` (static/shim.js, `helpers`).
 HELPERS = "__ttm"
+# What module syntax looks like before parsing: a statement starting with import/export, or import(.
+# A file without it (an engine bundle, a CommonJS module) is served as it is, unparsed.
+_MAYBE_MODULE = re.compile(r"(?:^|[;{}\n])[ \t]*(?:import|export)\b|\bimport\s*\(")
+_DYNAMIC_IMPORT = "(call_expression function: (import) @callee)"
 
 
 _local = threading.local()  # a tree-sitter parser is not for two threads at once
@@ -40,7 +45,7 @@ def _parser() -> Parser:
 
 def to_commonjs(source: str) -> str:
     """`source` with its ES module syntax rewritten to CommonJS; unchanged when it has none."""
-    if "import" not in source and "export" not in source:
+    if not _MAYBE_MODULE.search(source):
         return source
     data = source.encode("utf-8")
     tree = _parser().parse(data)
@@ -182,14 +187,11 @@ class _Rewriter:
 
     def dynamic_imports(self, root: Node) -> None:
         """`import(x)` anywhere: the callee becomes the loader's helper (arguments stay as written)."""
-        stack = [root]
-        while stack:
-            node = stack.pop()
-            if node.type == "call_expression":
-                callee = node.child_by_field_name("function")
-                if callee is not None and callee.type == "import":
-                    self.edits.append((callee.start_byte, callee.end_byte, f"{HELPERS}.load"))
-            stack.extend(node.children)
+        from tree_sitter import Query, QueryCursor
+
+        query = Query(_parser().language, _DYNAMIC_IMPORT)
+        for callee in QueryCursor(query).captures(root).get("callee", []):
+            self.edits.append((callee.start_byte, callee.end_byte, f"{HELPERS}.load"))
 
     def result(self) -> str:
         if not self.edits:

@@ -82,6 +82,10 @@ def walk(root: Path):
     return sorted(found)
 
 
+# path -> ((mtime, size), compiled source): every reload sends every module, most of them unchanged.
+_compiled: dict[str, tuple[tuple[int, int], str]] = {}
+
+
 def domain_sources(project: DevProject, domain: str) -> dict[str, str]:
     """Every module of one domain: posix path -> source, ES module syntax compiled to CommonJS."""
     files: dict[str, str] = {}
@@ -89,13 +93,18 @@ def domain_sources(project: DevProject, domain: str) -> dict[str, str]:
         if not rel.endswith(".js") or project.domain_of(rel) != domain:
             continue
         try:
-            if os.path.getsize(path) > MAX_MODULE_BYTES:
+            stat = os.stat(path)
+            if stat.st_size > MAX_MODULE_BYTES:
                 continue
-            with open(path, "rb") as handle:
-                text = handle.read().decode("utf-8", "replace").removeprefix("\ufeff")
+            key = (stat.st_mtime_ns, stat.st_size)
+            cached = _compiled.get(path)
+            if cached is None or cached[0] != key:
+                with open(path, "rb") as handle:
+                    text = handle.read().decode("utf-8", "replace").removeprefix("\ufeff")
+                cached = _compiled[path] = (key, to_commonjs(text))
         except OSError:
             continue
-        files[rel] = to_commonjs(text)
+        files[rel] = cached[1]
     return files
 
 
