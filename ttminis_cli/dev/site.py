@@ -199,7 +199,8 @@ class DevSite:
             return not any(p in PRIVATE_DIRS or p.startswith(".") for p in parts)
 
         try:
-            await self._relint()
+            # Lint alongside, not before: a file saved while the first lint runs must be seen.
+            first = asyncio.create_task(self._relint())
             async for changes in awatch(root, watch_filter=visible, rust_timeout=500, yield_on_timeout=True):
                 if self.should_stop():
                     return
@@ -207,6 +208,7 @@ class DevSite:
                     continue
                 files = sorted({Path(path).relative_to(root).as_posix() for _, path in changes})
                 self._broadcast("change", {"files": files})
+                await first
                 await self._relint()
         except Exception as exc:  # the game still runs; only reloading stops
             typer.secho(f"warning: live reload stopped: {type(exc).__name__}: {exc}", fg="yellow", err=True)
