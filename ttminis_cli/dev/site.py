@@ -30,10 +30,11 @@ from starlette.routing import Route
 
 from ttminis_cli.dev.lint_facts import lint_findings, wrong_domain_rule
 from ttminis_cli.dev.project import PRIVATE_DIRS, DevProject, asset_path, domain_sources, stale_builds
+from ttminis_cli.emulator.app import STATIC_TYPES
 from ttminis_cli.platform.api import API
 
-STATIC_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
-                ".css": "text/css; charset=utf-8"}
+# The newest SDK the platform's changelog names (platform-reference.md §5.6; client 46.3.0).
+SDK_VERSION = "0.35.0"
 NO_CACHE = {"Cache-Control": "no-cache"}
 # The open data frame may run its own scripts (nonce) and eval, draw images it was handed as bytes,
 # and nothing else: no fetch, XHR or WebSocket, no frames, no forms (DESIGN §9, TTM104).
@@ -71,7 +72,7 @@ class DevSite:
             "user": user, "size": {"width": width, "height": height}, "projectName": project.name,
             "projectId": project.project_id, "openDataDir": project.open_data_dir, "live": live,
             "sharedCanvas": {"width": width, "height": height},
-            "clientVersion": client_version(), "sdkVersion": "0.35.0",
+            "clientVersion": client_version(), "sdkVersion": SDK_VERSION,
             "api": api_table(),
         }
         self.static = {p.name: p for p in resources.files("ttminis_cli.dev").joinpath("static").iterdir()
