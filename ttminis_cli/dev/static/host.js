@@ -444,9 +444,8 @@
     mainStyleAt = 0;
     $("ttminis-screen-text").textContent = "";
     $("ttminis-shared-text").textContent = "";
-    const state = { frames: [], main: null, odd: null, booted: false, bootError: null };
+    const state = { frames: [], main: null, odd: null, booted: false };
     phone = state;
-    status.booted = false;
     const game = el("iframe", undefined, { src: "/_ttminis/frame/main", title: "main game domain", class: "game-frame",
       "data-testid": "game-frame" });
     game.style.width = `${W}px`;
@@ -455,8 +454,6 @@
     state.frames.push(game);
     if (config.openDataDir) startOpenData(state);
   }
-
-  const status = { booted: false };
 
   // What main.js reaches through window.parent: everything it needs from outside its frame.
   window.__ttminisHost = {
@@ -481,22 +478,19 @@
     booted(error) {
       if (!phone) return;
       phone.booted = true;
-      phone.bootError = error ? String(error && error.message) : null;
-      status.booted = true;
       if (error) log(`game.js stopped at start: ${error.message}`);
     },
   };
 
   // What tests and --screenshot read.
   window.__ttminis = {
-    get booted() { return status.booted; },
+    get booted() { return Boolean(phone && phone.booted); },
     get user() { return user; },
     get openDataBooted() { return Boolean(phone && phone.odd && phone.odd.booted); },
     errors: () => problems.filter((p) => p.kind === "error"),
     problems: () => problems.slice(),
     coverage: () => ({ main: phone && phone.main ? phone.main.coverage() : null,
       openData: phone && phone.odd ? phone.odd.coverage : null }),
-    reload: startPhone,
   };
 
   // ---------------------------------------------------------------------------- players
@@ -514,7 +508,7 @@
       select.appendChild(option);
     }
   }
-  // Players added elsewhere (the dashboard, `ttminis users add`) appear when the list is opened.
+  // Players added elsewhere (the dashboard, the API) appear when the list is opened.
   select.addEventListener("focus", () => loadPlayers().catch(() => {}));
   select.addEventListener("change", () => {
     user = select.value;
