@@ -479,8 +479,8 @@
   }
 
   global.__ttminisShim = Object.freeze({
-    NOT_SIMULATED, CODES, PlatformError, failure, local, copy, invoke, raw, callbackMember, buildPlatform, coverage,
-    createLoader, touchEvent, listeners, traceContext, reportUncaught, scriptInjector, pairs, TOUCH_EVENTS,
-    imageFactory, fontLoader, sharedCanvas,
+    CODES, PlatformError, copy, invoke, raw, callbackMember, buildPlatform, coverage, createLoader, touchEvent,
+    listeners, traceContext, reportUncaught, scriptInjector, pairs, TOUCH_EVENTS, imageFactory, fontLoader,
+    sharedCanvas,
   });
 })(self);
