@@ -41,12 +41,14 @@ def wheel_venv(tmp_path_factory) -> tuple[Path, Path]:
 
 
 @pytest.mark.slow
-def test_the_wheel_holds_every_template_and_the_schema(wheel_venv):
+def test_the_wheel_holds_every_template_the_schema_and_the_simulator_page(wheel_venv):
     wheel, _ = wheel_venv
     names = set(zipfile.ZipFile(wheel).namelist())
     templates = {p.relative_to(REPO / "templates").as_posix() for p in (REPO / "templates").rglob("*") if p.is_file()}
     assert templates and {f"ttminis_cli/_templates/{t}" for t in templates} <= names
     assert "ttminis_cli/schemas/project.config.schema.json" in names
+    pages = {p.name for p in (REPO / "ttminis_cli" / "dev" / "static").iterdir()}  # what `ttminis dev` serves
+    assert pages and {f"ttminis_cli/dev/static/{n}" for n in pages} <= names
 
 
 @pytest.mark.slow

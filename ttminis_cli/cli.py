@@ -213,6 +213,31 @@ def emulator_start(
                       export_on_exit=export_on_exit)
 
 
+# --------------------------------------------------------------------------- dev
+
+
+@app.command()
+def dev(
+    directory: Path = typer.Argument(Path("."), help="The project folder (default: the current one)."),
+    port: Optional[int] = typer.Option(None, "--port", min=0, max=65535,
+                                       help="Port (default dev.port of project.config.json, else 9527)."),
+    user: str = typer.Option("me", "--user", "-u", help="The player's openid."),
+    seed: Optional[Path] = typer.Option(None, "--seed", help="TOML or JSON: users, friendships, storage."),
+    data: Optional[Path] = typer.Option(None, "--data", help="SQLite file (default .ttminis/emulator.db)."),
+    in_memory: bool = typer.Option(False, "--in-memory", help="Keep nothing on disk."),
+    size: Optional[str] = typer.Option(None, "--size", help="The phone's screen, WIDTHxHEIGHT in CSS pixels "
+                                       "(default 390x844; 844x390 when game.json says landscape)."),
+    no_open: bool = typer.Option(False, "--no-open", help="Do not open a browser."),
+    screenshot: Optional[Path] = typer.Option(None, "--screenshot",
+                                              help="Render headless for 2 s, write this PNG and exit."),
+) -> int:
+    """Play the game in a browser: both domains, against the local emulator."""
+    from ttminis_cli.dev.server import run_dev
+
+    return run_dev(directory, port=port, user=user, seed=seed, data=data, in_memory=in_memory, size=size,
+                   open_browser=not no_open, screenshot=screenshot)
+
+
 # --------------------------------------------------------------------------- storage
 
 _EMULATOR_HELP = "Emulator address (else $TTMINIS_EMULATOR_HOST, ttminis.toml, 127.0.0.1:9528)."

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 from importlib import resources
+from typing import Sequence
 
 from starlette.applications import Starlette
 from starlette.convertors import StringConvertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Match, Route
+from starlette.routing import BaseRoute, Match, Route
 
 from ttminis_cli.emulator import model
 from ttminis_cli.emulator.guard import HostGuard
@@ -38,10 +39,15 @@ class FriendConvertor(StringConvertor):
 register_url_convertor("friend", FriendConvertor())
 
 
-def create_app(store: Store, allowed_hosts: frozenset[str], any_ip: bool = False) -> HostGuard:
-    """The ASGI app serving `store`, refusing requests whose Host is not in `allowed_hosts`."""
+def create_app(store: Store, allowed_hosts: frozenset[str], any_ip: bool = False, *,
+               dashboard_path: str = "/", extra_routes: Sequence[BaseRoute] = ()) -> HostGuard:
+    """The ASGI app serving `store`, refusing requests whose Host is not in `allowed_hosts`.
+
+    `ttminis dev` serves its simulator from the same app: its routes come in as `extra_routes`, and
+    the dashboard moves to `dashboard_path`.
+    """
     routes = [
-        Route("/", dashboard, methods=["GET"]),
+        Route(dashboard_path, dashboard, methods=["GET"]),
         Route("/static/{name}", static, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
         Route("/v1/users", list_users, methods=["GET"]),
@@ -60,8 +66,8 @@ def create_app(store: Store, allowed_hosts: frozenset[str], any_ip: bool = False
         Route("/v1/import", import_state, methods=["POST"]),
         Route("/v1/data", delete_data, methods=["DELETE"]),
     ]
-    app = Starlette(routes=routes, exception_handlers={EmulatorError: refused, HTTPException: http_error,
-                                                       Exception: internal_error})
+    app = Starlette(routes=[*routes, *extra_routes],
+                    exception_handlers={EmulatorError: refused, HTTPException: http_error, Exception: internal_error})
     app.state.store = store
     app.state.static = {p.name: p for p in resources.files("ttminis_cli.emulator").joinpath("static").iterdir()
                         if p.is_file() and p.name[p.name.rfind("."):] in STATIC_TYPES}
