@@ -43,10 +43,11 @@ def open_data_keys(root: Path) -> list[str]:
     """Keys the open data domain reads, in the order the code names them (none when lint fails)."""
     from ttminis_cli.config import find_and_load
     from ttminis_cli.lint import engine
+    from ttminis_cli.lint.plan import plan as plan_lint
 
     try:
         config = find_and_load(root)
-        plan = engine.plan([root], config, cwd=root)
+        plan = plan_lint([root], config, cwd=root)
     except Exception:  # the page still runs; seeding falls back to users and friends only
         return []
     keys: dict[str, None] = {}
@@ -63,17 +64,14 @@ def open_data_keys(root: Path) -> list[str]:
     return list(keys)
 
 
-# Main-only members of these families are what TTM102 names in the open data domain; the rest of
-# the main-only API there is TTM104 (lint/rules/domain.py, tests/test_dev_shim.py keeps them equal).
-_TTM102_FAMILIES = frozenset({"sharing", "open data"})
-
-
 def wrong_domain_rule(api: Api) -> str | None:
     """The rule that catches `api` called where it does not run, or None where it runs everywhere."""
+    from ttminis_cli.lint.rules.domain import MAIN_ONLY_FAMILIES
+
     if api.domain == "open-data":
         return "TTM101"
     if api.domain == "main":
         if api.name == "postMessage":
             return "TTM105"
-        return "TTM102" if api.family in _TTM102_FAMILIES else "TTM104"
+        return "TTM102" if api.family in MAIN_ONLY_FAMILIES else "TTM104"
     return None

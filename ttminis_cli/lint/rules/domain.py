@@ -84,7 +84,7 @@ RULES = (TTM101, TTM102, TTM103, TTM104, TTM105, TTM106)
 
 # Sharing and open-data members the platform documents as main-only: calling them in the open data
 # domain is TTM102; other main APIs there are TTM104 (the capability is missing).
-_MAIN_ONLY_FAMILIES = frozenset({"sharing", "open data"})
+MAIN_ONLY_FAMILIES = frozenset({"sharing", "open data"})
 _WEB_UNAVAILABLE = ("call:fetch", "new:XMLHttpRequest", "new:WebSocket", "call:XMLHttpRequest",
                     "call:document.", "call:localStorage.", "call:sessionStorage.")
 
@@ -146,7 +146,7 @@ def _check_open_data(model: FileModel) -> None:
         if call.namespace_mistake or call.inferred or call.condition or api is None or api.domain != "main" \
                 or call.api == "postMessage":
             continue
-        if api.family in _MAIN_ONLY_FAMILIES:
+        if api.family in MAIN_ONLY_FAMILIES:
             model.report(TTM102, call.callee, f"{call.api} is a main-domain API; the open data domain does not "
                                               f"have it: call it from game.js"
                          + ("; share to one friend here with shareToUser" if api.family == "sharing" else ""))
