@@ -7,6 +7,7 @@ thread owning the connection keeps the transactions simple.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from importlib import resources
 
@@ -19,12 +20,15 @@ from starlette.routing import Match, Route
 
 from ttminis_cli.emulator import model
 from ttminis_cli.emulator.guard import HostGuard
-from ttminis_cli.emulator.model import EmulatorError, Forbidden, Invalid, TooLarge
+from ttminis_cli.emulator.model import EmulatorError, Forbidden, Invalid, RequestTimeout, TooLarge
 from ttminis_cli.emulator.openapi import openapi_document
 from ttminis_cli.emulator.store import Store
 
 MAX_BODY_BYTES = 1 << 20  # one storage call is at most 128 × (128 + 2048) characters ≈ 0.3 MB
 MAX_IMPORT_BYTES = 64 << 20
+# A body that has not arrived after this long is not coming (a client that stopped mid-request):
+# 408, and the connection is closed. The server's own deadline for a whole request is longer.
+BODY_TIMEOUT_S = 10
 STATIC_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
                 ".css": "text/css; charset=utf-8"}
 
@@ -46,6 +50,7 @@ def create_app(store: Store, allowed_hosts: frozenset[str], any_ip: bool = False
         Route("/openapi.json", openapi, methods=["GET"]),
         Route("/v1/users", list_users, methods=["GET"]),
         Route("/v1/users/{openid}", put_user, methods=["PUT"]),
+        Route("/v1/users/{openid}", delete_user, methods=["DELETE"]),
         Route("/v1/users/{openid}/friends/storage", friends_storage, methods=["GET"]),
         Route("/v1/users/{openid}/friends/{other:friend}", befriend, methods=["PUT"]),
         Route("/v1/users/{openid}/friends/{other:friend}", unfriend, methods=["DELETE"]),
@@ -55,6 +60,7 @@ def create_app(store: Store, allowed_hosts: frozenset[str], any_ip: bool = False
         Route("/v1/users/{openid}/authorize", authorize, methods=["POST"]),
         Route("/v1/users/{openid}/authorize", authorization_status, methods=["GET"]),
         Route("/v1/users/{openid}/inbox", inbox, methods=["GET"]),
+        Route("/v1/users/{openid}/inbox", clear_inbox, methods=["DELETE"]),
         Route("/v1/shares", record_share, methods=["POST"]),
         Route("/v1/export", export, methods=["GET"]),
         Route("/v1/import", import_state, methods=["POST"]),
@@ -84,17 +90,17 @@ async def _json_body(request: Request, limit: int = MAX_BODY_BYTES, *, optional:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise TooLarge("body_too_large", f"the body is {declared} bytes; at most {limit}")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise TooLarge("body_too_large", f"the body is over {limit} bytes")
-        chunks.append(chunk)
-    raw = b"".join(chunks)
-    if not raw.strip():
+    try:
+        raw = await asyncio.wait_for(_read_body(request, limit), BODY_TIMEOUT_S)
+    except asyncio.TimeoutError:
+        raise RequestTimeout("body_timeout", f"the body did not arrive within {BODY_TIMEOUT_S} s "
+                             "(shorter than its Content-Length?); send it whole") from None
+    if not raw:
         if optional:
             return {}
         raise Invalid("invalid_json", "the body is empty; send a JSON object")
+    if not raw.strip(b" \t\r\n"):  # JSON's own whitespace; json.loads refuses anything else
+        raise Invalid("invalid_json", "the body is only whitespace; send a JSON object")
     try:
         body = json.loads(raw)
         # JSON may escape lone surrogates (\ud800) that no UTF-8 database can store
@@ -104,8 +110,20 @@ async def _json_body(request: Request, limit: int = MAX_BODY_BYTES, *, optional:
     return body
 
 
+async def _read_body(request: Request, limit: int) -> bytes:
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge("body_too_large", f"the body is over {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def refused(request: Request, exc: EmulatorError) -> JSONResponse:
-    return JSONResponse(exc.body(), status_code=exc.status)
+    # after a body that never came, the connection holds the rest of it: it cannot serve another request
+    headers = {"Connection": "close"} if isinstance(exc, RequestTimeout) else None
+    return JSONResponse(exc.body(), status_code=exc.status, headers=headers)
 
 
 async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
@@ -167,7 +185,14 @@ async def list_users(request: Request) -> JSONResponse:
 async def put_user(request: Request) -> JSONResponse:
     openid = _openid(request)
     nickname, avatar = model.check_profile(await _json_body(request, optional=True))
-    return JSONResponse(_store(request).put_user(openid, nickname, avatar))
+    user, created = _store(request).put_user(openid, nickname, avatar)
+    return JSONResponse({**user, "created": created})
+
+
+async def delete_user(request: Request) -> JSONResponse:
+    openid = _openid(request)
+    _store(request).delete_user(openid)
+    return JSONResponse({"openid": openid, "deleted": True})
 
 
 async def befriend(request: Request) -> JSONResponse:
@@ -201,13 +226,14 @@ async def set_storage(request: Request) -> JSONResponse:
     openid = _openid(request)
     pairs = model.check_set_body(await _json_body(request))
     _store(request).set_storage(openid, pairs)
-    return JSONResponse({"written": len(pairs)})
+    return JSONResponse({"written": len(dict(pairs)), "duplicates": model.duplicate_keys(pairs)})
 
 
 async def remove_storage(request: Request) -> JSONResponse:
     openid = _openid(request)
     keys = model.check_key_list(await _json_body(request))
-    return JSONResponse({"removed": _store(request).remove_storage(openid, keys)})
+    removed = _store(request).remove_storage(openid, keys)
+    return JSONResponse({"removed": len(removed), "missing": [k for k in keys if k not in removed]})
 
 
 async def friends_storage(request: Request) -> JSONResponse:
@@ -235,6 +261,10 @@ async def record_share(request: Request) -> JSONResponse:
 
 async def inbox(request: Request) -> JSONResponse:
     return JSONResponse({"shares": _store(request).inbox(_openid(request))})
+
+
+async def clear_inbox(request: Request) -> JSONResponse:
+    return JSONResponse({"deleted": _store(request).clear_inbox(_openid(request))})
 
 
 # --------------------------------------------------------------------------- whole state
