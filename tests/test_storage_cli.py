@@ -178,8 +178,37 @@ def test_unknown_user_is_refused_with_exit_1_and_a_hint(seeded):
     assert result.exit_code == 1
     assert result.stdout == ""
     assert "no user with openid 'zed'" in result.stderr
-    assert "seed file" in result.stderr and "known users: alice, bob, carol, dave, erin" in result.stderr
+    assert "add it with `ttminis users add zed`; known users: alice, bob, carol, dave, erin" in result.stderr
+    assert "PUT /v1/users" not in result.stderr  # a CLI user is told the CLI's way
     assert "Traceback" not in result.output
+
+
+def test_set_of_a_key_given_twice_is_refused_and_says_which(seeded):
+    before = revision(seeded)
+    result = storage(seeded, "set", "a=1", "b=2", "a=3", "--user", "alice")
+    assert result.exit_code == 2
+    assert "key 'a' is given 2 times (arguments 1, 3): only one value can be stored" in result.stderr
+    assert "nothing was sent" in result.stderr
+    assert revision(seeded) == before
+
+
+def test_remove_of_a_key_that_is_not_set_says_so(seeded):
+    storage(seeded, "set", "a=1", "--user", "erin")
+    result = storage(seeded, "remove", "a", "nokey", "--user", "erin")
+    assert result.exit_code == 0
+    assert "erin: removed a\n" in result.stderr
+    assert "erin: nokey was not set; nothing to remove" in result.stderr
+    only_missing = storage(seeded, "remove", "nokey", "--user", "erin")
+    assert "removed" not in only_missing.stderr and "nokey was not set" in only_missing.stderr
+
+
+@pytest.mark.parametrize("openid", [".", "..", "a/b", "a,b"])
+def test_an_openid_the_emulator_refuses_is_refused_before_sending(seeded, openid):
+    before = revision(seeded)
+    result = storage(seeded, "set", "a=1", "--user", openid)
+    assert result.exit_code == 1, result.output
+    assert f"openid {openid!r} may not" in result.stderr and "nothing was sent" in result.stderr
+    assert revision(seeded) == before
 
 
 # --------------------------------------------------------------------------- limits, before sending
@@ -323,6 +352,38 @@ def test_push_of_an_invalid_file_writes_nothing_and_names_the_problems(seeded, t
     assert state(seeded) == before
 
 
+def test_push_of_a_seed_file_is_the_import_it_is(emulator_factory, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    emulator = emulator_factory(data=tmp_path / "fresh.db")
+    seed = REPO / "examples" / "seed.toml"
+    dry = storage(emulator, "push", str(seed), "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert ("dry run, nothing written: 5 added, 0 changed, 0 unchanged across 3 user(s); "
+            "4 new user(s), 2 new friendship(s)") in dry.stderr
+    assert state(emulator)["users"] == []
+    pushed = storage(emulator, "push", str(seed))
+    assert pushed.exit_code == 0, pushed.output
+    assert f"pushed {seed}: 5 added" in pushed.stderr
+    after = state(emulator)
+    assert [u["openid"] for u in after["users"]] == ["alice", "bob", "carol", "dave"]
+    assert after["users"][0]["nickname"] == "Alice"
+    assert after["friendships"] == [["alice", "bob"], ["bob", "carol"]]
+    board = storage(emulator, "friends", "highScore", "--user", "bob", "--sort", "highScore")
+    assert [line.split()[1] for line in board.stdout.splitlines()[1:]] == ["carol", "bob", "alice"]
+    again = storage(emulator, "push", str(seed))
+    assert "nothing to write: 0 added, 0 changed, 5 unchanged across 3 user(s)" in again.stderr
+
+
+def test_push_of_a_broken_seed_file_names_the_field_and_sends_nothing(seeded, tmp_path):
+    seed = tmp_path / "seed.toml"
+    seed.write_text('friendships = [["alice", "alice"]]\n[[users]]\nopenid = "alice"\n', encoding="utf-8")
+    before = revision(seeded)
+    result = storage(seeded, "push", str(seed))
+    assert result.exit_code == 1
+    assert f"{seed}: friendships[0]" in result.stderr and "not their own friend" in result.stderr
+    assert revision(seeded) == before
+
+
 def test_push_syntax_error_names_line_and_column(seeded, tmp_path):
     file = tmp_path / "push.json"
     file.write_text('{"alice": {\n  "a": "1"\n  "b": "2"}}', encoding="utf-8")
@@ -355,6 +416,16 @@ def test_pull_to_stdout_and_for_one_user(seeded):
     assert everything.stderr == ""
     one = storage(seeded, "pull", "--user", "dave")
     assert json.loads(one.stdout) == {"dave": {"title": "Knight"}}
+
+
+def test_pull_into_a_folder_is_a_usage_error_before_anything_is_asked(seeded, tmp_path):
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    result = storage(seeded, "pull", "-o", str(folder))
+    assert result.exit_code == 2
+    assert f"{folder} is a folder; name the file to write" in result.stderr
+    assert f"for example {folder / 'storage.json'}" in result.stderr
+    assert "internal error" not in result.stderr and list(folder.iterdir()) == []
 
 
 def test_pull_into_a_missing_folder_leaves_nothing_behind(seeded, tmp_path):
