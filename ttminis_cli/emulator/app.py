@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import json
 from importlib import resources
+from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.convertors import StringConvertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -23,6 +25,7 @@ from ttminis_cli.emulator.guard import HostGuard
 from ttminis_cli.emulator.model import EmulatorError, Forbidden, Invalid, RequestTimeout, TooLarge
 from ttminis_cli.emulator.openapi import openapi_document
 from ttminis_cli.emulator.store import Store
+from ttminis_cli.errors import UserError
 
 MAX_BODY_BYTES = 1 << 20  # one storage call is at most 128 × (128 + 2048) characters ≈ 0.3 MB
 MAX_IMPORT_BYTES = 64 << 20
@@ -42,12 +45,15 @@ class FriendConvertor(StringConvertor):
 register_url_convertor("friend", FriendConvertor())
 
 
-def create_app(store: Store, allowed_hosts: frozenset[str], any_ip: bool = False) -> HostGuard:
-    """The ASGI app serving `store`, refusing requests whose Host is not in `allowed_hosts`."""
+def create_app(store: Store, allowed_hosts: frozenset[str], any_ip: bool = False,
+               project: Path | None = None) -> HostGuard:
+    """The ASGI app serving `store`, refusing requests whose Host is not in `allowed_hosts`; `project`
+    is the game's folder, whose code tells the dashboard which keys to show."""
     routes = [
         Route("/", dashboard, methods=["GET"]),
         Route("/static/{name}", static, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
+        Route("/v1/project", project_info, methods=["GET"]),
         Route("/v1/users", list_users, methods=["GET"]),
         Route("/v1/users/{openid}", put_user, methods=["PUT"]),
         Route("/v1/users/{openid}", delete_user, methods=["DELETE"]),
@@ -69,6 +75,8 @@ def create_app(store: Store, allowed_hosts: frozenset[str], any_ip: bool = False
     app = Starlette(routes=routes, exception_handlers={EmulatorError: refused, HTTPException: http_error,
                                                        Exception: internal_error})
     app.state.store = store
+    app.state.project = project
+    app.state.project_keys = None  # read from the code on first request, then kept
     app.state.static = {p.name: p for p in resources.files("ttminis_cli.emulator").joinpath("static").iterdir()
                         if p.is_file() and p.name[p.name.rfind("."):] in STATIC_TYPES}
     return HostGuard(app, allowed_hosts, any_ip)
@@ -173,6 +181,24 @@ async def static(request: Request, name: str | None = None) -> Response:
 
 async def openapi(request: Request) -> JSONResponse:
     return JSONResponse(openapi_document())
+
+
+async def project_info(request: Request) -> JSONResponse:
+    """The game the emulator serves, and the storage keys its code reads (the dashboard's default)."""
+    state = request.app.state
+    if state.project is not None and state.project_keys is None:
+        state.project_keys = await run_in_threadpool(_keys_read, state.project)  # lint's analysis, off the loop
+    return JSONResponse({"root": str(state.project) if state.project is not None else None,
+                         "readKeys": state.project_keys or []})
+
+
+def _keys_read(root: Path) -> list[str]:
+    from ttminis_cli.emulator.game_keys import keys_read
+
+    try:
+        return keys_read(root)
+    except UserError:  # a config broken mid-edit: the dashboard does without defaults
+        return []
 
 
 # --------------------------------------------------------------------------- users and friends

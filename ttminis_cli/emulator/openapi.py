@@ -195,6 +195,13 @@ def openapi_document() -> dict:
                                                  "404": _error("No such file among the dashboard's own.")}}},
         "/openapi.json": {"get": {"summary": "This document.",
                                   "responses": {"200": _json({"type": "object"}, "OpenAPI 3.0")}}},
+        "/v1/project": {"get": _operation(
+            "The game the emulator was started in, and the cloud-storage keys its code reads.",
+            _json(_obj({"root": {"type": "string", "nullable": True,
+                                 "description": "The project folder; null outside a project."},
+                        "readKeys": {"type": "array", "items": {"type": "string"},
+                                     "description": "Keys the code reads (else writes), as lint finds them."}},
+                       ("root", "readKeys")), "The project."))},
         "/v1/users": {"get": _operation("List users with their friends.", _json(
             _obj({"users": {"type": "array", "items": _ref("UserWithFriends")}}, ("users",)), "Every user."))},
         "/v1/users/{openid}": {

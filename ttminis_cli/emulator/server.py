@@ -35,9 +35,13 @@ def project_root(start: Path) -> Path:
     """The nearest folder holding project.config.json, game.json or ttminis.toml; else `start`."""
     start = start.resolve()
     for directory in (start, *start.parents):
-        if any((directory / name).is_file() for name in (*CONFIG_FILES, CONFIG_NAME)):
+        if _is_project(directory):
             return directory
     return start
+
+
+def _is_project(directory: Path) -> bool:
+    return any((directory / name).is_file() for name in (*CONFIG_FILES, CONFIG_NAME))
 
 
 def run_server(*, host: str | None, port: int | None, data: Path | None, in_memory: bool,
@@ -52,7 +56,8 @@ def run_server(*, host: str | None, port: int | None, data: Path | None, in_memo
     settings = find_and_load(Path.cwd()).emulator
     host = host or settings.host or DEFAULT_HOST
     port = port if port is not None else settings.port if settings.port is not None else DEFAULT_PORT
-    path = None if in_memory else (data or project_root(Path.cwd()) / DEFAULT_DATA)
+    root = project_root(Path.cwd())
+    path = None if in_memory else (data or root / DEFAULT_DATA)
     state = load_seed(seed) if seed is not None else None  # a bad seed fails before anything is touched
     if export_on_exit is not None:  # now, not at shutdown: a session's writes must have somewhere to go
         _check_export_target(export_on_exit)
@@ -70,7 +75,8 @@ def run_server(*, host: str | None, port: int | None, data: Path | None, in_memo
         if not is_loopback(host):
             typer.secho(f"warning: listening on {host}: anyone who can reach this machine can read and "
                         "change the emulator's data", fg="yellow", err=True)
-        app = create_app(store, allowed_hosts(host, port), any_ip=host in ("0.0.0.0", "::"))
+        app = create_app(store, allowed_hosts(host, port), any_ip=host in ("0.0.0.0", "::"),
+                         project=root if _is_project(root) else None)
         shown = f"[{host}]" if ":" in host else host
         typer.echo(f"ttminis emulator on http://{shown}:{port}  (data: {path or 'in memory'})  — Ctrl-C to stop",
                    err=True)
