@@ -117,11 +117,13 @@ def validate(
     paths: Optional[List[Path]] = typer.Argument(None, help="project.config.json files or project folders "
                                                  "(default: the current folder)."),
     format: ValidateFormat = typer.Option(ValidateFormat.text, "--format", "-f", help="Output format."),
+    strict: bool = typer.Option(False, "--strict", help="Exit 1 on warnings too (such as a package over the "
+                                "upload budget)."),
 ) -> int:
     """Check project.config.json against its JSON Schema, and the project's file tree."""
     from ttminis_cli.validate import run_validate
 
-    return run_validate(paths or [Path(".")], fmt=format.value)
+    return run_validate(paths or [Path(".")], fmt=format.value, strict=strict)
 
 
 @app.command()
