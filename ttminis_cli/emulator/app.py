@@ -7,7 +7,6 @@ thread owning the connection keeps the transactions simple.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from importlib import resources
 from pathlib import Path
@@ -16,7 +15,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import StringConvertor, register_url_convertor
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Match, Route
 
@@ -29,9 +28,6 @@ from ttminis_cli.errors import UserError
 
 MAX_BODY_BYTES = 1 << 20  # one storage call is at most 128 × (128 + 2048) characters ≈ 0.3 MB
 MAX_IMPORT_BYTES = 64 << 20
-# A body that has not arrived after this long is not coming (a client that stopped mid-request):
-# 408, and the connection is closed. The server's own deadline for a whole request is longer.
-BODY_TIMEOUT_S = 10
 STATIC_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
                 ".css": "text/css; charset=utf-8"}
 
@@ -50,6 +46,11 @@ def create_app(store: Store, allowed_hosts: frozenset[str], any_ip: bool = False
     """The ASGI app serving `store`, refusing requests whose Host is not in `allowed_hosts`; `project`
     is the game's folder, whose code tells the dashboard which keys to show."""
     routes = [
+        # What a game calls most comes first: Starlette tries the routes in this order.
+        Route("/v1/users/{openid}/storage", get_storage, methods=["GET"]),
+        Route("/v1/users/{openid}/storage", set_storage, methods=["POST"]),
+        Route("/v1/users/{openid}/friends/storage", friends_storage, methods=["GET"]),
+        Route("/v1/users/{openid}/storage:remove", remove_storage, methods=["POST"]),
         Route("/", dashboard, methods=["GET"]),
         Route("/static/{name}", static, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
@@ -57,12 +58,8 @@ def create_app(store: Store, allowed_hosts: frozenset[str], any_ip: bool = False
         Route("/v1/users", list_users, methods=["GET"]),
         Route("/v1/users/{openid}", put_user, methods=["PUT"]),
         Route("/v1/users/{openid}", delete_user, methods=["DELETE"]),
-        Route("/v1/users/{openid}/friends/storage", friends_storage, methods=["GET"]),
         Route("/v1/users/{openid}/friends/{other:friend}", befriend, methods=["PUT"]),
         Route("/v1/users/{openid}/friends/{other:friend}", unfriend, methods=["DELETE"]),
-        Route("/v1/users/{openid}/storage", get_storage, methods=["GET"]),
-        Route("/v1/users/{openid}/storage", set_storage, methods=["POST"]),
-        Route("/v1/users/{openid}/storage:remove", remove_storage, methods=["POST"]),
         Route("/v1/users/{openid}/authorize", authorize, methods=["POST"]),
         Route("/v1/users/{openid}/authorize", authorization_status, methods=["GET"]),
         Route("/v1/users/{openid}/inbox", inbox, methods=["GET"]),
@@ -98,11 +95,7 @@ async def _json_body(request: Request, limit: int = MAX_BODY_BYTES, *, optional:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise TooLarge("body_too_large", f"the body is {declared} bytes; at most {limit}")
-    try:
-        raw = await asyncio.wait_for(_read_body(request, limit), BODY_TIMEOUT_S)
-    except asyncio.TimeoutError:
-        raise RequestTimeout("body_timeout", f"the body did not arrive within {BODY_TIMEOUT_S} s "
-                             "(shorter than its Content-Length?); send it whole") from None
+    raw = await _read_body(request, limit)
     if not raw:
         if optional:
             return {}
@@ -120,18 +113,19 @@ async def _json_body(request: Request, limit: int = MAX_BODY_BYTES, *, optional:
 
 async def _read_body(request: Request, limit: int) -> bytes:
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise TooLarge("body_too_large", f"the body is over {limit} bytes")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise TooLarge("body_too_large", f"the body is over {limit} bytes")
+            chunks.append(chunk)
+    except ClientDisconnect:  # gone, or cut off by the server for stalling (server.REQUEST_IDLE_S)
+        raise RequestTimeout("client_gone", "the connection closed before the whole body arrived") from None
     return b"".join(chunks)
 
 
 async def refused(request: Request, exc: EmulatorError) -> JSONResponse:
-    # after a body that never came, the connection holds the rest of it: it cannot serve another request
-    headers = {"Connection": "close"} if isinstance(exc, RequestTimeout) else None
-    return JSONResponse(exc.body(), status_code=exc.status, headers=headers)
+    return JSONResponse(exc.body(), status_code=exc.status)
 
 
 async def http_error(request: Request, exc: HTTPException) -> JSONResponse:

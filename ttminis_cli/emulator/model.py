@@ -14,6 +14,7 @@ Decisions where the platform is silent (documented in /openapi.json too):
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -116,12 +117,15 @@ class State:
     shares: tuple[Share, ...] = ()
 
 
+_OPENID_REFUSED = re.compile("[/,\x00-\x1f\x7f]")
+
+
 def check_openid(openid: Any, field: str = "openid") -> str:
     if not isinstance(openid, str):
         raise Invalid("openid_not_string", f"{field} must be a string, got {_kind(openid)}", field)
     if not openid or len(openid) > OPENID_MAX_CHARS:
         raise Invalid("openid_invalid", f"{field} must have 1 to {OPENID_MAX_CHARS} characters", field)
-    if any(ch in "/,\x7f" or ch < " " for ch in openid):
+    if _OPENID_REFUSED.search(openid):
         raise Invalid("openid_invalid", f"{field} may not hold '/', ',' or control characters", field)
     if openid in (".", ".."):  # a URL path segment that clients resolve away: /v1/users/.. is /v1
         raise Invalid("openid_invalid", f"{field} may not be '.' or '..'", field)

@@ -81,7 +81,7 @@ def _operation(summary: str, ok: dict, *, params: list | None = None, body: dict
                 403: "Refused by a platform rule: shareToUser to someone who is not a friend of the sender "
                      "(or to the sender), or a user befriending themselves.",
                 404: "An openid in the path or the body is not a user.",
-                408: "The body did not arrive in time (slower than the emulator waits for a request body).",
+                408: "The request stopped arriving (a body shorter than its Content-Length): the connection is closed.",
                 413: "The request body is too large.",
                 507: "The disk holding the data file is full (disk_full): nothing was written; reads still work."}
     operation: dict = {"summary": summary, "responses": {status: ok}}

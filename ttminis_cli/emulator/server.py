@@ -25,10 +25,10 @@ DEFAULT_PORT = 9528
 DEFAULT_DATA = Path(".ttminis") / "emulator.db"
 # An idle keep-alive connection is closed after this long (uvicorn's own default, said here)...
 KEEP_ALIVE_S = 5
-# ...and every request must have arrived whole this long after its connection opened or its
-# predecessor was answered, so a client that stops mid-request cannot hold a connection. The body
-# reader gives up sooner (app.BODY_TIMEOUT_S) with a 408 the client can read.
-REQUEST_TIMEOUT_S = 15
+# ...and so is one whose request stops arriving for this long (nothing sent, half the headers, a
+# body shorter than its Content-Length): a stalled client cannot hold a connection. A slow one that
+# keeps sending is not cut off.
+REQUEST_IDLE_S = 10
 
 
 def project_root(start: Path) -> Path:
@@ -169,32 +169,50 @@ def _serve(server, sock: socket.socket) -> None:
 
 
 def _bounded_protocol():
-    """uvicorn's HTTP protocol, with a deadline for each request to arrive whole (REQUEST_TIMEOUT_S).
+    """uvicorn's HTTP protocol, closing a connection whose request stops arriving (REQUEST_IDLE_S).
 
-    uvicorn bounds only the wait between requests on a keep-alive connection; a connection that sends
-    nothing, or half a request, would be held until shutdown.
+    uvicorn bounds only the wait between requests on a keep-alive connection; one that sends
+    nothing, or part of a request, would be held until shutdown. A request whose headers came but
+    whose body stalled is answered 408 first, in the emulator's error shape.
     """
     from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+    timeout = json.dumps({"error": {
+        "code": "request_timeout", "field": None,
+        "message": f"the request stopped arriving for {REQUEST_IDLE_S} s (a body shorter than its "
+                   "Content-Length?); send it whole"}}).encode()
+    answer = (b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\nconnection: close\r\n"
+              b"content-length: %d\r\n\r\n%s" % (len(timeout), timeout))
+
     class BoundedHttpToolsProtocol(HttpToolsProtocol):
-        deadline = None
+        idle = None  # the timer, set while a request is awaited or arriving
 
         def _arm(self) -> None:
             self._disarm()
-            self.deadline = self.loop.call_later(REQUEST_TIMEOUT_S, self._expire)
+            self.idle = self.loop.call_later(REQUEST_IDLE_S, self._expire)
 
         def _disarm(self) -> None:
-            if self.deadline is not None:
-                self.deadline.cancel()
-                self.deadline = None
+            if self.idle is not None:
+                self.idle.cancel()
+                self.idle = None
 
         def _expire(self) -> None:
-            if not self.transport.is_closing():
-                self.transport.close()
+            self.idle = None
+            if self.transport.is_closing():
+                return
+            cycle = self.cycle
+            if cycle is not None and not cycle.response_started and not cycle.response_complete:
+                self.transport.write(answer)  # headers came, the body did not: say so before closing
+            self.transport.close()
 
         def connection_made(self, transport) -> None:
             super().connection_made(transport)
             self._arm()
+
+        def data_received(self, data: bytes) -> None:
+            super().data_received(data)
+            if self.idle is not None:  # still arriving: the clock starts again with every chunk
+                self._arm()
 
         def on_message_complete(self) -> None:
             self._disarm()

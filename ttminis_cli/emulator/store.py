@@ -219,14 +219,17 @@ class Store:
 
     def get_storage(self, openid: str, keys: list[str] | None) -> list[dict]:
         """The user's pairs for `keys` (in that order; missing keys omitted), or all of them by key."""
-        self._require(openid)
         if keys is None:
             rows = self.db.execute("SELECT key, value FROM storage WHERE openid = ? ORDER BY key", (openid,))
-            return [{"key": k, "value": v} for k, v in rows]
-        marks = ",".join("?" * len(keys))
-        found = dict(self.db.execute(f"SELECT key, value FROM storage WHERE openid = ? AND key IN ({marks})",
-                                     (openid, *keys)))
-        return [{"key": k, "value": found[k]} for k in keys if k in found]
+            pairs = [{"key": k, "value": v} for k, v in rows]
+        else:
+            marks = ",".join("?" * len(keys))
+            found = dict(self.db.execute(f"SELECT key, value FROM storage WHERE openid = ? AND key IN ({marks})",
+                                         (openid, *keys)))
+            pairs = [{"key": k, "value": found[k]} for k in keys if k in found]
+        if not pairs:  # only then can the user be unknown: a stored key means a user (foreign key)
+            self._require(openid)
+        return pairs
 
     def friends_storage_json(self, openid: str, keys: list[str]) -> str:
         """getFriendCloudStorage's `data` list as JSON text: the user and their friends who stored at
