@@ -523,3 +523,40 @@ def test_arguments_that_are_not_utf8_are_a_usage_error_in_a_real_process():
         assert result.returncode == 2, result.stderr
         assert b"is not valid UTF-8" in result.stderr
         assert b"Traceback" not in result.stderr
+
+
+# --------------------------------------------------------------------------- start-up cost
+
+
+HEAVY = ("httpx", "httpcore", "anyio", "trio", "uvicorn", "starlette", "pygments", "tree_sitter")
+_IMPORTS = """
+import sys
+from ttminis_cli.cli import main
+code = main(sys.argv[1:])
+heavy = sorted({m.split(".")[0] for m in sys.modules} & set(%r))
+print(code, " ".join(heavy))
+"""
+
+
+@pytest.mark.parametrize("command", [["set", "a=1"], ["get", "highScore"], ["list"], ["remove", "a"],
+                                     ["friends", "highScore"]])
+def test_a_storage_command_loads_no_http_framework(seeded, command):
+    result = subprocess.run([sys.executable, "-c", _IMPORTS % (HEAVY,), "storage", *command, "--user", "carol",
+                             "--emulator", seeded.url], capture_output=True, text=True, timeout=60)
+    assert result.stdout.split("\n")[-2].split(" ") == ["0", ""], result.stdout + result.stderr
+
+
+def test_a_storage_command_takes_under_0_3_s_of_cpu(seeded):
+    import resource
+
+    def cpu_seconds() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    times = []
+    for _ in range(3):  # CPU time, not wall time: the machine may be busy with other work
+        before = cpu_seconds()
+        done = storage_process("set", "highScore=1", "--user", "alice", "--emulator", seeded.url)
+        assert done.returncode == 0, done.stderr
+        times.append(cpu_seconds() - before)
+    assert min(times) < 0.3, times
