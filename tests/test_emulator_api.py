@@ -418,6 +418,18 @@ def test_unknown_paths_and_methods_answer_with_the_error_body(api):
     assert wrong.status_code == 405 and error_of(wrong)["code"] == "method_not_allowed"
 
 
+def test_openapi_says_where_image_url_is_required_in_requests_and_state_documents(api):
+    schemas = api.get("/openapi.json").json()["components"]["schemas"]
+    for name, variants in (("ShareRequest", schemas["ShareRequest"]["oneOf"]),
+                           ("State.shares", schemas["State"]["properties"]["shares"]["items"]["oneOf"])):
+        required = {v["properties"]["kind"]["enum"][0]: "imageUrl" in v["required"] for v in variants}
+        assert required == {"shareToUser": True, "shareAppMessage": True, "shareToStory": False}, name
+
+
+def test_project_is_null_outside_a_game_folder(api):
+    assert api.get("/v1/project").json() == {"root": None, "readKeys": []}
+
+
 def test_openapi_lists_exactly_the_served_routes(emulator, api):
     from ttminis_cli.emulator.app import create_app
     from ttminis_cli.emulator.store import Store
