@@ -107,6 +107,9 @@ def test_the_dashboard_edits_through_the_api(emulator_factory, tmp_path, page):
     befriend.get_by_role("button", name="Make friends").click()
     expect(users.locator("tr[data-openid=erin] td").nth(2)).to_have_text("alice")
     assert ["alice", "erin"] in state(emulator)["friendships"]
+    for other in ("bob", "carol", "dave"):  # friends with everyone: nobody left to offer
+        assert httpx.put(f"{emulator.url}/v1/users/erin/friends/{other}").status_code == 200
+    expect(befriend).to_be_hidden()
 
     # set a key, then delete it; a refused write shows the emulator's message and changes nothing
     set_key = page.get_by_test_id("set-key")
@@ -116,7 +119,7 @@ def test_the_dashboard_edits_through_the_api(emulator_factory, tmp_path, page):
     storage = page.get_by_test_id("storage")
     expect(storage.locator("tr[data-key=highScore] td").nth(1)).to_have_text("777")
     assert state(emulator)["storage"]["erin"] == {"highScore": "777"}
-    expect(page.get_by_test_id("leaderboard").locator("li").first).to_have_attribute("data-openid", "alice")
+    expect(page.get_by_test_id("leaderboard").locator("li").first).to_have_attribute("data-openid", "carol")
     set_key.get_by_label("key").fill("🎮" * 65)  # 130 UTF-16 code units
     set_key.get_by_role("button", name="Set key").click()
     expect(page.get_by_test_id("error")).to_contain_text("as JavaScript counts them")
