@@ -1,13 +1,17 @@
-"""Emulator throughput and latency over real HTTP, at 1k, 10k and 100k users.
+"""Emulator throughput and latency over real HTTP, at 1k, 10k and 100k users, beside the framework floor.
 
-    python bench/emulator_bench.py [--scales 1000,10000,100000] [--seconds 3] [--clients 2]
+    python bench/emulator_bench.py [--scales 1000,10000,100000] [--seconds 2] [--rounds 5] [--clients 2]
 
 For each scale it builds a data file (every user has 5 keys and ~10 random friends; one user,
 "hub", has 1,000 friends with 5 keys each), starts the real emulator on it, and prints:
 - set and get operations per second from N client processes, each on one keep-alive connection;
+- the framework floor: the same clients against a bare Starlette app served the way the emulator
+  is (same uvicorn, same settings), answering the same paths with a constant of the same size;
+  and each emulator figure as a fraction of its floor, which unlike ops/s holds on any machine;
 - p50/p99 latency of hub's friends-storage read (1,000 friends × 5 keys).
-Targets: ≥ 3,000 ops/s, p99 < 20 ms. Clients use http.client, the lightest keep-alive client in
-the standard library, so the figure measures the server more than the client.
+Targets: get ≥ 0.8× the floor, ≥ 3,000 ops/s where the floor allows it, p99 < 20 ms. Clients use
+http.client, the lightest keep-alive client in the standard library, so the figure measures the
+server more than the client.
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ import http.client
 import json
 import multiprocessing as mp
 import random
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -26,7 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from conftest import start_emulator  # noqa: E402  (the fixture the tests use, as a plain function)
+from conftest import free_port, start_emulator  # noqa: E402  (the fixture the tests use, as plain functions)
 
 from ttminis_cli.emulator.model import Share, State, User  # noqa: E402
 from ttminis_cli.emulator.store import Store  # noqa: E402
@@ -72,6 +78,51 @@ def _client(port: int, kind: str, seconds: float, worker: int, users: int, out: 
     out.put((done, errors))
 
 
+def serve_floor(port: int) -> None:
+    """The framework floor: a bare Starlette app on the emulator's own server set-up (uvicorn, its
+    settings, the socket), answering the benchmark's paths with constants shaped like the emulator's."""
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    from ttminis_cli.emulator.server import bind, serve
+
+    async def get(request):
+        return JSONResponse({"KVDataList": [{"key": "highScore", "value": "12345"},
+                                            {"key": "level", "value": "67890"}]})
+
+    async def post(request):
+        await request.body()
+        return JSONResponse({"written": 1, "duplicates": []})
+
+    app = Starlette(routes=[Route("/v1/users/{openid}/storage", get, methods=["GET"]),
+                            Route("/v1/users/{openid}/storage", post, methods=["POST"])])
+    serve(app, bind("127.0.0.1", port))
+
+
+class Floor:
+    """The floor server in its own process, as the emulator runs in its own."""
+
+    def __enter__(self) -> int:
+        self.port = free_port()
+        self.proc = subprocess.Popen([sys.executable, __file__, "--serve-floor", str(self.port)])
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", "/v1/users/u000000/storage")
+                conn.getresponse().read()
+                return self.port
+            except OSError:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    raise RuntimeError("the floor server did not start") from None
+                time.sleep(0.05)
+
+    def __exit__(self, *exc_info) -> None:
+        self.proc.send_signal(signal.SIGINT)
+        self.proc.wait(15)
+
+
 def ops_per_second(port: int, kind: str, seconds: float, clients: int, users: int) -> tuple[float, int]:
     out: mp.Queue = mp.Queue()
     procs = [mp.Process(target=_client, args=(port, kind, seconds, i, users, out)) for i in range(clients)]
@@ -102,29 +153,46 @@ def friends_latency(port: int, requests: int) -> tuple[float, float, int]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default="1000,10000,100000")
-    parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--clients", type=int, default=2)
     parser.add_argument("--requests", type=int, default=300, help="friends-storage reads per scale")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="floor and emulator measured in turn this many times; the median of each is shown")
+    parser.add_argument("--serve-floor", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    print(f"{'users':>8} {'build s':>8} {'set ops/s':>10} {'get ops/s':>10} {'friends p50 ms':>15} "
-          f"{'p99 ms':>8} {'friends':>8}")
-    with tempfile.TemporaryDirectory() as tmp:
+    if args.serve_floor:
+        serve_floor(args.serve_floor)
+        return 0
+    print(f"{'users':>8} {'build s':>8} {'set ops/s':>10} {'floor':>7} {'ratio':>6} {'get ops/s':>10} "
+          f"{'floor':>7} {'ratio':>6} {'friends p50 ms':>15} {'p99 ms':>8} {'friends':>8}")
+    with tempfile.TemporaryDirectory() as tmp, Floor() as floor:
         for users in (int(s) for s in args.scales.split(",")):
             data = Path(tmp) / f"bench-{users}.db"
             started = time.perf_counter()
             build(data, users)
             build_s = time.perf_counter() - started
             emulator = start_emulator(Path(tmp), data=data)
+            runs: dict[tuple[str, str], list[float]] = {}
+            errors = 0
             try:
                 friends_latency(emulator.port, 20)  # warm the page cache
-                set_ops, set_errors = ops_per_second(emulator.port, "set", args.seconds, args.clients, users)
-                get_ops, get_errors = ops_per_second(emulator.port, "get", args.seconds, args.clients, users)
+                # In turn, so that both see the same machine: a busy moment costs each its share.
+                for _ in range(args.rounds):
+                    for kind in ("set", "get"):
+                        for name, port in (("floor", floor), ("emulator", emulator.port)):
+                            ops, failed = ops_per_second(port, kind, args.seconds, args.clients, users)
+                            runs.setdefault((name, kind), []).append(ops)
+                            errors += failed
                 p50, p99, items = friends_latency(emulator.port, args.requests)
             finally:
                 emulator.stop()
-            errors = f"  ({set_errors + get_errors} non-200)" if set_errors + get_errors else ""
-            print(f"{users:>8} {build_s:>8.1f} {set_ops:>10.0f} {get_ops:>10.0f} {p50:>15.2f} {p99:>8.2f} "
-                  f"{items:>8}{errors}", flush=True)
+            shown = f"  ({errors} non-200)" if errors else ""
+            cells = []
+            for kind in ("set", "get"):
+                ops, floor_ops = statistics.median(runs["emulator", kind]), statistics.median(runs["floor", kind])
+                cells.append(f"{ops:>10.0f} {floor_ops:>7.0f} {ops / floor_ops:>6.2f}")
+            print(f"{users:>8} {build_s:>8.1f} {' '.join(cells)} {p50:>15.2f} {p99:>8.2f} {items:>8}{shown}",
+                  flush=True)
     return 0
 
 

@@ -38,12 +38,40 @@ def make_friends(api, a: str, b: str) -> None:
 
 def test_put_user_creates_then_updates_only_the_fields_given(api):
     created = api.put("/v1/users/alice", json={"nickname": "Alice", "avatarUrl": "https://a.example/a.png"})
-    assert created.json() == {"openid": "alice", "nickname": "Alice", "avatarUrl": "https://a.example/a.png"}
+    assert created.json() == {"openid": "alice", "nickname": "Alice", "avatarUrl": "https://a.example/a.png",
+                              "created": True}
     updated = api.put("/v1/users/alice", json={"nickname": "Al"})
-    assert updated.json() == {"openid": "alice", "nickname": "Al", "avatarUrl": "https://a.example/a.png"}
-    assert api.put("/v1/users/zed").json() == {"openid": "zed", "nickname": "zed", "avatarUrl": ""}
+    assert updated.json() == {"openid": "alice", "nickname": "Al", "avatarUrl": "https://a.example/a.png",
+                              "created": False}
+    assert api.put("/v1/users/zed").json() == {"openid": "zed", "nickname": "zed", "avatarUrl": "", "created": True}
     listed = api.get("/v1/users").json()["users"]
     assert [u["openid"] for u in listed] == ["alice", "zed"]
+
+
+def test_deleting_a_user_takes_everything_that_is_theirs(api):
+    make_friends(api, "alice", "bob")
+    api.post("/v1/users/alice/storage", json={"data": kv(highScore="1")})
+    api.post("/v1/users/alice/authorize")
+    api.post("/v1/shares", json={"from": "alice", "to": "bob", "kind": "shareToUser", "imageUrl": "https://x/y.png"})
+    api.post("/v1/shares", json={"from": "bob", "to": "alice", "kind": "shareToUser", "imageUrl": "https://x/y.png"})
+    response = api.delete("/v1/users/alice")
+    assert response.status_code == 200 and response.json() == {"openid": "alice", "deleted": True}
+    state = api.get("/v1/export").json()
+    assert [u["openid"] for u in state["users"]] == ["bob"]
+    assert state["friendships"] == [] and state["storage"] == {} and state["authorizations"] == []
+    assert state["shares"] == []  # sent and received
+    again = api.delete("/v1/users/alice")
+    assert again.status_code == 404 and error_of(again)["code"] == "unknown_user"
+
+
+@pytest.mark.parametrize("openid", [".", ".."])
+def test_dot_openids_are_refused(api, openid):
+    encoded = openid.replace(".", "%2E")
+    response = api.put(f"/v1/users/{encoded}")
+    assert response.status_code == 400 and error_of(response)["code"] == "openid_invalid"
+    seeded = api.post("/v1/import", json={"users": [{"openid": openid}]})
+    assert seeded.status_code == 400 and error_of(seeded)["field"] == "users[0].openid"
+    assert api.get("/v1/users").json() == {"users": []}
 
 
 def test_friendship_is_mutual_and_undone_both_ways(api):
@@ -82,7 +110,7 @@ def test_a_user_is_not_their_own_friend(api):
 
 def test_set_then_get_returns_only_existing_keys_in_the_order_asked(api):
     assert api.post("/v1/users/alice/storage", json={"data": kv(level="3", highScore="10000")}).json() == \
-        {"written": 2}
+        {"written": 2, "duplicates": []}
     got = api.get("/v1/users/alice/storage", params={"keys": "highScore,missing,level"}).json()
     assert got == {"KVDataList": kv(highScore="10000", level="3")}
     assert api.get("/v1/users/alice/storage").json() == {"KVDataList": kv(highScore="10000", level="3")}
@@ -99,9 +127,16 @@ def test_kvdatalist_is_accepted_as_the_list_to_set(api):
     assert api.get("/v1/users/alice/storage").json() == {"KVDataList": kv(a="1")}
 
 
-def test_remove_removes_only_the_listed_keys(api):
+def test_a_key_given_twice_keeps_its_last_value_and_the_answer_says_so(api):
+    batch = [{"key": "a", "value": "1"}, {"key": "b", "value": "x"}, {"key": "a", "value": "2"}]
+    assert api.post("/v1/users/alice/storage", json={"data": batch}).json() == {"written": 2, "duplicates": ["a"]}
+    assert api.get("/v1/users/alice/storage").json() == {"KVDataList": kv(a="2", b="x")}
+
+
+def test_remove_removes_only_the_listed_keys_and_names_the_missing_ones(api):
     api.post("/v1/users/alice/storage", json={"data": kv(a="1", b="2", c="3")})
-    assert api.post("/v1/users/alice/storage:remove", json={"keyList": ["a", "c", "nope"]}).json() == {"removed": 2}
+    assert api.post("/v1/users/alice/storage:remove", json={"keyList": ["a", "c", "nope"]}).json() == \
+        {"removed": 2, "missing": ["nope"]}
     assert api.get("/v1/users/alice/storage").json() == {"KVDataList": kv(b="2")}
 
 
@@ -142,7 +177,37 @@ def test_a_batch_with_one_bad_pair_writes_nothing(api, code, field, batch):
 def test_limits_at_their_bounds_are_accepted(api):
     batch = [{"key": "k" * KEY_MAX_CHARS, "value": "v" * VALUE_MAX_CHARS}] + \
         [{"key": f"k{i}", "value": ""} for i in range(MAX_PAIRS_PER_CALL - 1)]
-    assert api.post("/v1/users/alice/storage", json={"data": batch}).json() == {"written": MAX_PAIRS_PER_CALL}
+    assert api.post("/v1/users/alice/storage", json={"data": batch}).json()["written"] == MAX_PAIRS_PER_CALL
+
+
+EMOJI = "🎮"  # one character to Python, two UTF-16 code units to JavaScript
+
+
+@pytest.mark.parametrize("pair,code", [
+    ({"key": EMOJI * (KEY_MAX_CHARS // 2), "value": EMOJI * (VALUE_MAX_CHARS // 2)}, None),
+    ({"key": EMOJI * (KEY_MAX_CHARS // 2 + 1), "value": "v"}, "key_too_long"),
+    ({"key": "k" * (KEY_MAX_CHARS - 1) + EMOJI, "value": "v"}, "key_too_long"),
+    ({"key": "k", "value": "v" * (VALUE_MAX_CHARS - 1) + EMOJI}, "value_too_long"),
+])
+def test_lengths_count_utf16_code_units_as_javascript_does(api, pair, code):
+    response = api.post("/v1/users/alice/storage", json={"data": [pair]})
+    if code is None:
+        assert response.status_code == 200, response.text
+        assert api.get("/v1/users/alice/storage").json() == {"KVDataList": [pair]}
+    else:
+        assert response.status_code == 400 and error_of(response)["code"] == code
+        assert "as JavaScript counts them" in error_of(response)["message"]
+        imported = api.post("/v1/import", json={"storage": {"bob": {pair["key"]: pair["value"]}}})
+        assert imported.status_code == 400 and error_of(imported)["code"] == code
+
+
+def test_a_key_with_a_comma_is_refused_on_every_write(api):
+    written = api.post("/v1/users/alice/storage", json={"data": kv(**{"a,b": "1"})})
+    assert written.status_code == 400 and error_of(written) == {
+        "code": "key_has_comma", "field": "data[0].key", "message": error_of(written)["message"]}
+    imported = api.post("/v1/import", json={"storage": {"alice": {"a,b": "1"}}})
+    assert imported.status_code == 400 and error_of(imported)["code"] == "key_has_comma"
+    assert api.get("/v1/export").json()["storage"] == {}
 
 
 @pytest.mark.parametrize("body,code", [
@@ -152,10 +217,20 @@ def test_limits_at_their_bounds_are_accepted(api):
     (b'{"data": "x"}', "not_array"),
     (b'{"data": [], "KVDataList": []}', "ambiguous_body"),
     (b'{}', "required"),
+    (b" ", "invalid_json"),
+    (b"\x0b", "invalid_json"),
 ])
 def test_malformed_bodies_are_400_with_the_error_body(api, body, code):
     response = api.post("/v1/users/alice/storage", content=body, headers={"content-type": "application/json"})
     assert response.status_code == 400 and error_of(response)["code"] == code
+
+
+@pytest.mark.parametrize("body", [b" ", b"\x0b", b"\n\t"])
+def test_a_whitespace_body_is_not_an_empty_profile(api, body):
+    response = api.put("/v1/users/alice", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 400 and error_of(response)["code"] == "invalid_json"
+    assert api.get("/v1/users").json() == {"users": []}
+    assert api.put("/v1/users/alice").status_code == 200  # no body at all: a profile of defaults
 
 
 def test_an_oversized_body_is_413_and_not_read(api):
@@ -240,8 +315,21 @@ def test_shares_without_a_recipient_are_recorded_but_reach_no_inbox(api, kind):
     assert response.status_code == 400 and error_of(response)["code"] == "unexpected_recipient"
 
 
+def test_an_inbox_can_be_cleared(api):
+    make_friends(api, "alice", "bob")
+    for title in ("one", "two"):
+        api.post("/v1/shares", json={"from": "alice", "to": "bob", "kind": "shareToUser", "title": title,
+                                     "imageUrl": "https://x/y.png"})
+    api.post("/v1/shares", json={"from": "bob", "to": "alice", "kind": "shareToUser", "imageUrl": "https://x/y.png"})
+    assert api.delete("/v1/users/bob/inbox").json() == {"deleted": 2}
+    assert api.get("/v1/users/bob/inbox").json() == {"shares": []}
+    assert len(api.get("/v1/users/alice/inbox").json()["shares"]) == 1
+    assert api.delete("/v1/users/ghost/inbox").status_code == 404
+
+
 @pytest.mark.parametrize("body,status,code", [
     ({"from": "alice", "kind": "shareToFeed"}, 400, "unknown_kind"),
+    ({"from": "alice", "to": "alice", "kind": "shareToUser", "imageUrl": "https://x/y.png"}, 403, "self_share"),
     ({"from": "alice", "kind": "shareToUser", "imageUrl": "https://x/y.png"}, 400, "required"),
     ({"from": "alice", "kind": "shareAppMessage"}, 400, "required"),
     ({"from": "ghost", "kind": "shareToStory"}, 404, "unknown_user"),
@@ -281,6 +369,29 @@ def test_import_is_atomic_and_checked_whole_first(api):
     assert api.get("/v1/export").json() == before
 
 
+SHARE = {"kind": "shareToUser", "imageUrl": "https://x/y.png"}
+
+
+@pytest.mark.parametrize("doc,status,code,field", [
+    ({"users": [{"openid": "a"}, {"openid": "b"}], "shares": [{**SHARE, "from": "a", "to": "b"}]},
+     403, "not_friends", "shares[0].to"),
+    ({"users": [{"openid": "a"}], "shares": [{**SHARE, "from": "a", "to": "a"}]}, 403, "self_share", "shares[0].to"),
+    ({"users": [{"openid": "a"}, {"openid": "b"}], "friendships": [["a", "b"]],
+      "shares": [{"from": "a", "to": "b", "kind": "shareToUser"}]}, 400, "required", "shares[0].imageUrl"),
+])
+def test_import_applies_the_rules_of_post_shares(api, doc, status, code, field):
+    api.post("/v1/users/keep/storage", json={"data": kv(a="1")})
+    before = api.get("/v1/export").json()
+    for mode in ("replace", "merge"):
+        response = api.post("/v1/import", params={"mode": mode}, json=doc)
+        assert response.status_code == status
+        assert (error_of(response)["code"], error_of(response)["field"]) == (code, field)
+    assert api.get("/v1/export").json() == before
+    friends = {**doc, "friendships": [["a", "b"]]}
+    if code == "not_friends":  # between friends, the same share is imported
+        assert api.post("/v1/import", json=friends).status_code == 200
+
+
 def test_import_merge_keeps_what_is_there(api):
     api.post("/v1/users/alice/storage", json={"data": kv(a="1")})
     response = api.post("/v1/import", params={"mode": "merge"}, json={"storage": {"bob": {"b": "2"}}})
@@ -305,6 +416,18 @@ def test_unknown_paths_and_methods_answer_with_the_error_body(api):
     assert missing.status_code == 404 and error_of(missing)["code"] == "not_found"
     wrong = api.patch("/v1/users")
     assert wrong.status_code == 405 and error_of(wrong)["code"] == "method_not_allowed"
+
+
+def test_openapi_says_where_image_url_is_required_in_requests_and_state_documents(api):
+    schemas = api.get("/openapi.json").json()["components"]["schemas"]
+    for name, variants in (("ShareRequest", schemas["ShareRequest"]["oneOf"]),
+                           ("State.shares", schemas["State"]["properties"]["shares"]["items"]["oneOf"])):
+        required = {v["properties"]["kind"]["enum"][0]: "imageUrl" in v["required"] for v in variants}
+        assert required == {"shareToUser": True, "shareAppMessage": True, "shareToStory": False}, name
+
+
+def test_project_is_null_outside_a_game_folder(api):
+    assert api.get("/v1/project").json() == {"root": None, "readKeys": []}
 
 
 def test_openapi_lists_exactly_the_served_routes(emulator, api):

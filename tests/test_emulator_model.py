@@ -17,11 +17,12 @@ from conftest import start_emulator
 from ttminis_cli.platform.limits import KEY_MAX_CHARS, VALUE_MAX_CHARS
 
 OPENIDS = st.sampled_from(["alice", "bob", "carol", "dave"])
-KEYS = st.sampled_from(["highScore", "level", "coins", "名前"])
+KEYS = st.sampled_from(["highScore", "level", "coins", "名前", "🎮" * (KEY_MAX_CHARS // 2)])
 VALUES = st.sampled_from(["0", "10000", "-3", "", "x" * VALUE_MAX_CHARS, "<b>hi</b>", "9.5"])
 BAD_PAIRS = st.sampled_from([
     {"key": "", "value": "1"}, {"key": "k" * (KEY_MAX_CHARS + 1), "value": "1"},
     {"key": "ok", "value": "v" * (VALUE_MAX_CHARS + 1)}, {"key": "ok", "value": 5}, {"key": None, "value": "1"},
+    {"key": "🎮" * (KEY_MAX_CHARS // 2 + 1), "value": "1"}, {"key": "a,b", "value": "1"},
 ])
 
 
@@ -57,6 +58,9 @@ class EmulatorMatchesModel(RuleBasedStateMachine):
             assert response.status_code == 400, response.text
             return
         assert response.status_code == 200, response.text
+        keys = [k for k, _ in pairs]
+        assert response.json() == {"written": len(set(keys)),
+                                   "duplicates": [k for k in dict.fromkeys(keys) if keys.count(k) > 1]}
         self.storage.setdefault(openid, {}).update(dict(pairs))
 
     @rule(openid=OPENIDS, keys=st.lists(KEYS, min_size=1, max_size=3))
@@ -65,8 +69,8 @@ class EmulatorMatchesModel(RuleBasedStateMachine):
         if openid not in self.storage:
             assert response.status_code == 404
             return
-        removed = sum(self.storage[openid].pop(k, None) is not None for k in dict.fromkeys(keys))
-        assert response.json() == {"removed": removed}
+        missing = [k for k in dict.fromkeys(keys) if self.storage[openid].pop(k, None) is None]
+        assert response.json() == {"removed": len(dict.fromkeys(keys)) - len(missing), "missing": missing}
 
     @rule(a=OPENIDS, b=OPENIDS, make=st.booleans())
     def friendship(self, a, b, make):

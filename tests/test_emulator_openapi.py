@@ -32,9 +32,30 @@ def fuzzed_emulator(tmp_path_factory):
     emulator.stop()
 
 
+def _beyond_the_bmp(value) -> bool:
+    if isinstance(value, str):
+        return any(ord(ch) > 0xFFFF for ch in value)
+    if isinstance(value, dict):
+        return any(_beyond_the_bmp(k) or _beyond_the_bmp(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_beyond_the_bmp(v) for v in value)
+    return False
+
+
+def filter_case(ctx, case) -> bool:
+    """JSON Schema's maxLength counts code points, the emulator (as JavaScript) UTF-16 code units: a
+    key of 128 emoji fits the one and not the other, and no JSON Schema keyword says so. Requests the
+    document calls valid are therefore drawn within the Basic Multilingual Plane, where the two agree;
+    test_emulator_api checks the emoji cases."""
+    positive = case.meta is None or case.meta.generation.mode.is_positive
+    return not (positive and (_beyond_the_bmp(case.body) or _beyond_the_bmp(case.query)))
+
+
 @pytest.fixture(scope="module")
 def api_schema(fuzzed_emulator):
-    return schemathesis.openapi.from_url(f"{fuzzed_emulator.url}/openapi.json")
+    document = schemathesis.openapi.from_url(f"{fuzzed_emulator.url}/openapi.json")
+    document.hook(filter_case)
+    return document
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")

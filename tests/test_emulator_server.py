@@ -61,7 +61,7 @@ def test_default_data_file_is_under_the_project_root(emulator_factory, tmp_path)
     assert not (nested / ".ttminis").exists()
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["SIGINT", "SIGTERM", "SIGHUP"])
 def test_export_on_exit_writes_a_reimportable_state(emulator_factory, tmp_path, sig):
     out = tmp_path / "out" / "state.json"
     emulator = emulator_factory("--export-on-exit", str(out), in_memory=True)
@@ -78,6 +78,60 @@ def test_export_on_exit_writes_a_reimportable_state(emulator_factory, tmp_path, 
     assert "Traceback" not in emulator.log()
     again = emulator_factory(in_memory=True, seed=out)  # an export is a valid seed
     assert httpx.get(f"{again.url}/v1/export").json() == expected
+
+
+def test_an_export_target_that_cannot_be_written_is_refused_at_start(tmp_path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("notes")
+    for target, expected in ((folder, "is a folder"), (a_file / "state.json", "cannot create the folder")):
+        started = time.monotonic()
+        result = run_cli("emulator", "start", "--port", str(free_port()), "--in-memory", "--export-on-exit",
+                         str(target))
+        assert result.returncode == 2, result.stderr
+        assert expected in result.stderr and "Traceback" not in result.stderr
+        assert time.monotonic() - started < 30  # refused at start, not after a session
+    assert list(folder.iterdir()) == []
+
+
+def _damage(path, offset: int, size: int) -> None:
+    with open(path, "r+b") as handle:
+        handle.seek(offset)
+        handle.write(bytes(range(256)) * (size // 256))
+
+
+def test_a_damaged_data_file_is_refused_at_start_and_left_as_it_is(emulator_factory, tmp_path):
+    data = tmp_path / "damaged.db"
+    first = emulator_factory(data=data)
+    users = [{"openid": f"u{i:04d}", "nickname": "n" * 60} for i in range(2000)]
+    httpx.post(f"{first.url}/v1/import", json={"users": users, "storage": {u["openid"]: {"highScore": "1"}
+                                                                               for u in users}}, timeout=60)
+    assert first.stop() == 0
+    size = data.stat().st_size
+    assert size > 64 * 1024
+    _damage(data, size // 2 // 4096 * 4096, 8192)  # 8 KB of garbage in the middle
+    damaged = data.read_bytes()
+    result = run_cli("emulator", "start", "--port", str(free_port()), "--data", str(data))
+    assert result.returncode == 2, result.stderr
+    assert f"{data}: the file is damaged (SQLite's quick_check:" in result.stderr
+    assert "--data" in result.stderr and "--seed" in result.stderr and "Traceback" not in result.stderr
+    assert data.read_bytes() == damaged
+
+
+def test_another_programs_sqlite_file_is_refused_and_left_untouched(tmp_path):
+    data = tmp_path / "app.db"
+    db = sqlite3.connect(data)
+    db.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)")
+    db.execute("INSERT INTO notes (text) VALUES ('buy milk')")
+    db.commit()
+    db.close()
+    before = data.read_bytes()
+    result = run_cli("emulator", "start", "--port", str(free_port()), "--data", str(data))
+    assert result.returncode == 2, result.stderr
+    assert "a SQLite database of another program (tables: notes)" in result.stderr
+    assert data.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["app.db"]
 
 
 def test_a_file_of_schema_version_1_opens_and_is_migrated(emulator_factory, tmp_path):
@@ -140,6 +194,22 @@ def test_the_example_seed_gives_the_quick_start_leaderboard(emulator_factory):
     assert {"alice", "bob", "carol"} <= set(users) and "bob" in users["alice"]["friends"]
     board = httpx.get(f"{emulator.url}/v1/users/bob/friends/storage", params={"keys": "highScore"}).json()["data"]
     assert {item["openid"] for item in board} >= {"alice", "bob"}
+
+
+def test_the_emulator_says_what_a_seed_loaded_and_what_it_replaced(emulator_factory, tmp_path):
+    from pathlib import Path
+
+    seed = Path(__file__).resolve().parents[1] / "examples" / "seed.toml"
+    data = tmp_path / "seeded.db"
+    first = emulator_factory(data=data, seed=seed)
+    assert f"seeded from {seed}: 4 user(s), 2 friendship(s), 5 key(s)" in first.log()
+    assert "already held data" not in first.log()
+    httpx.post(f"{first.url}/v1/users/alice/storage", json={"data": kv(highScore="99999", mine="kept")})
+    assert first.stop() == 0
+    second = emulator_factory(data=data, seed=seed)
+    assert "already held data: the seed's users and keys replaced the stored ones" in second.log()
+    stored = httpx.get(f"{second.url}/v1/users/alice/storage").json()["KVDataList"]
+    assert {"key": "highScore", "value": "8200"} in stored and {"key": "mine", "value": "kept"} in stored
 
 
 @pytest.mark.parametrize("name,text,expected", [
@@ -342,3 +412,102 @@ def test_the_port_comes_from_ttminis_toml_when_not_given(tmp_path):
         proc.send_signal(signal.SIGINT)
         _, stderr = proc.communicate(timeout=15)
     assert f"http://127.0.0.1:{port}" in stderr
+
+
+# --------------------------------------------------------------------------- a full disk, slow clients
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real 2 MB file system (tmpfs) mounted for the test: the emulator fills it for real."""
+    folder = tmp_path / "small-disk"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(folder)], capture_output=True,
+                             text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here (needs root): {mounted.stderr.strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=True)
+
+
+def test_a_full_disk_is_507_reads_go_on_and_the_export_works(emulator_factory, tmp_path, small_disk):
+    out = tmp_path / "rescued.json"
+    emulator = emulator_factory("--export-on-exit", str(out), data=small_disk / "emulator.db")
+    big = "v" * 2048
+    acknowledged: dict[str, str] = {}
+    with httpx.Client(base_url=emulator.url, timeout=30) as client:  # one keep-alive connection throughout
+        for i in range(100):
+            batch = [{"key": f"k{i}-{j}", "value": big} for j in range(64)]
+            response = client.post("/v1/users/alice/storage", json={"data": batch})
+            if response.status_code != 200:
+                break
+            acknowledged.update((kv["key"], kv["value"]) for kv in batch)
+        assert response.status_code == 507, response.text
+        error = response.json()["error"]
+        assert error["code"] == "disk_full" and "is full: nothing was written" in error["message"]
+        assert acknowledged, "the disk was full before the first write"
+        for _ in range(5):  # every request on the same connection is answered, reads and refused writes
+            read = client.get("/v1/users/alice/storage", params={"keys": "k0-0"})
+            assert read.status_code == 200 and read.json()["KVDataList"] == [{"key": "k0-0", "value": big}]
+            assert client.post("/v1/users/alice/storage", json={"data": batch}).status_code == 507
+        exported = client.get("/v1/export")
+        assert exported.status_code == 200
+    assert emulator.stop(signal.SIGTERM) == 0, emulator.log()
+    rescued = json.loads(out.read_text())["storage"]["alice"]
+    assert rescued == acknowledged
+    assert "Traceback" not in emulator.log() and "internal error" not in emulator.log()
+
+
+def _read_until_closed(sock, limit_s: float) -> tuple[bytes, float]:
+    """Everything the server sends until it closes the connection, and when it closed it."""
+    started = time.monotonic()
+    sock.settimeout(limit_s)
+    received = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return received, time.monotonic() - started
+        received += chunk
+
+
+def test_slow_and_silent_clients_cannot_hold_a_connection(emulator):
+    import socket
+    from concurrent.futures import ThreadPoolExecutor
+
+    head = f"POST /v1/users/alice/storage HTTP/1.1\r\nHost: {emulator.host_port}\r\n"
+    requests = {
+        "body shorter than its Content-Length": head + 'Content-Type: application/json\r\nContent-Length: 100\r\n'
+                                                       '\r\n{"data": [',
+        "headers never finished": head + "Content-Type: application/json\r\n",
+        "nothing sent": "",
+    }
+
+    def probe(data: str) -> tuple[bytes, float]:
+        with socket.create_connection(("127.0.0.1", emulator.port)) as sock:
+            sock.sendall(data.encode())
+            return _read_until_closed(sock, 60)
+
+    def steady() -> bytes:
+        """A slow client that keeps sending: 12 s for its body, never 10 s without a byte."""
+        body = json.dumps({"data": [{"key": "slow", "value": "but steady"}]}).encode()
+        with socket.create_connection(("127.0.0.1", emulator.port)) as sock:
+            sock.sendall((head + f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+                          "Connection: close\r\n\r\n").encode())
+            for i in range(4):
+                time.sleep(3)
+                sock.sendall(body[i * len(body) // 4:(i + 1) * len(body) // 4])
+            return _read_until_closed(sock, 60)[0]
+
+    with ThreadPoolExecutor(len(requests) + 1) as pool:
+        slow = pool.submit(steady)
+        results = dict(zip(requests, pool.map(probe, requests.values())))
+        assert slow.result().startswith(b"HTTP/1.1 200 ")
+    body, waited = results["body shorter than its Content-Length"]
+    assert body.startswith(b"HTTP/1.1 408 ") and b'"code": "request_timeout"' in body
+    for name in ("headers never finished", "nothing sent"):
+        assert results[name][0] == b"", name
+    for name, (_, waited) in results.items():
+        assert 8 < waited < 15, name
+    assert httpx.get(f"{emulator.url}/v1/users").status_code == 200

@@ -29,9 +29,10 @@ needs_tsc = pytest.mark.skipif(not TSC.exists() or NODE is None,
                                reason="TypeScript not installed: run `npm install --prefix tests/node`")
 needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed")
 
-JS_FILES = ["README.md", "game.js", "game.json", "openDataContext/index.js", "project.config.json"]
-TS_FILES = ["README.md", "game.json", "game.ts", "openDataContext/index.ts", "package.json",
-            "project.config.json", "tsconfig.json", "typings/tt.d.ts"]
+JS_FILES = [".gitignore", "README.md", "game.js", "game.json", "openDataContext/index.js", "project.config.json",
+            "seed.toml"]
+TS_FILES = [".gitignore", "README.md", "game.json", "game.ts", "openDataContext/index.ts", "package.json",
+            "project.config.json", "seed.toml", "tsconfig.json", "typings/tt.d.ts"]
 
 
 def init(*args: str):
@@ -235,6 +236,19 @@ def test_prompts_for_missing_values_on_a_terminal(tmp_path):
     assert config == {"dev": {"port": 7000}, "openDataContext": "lb", "app_id": "clientkey42"}
 
 
+def test_a_wrong_answer_is_explained_and_asked_again(tmp_path):
+    answers = ["", "abc", "70000", "8000", "../outside", "lb"]
+    code, output = _run_on_a_terminal(["init", "demo"], tmp_path, answers)
+    assert code == 0, output
+    assert "the answer must be a number from 1 to 65535, got 'abc'" in output
+    assert "the answer must be a number from 1 to 65535, got '70000'" in output
+    assert "the answer must be a folder path inside the project, got '../outside'" in output
+    assert output.count("dev.port") == 3 and output.count("Open data folder") == 2
+    assert "internal error" not in output and "Traceback" not in output
+    config = json.loads((tmp_path / "demo" / "project.config.json").read_text())
+    assert config == {"dev": {"port": 8000}, "openDataContext": "lb", "app_id": "your_client_key"}
+
+
 def test_no_input_never_prompts_even_on_a_terminal(tmp_path):
     code, output = _run_on_a_terminal(["init", "demo", "--no-input"], tmp_path, [])
     assert code == 0, output
@@ -426,6 +440,62 @@ def test_ts_build_emits_exactly_the_layout_the_platform_loads(tmp_path, open_dat
         assert "export" not in text and "require(" not in text  # plain scripts, as the platform loads them
     assert validate_json(root) == (0, [])
     assert "npm run build" in (root / "README.md").read_text()
+
+
+@needs_tsc
+def test_a_ts_build_with_a_type_error_leaves_the_javascript_as_it_was(tmp_path):
+    root = tmp_path / "ts"
+    assert init(str(root), "-t", "ts", "--no-input").exit_code == 0
+    assert subprocess.run([str(TSC), "-p", str(root)], capture_output=True, timeout=120).returncode == 0
+    built = (root / "game.js").read_bytes()
+    source = root / "game.ts"
+    source.write_text(source.read_text() + "\nconst broken: number = 'not a number';\ntt.createCanvas(broken);\n")
+    build = subprocess.run([str(TSC), "-p", str(root)], capture_output=True, text=True, timeout=120)
+    assert build.returncode != 0 and "not assignable" in build.stdout
+    assert (root / "game.js").read_bytes() == built  # the platform would load whatever game.js holds
+
+
+@pytest.mark.parametrize("template", ["js", "ts"])
+def test_the_scaffold_keeps_generated_files_out_of_git(tmp_path, template):
+    root = tmp_path / "game"
+    assert init(str(root), "-t", template, "--open-data-dir", "odc", "--no-input").exit_code == 0
+    git = shutil.which("git")
+    if git is None:
+        pytest.skip("git is not installed")
+    subprocess.run([git, "init", "-q", str(root)], check=True)
+    generated = [".ttminis/emulator.db", ".ttminis/cache/x"]
+    if template == "ts":
+        generated += ["node_modules/typescript/package.json", "game.js", "odc/index.js", "odc/util/rank.js"]
+    for name in generated:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("x")
+    status = subprocess.run([git, "status", "--porcelain", "--untracked-files=all"], cwd=root, capture_output=True,
+                            text=True, check=True).stdout
+    listed = sorted(line[3:] for line in status.splitlines())
+    # git sees the scaffold's own files, and none of what the emulator, lint, npm and tsc make
+    assert listed == sorted(f.replace("openDataContext", "odc") for f in (JS_FILES if template == "js" else TS_FILES))
+
+
+@pytest.mark.parametrize("template", ["js", "ts"])
+def test_the_seed_holds_the_keys_the_game_uses_and_runs_its_leaderboard(emulator_factory, tmp_path, template):
+    from pathlib import Path
+
+    from ttminis_cli.documents import tomllib
+    from ttminis_cli.lint.engine import storage_keys
+
+    root = tmp_path / "game"
+    assert init(str(root), "-t", template, "--no-input").exit_code == 0
+    seed = tomllib().loads((root / "seed.toml").read_text())
+    seeded_keys = {key for pairs in seed["storage"].values() for key in pairs}
+    assert seeded_keys == set(storage_keys(Path(root))[0]) == {"score"}
+    readme = (root / "README.md").read_text()
+    assert "ttminis emulator start --seed seed.toml" in readme
+    assert "ttminis storage friends score --user me --sort score" in readme
+    emulator = emulator_factory(seed=root / "seed.toml", cwd=root)
+    board = subprocess.run([sys.executable, "-m", "ttminis_cli", "storage", "friends", "score", "--user", "me",
+                            "--sort", "score", "--emulator", emulator.url], capture_output=True, text=True, timeout=60)
+    assert board.returncode == 0, board.stderr
+    assert [line.split()[1] for line in board.stdout.splitlines()[1:]] == ["alice", "carol", "me", "bob"]
 
 
 @needs_node

@@ -142,7 +142,7 @@ def test_get_of_a_missing_key_says_so_and_exits_1_with_clean_json(seeded):
 
 
 def test_keys_with_any_characters_round_trip(seeded):
-    odd = ["a,b", "50% off", "slash/and?query#hash", "ünïcødé 🎮", "spaces  inside", "[bold]markup[/]"]
+    odd = ["50% off", "slash/and?query#hash", "ünïcødé 🎮", "spaces  inside", "[bold]markup[/]", "a;b&c+d"]
     assert storage(seeded, "set", *(f"{k}=v:{k}" for k in odd), "--user", "alice").exit_code == 0
     result = storage(seeded, "get", *odd, "--user", "alice", "--json")
     assert result.exit_code == 0, result.output
@@ -178,8 +178,37 @@ def test_unknown_user_is_refused_with_exit_1_and_a_hint(seeded):
     assert result.exit_code == 1
     assert result.stdout == ""
     assert "no user with openid 'zed'" in result.stderr
-    assert "seed file" in result.stderr and "known users: alice, bob, carol, dave, erin" in result.stderr
+    assert "add it with `ttminis users add zed`; known users: alice, bob, carol, dave, erin" in result.stderr
+    assert "PUT /v1/users" not in result.stderr  # a CLI user is told the CLI's way
     assert "Traceback" not in result.output
+
+
+def test_set_of_a_key_given_twice_is_refused_and_says_which(seeded):
+    before = revision(seeded)
+    result = storage(seeded, "set", "a=1", "b=2", "a=3", "--user", "alice")
+    assert result.exit_code == 2
+    assert "key 'a' is given 2 times (arguments 1, 3): only one value can be stored" in result.stderr
+    assert "nothing was sent" in result.stderr
+    assert revision(seeded) == before
+
+
+def test_remove_of_a_key_that_is_not_set_says_so(seeded):
+    storage(seeded, "set", "a=1", "--user", "erin")
+    result = storage(seeded, "remove", "a", "nokey", "--user", "erin")
+    assert result.exit_code == 0
+    assert "erin: removed a\n" in result.stderr
+    assert "erin: nokey was not set; nothing to remove" in result.stderr
+    only_missing = storage(seeded, "remove", "nokey", "--user", "erin")
+    assert "removed" not in only_missing.stderr and "nokey was not set" in only_missing.stderr
+
+
+@pytest.mark.parametrize("openid", [".", "..", "a/b", "a,b"])
+def test_an_openid_the_emulator_refuses_is_refused_before_sending(seeded, openid):
+    before = revision(seeded)
+    result = storage(seeded, "set", "a=1", "--user", openid)
+    assert result.exit_code == 1, result.output
+    assert f"openid {openid!r} may not" in result.stderr and "nothing was sent" in result.stderr
+    assert revision(seeded) == before
 
 
 # --------------------------------------------------------------------------- limits, before sending
@@ -256,10 +285,13 @@ def test_friends_without_data_and_a_lonely_user(seeded):
     assert "no friend of erin has stored highScore" in result.stderr
 
 
-def test_friends_key_with_a_comma_is_a_usage_error(seeded):
-    result = storage(seeded, "friends", "a,b", "--user", "bob")
-    assert result.exit_code == 2
-    assert "holds a ','" in result.stderr
+@pytest.mark.parametrize("command", [["set", "a,b=1"], ["get", "a,b"], ["remove", "a,b"], ["friends", "a,b"]])
+def test_a_key_with_a_comma_is_refused_before_sending(seeded, command):
+    before = revision(seeded)
+    result = storage(seeded, *command, "--user", "bob")
+    assert result.exit_code == 1, result.output
+    assert "holds ','" in result.stderr and "nothing was sent" in result.stderr
+    assert revision(seeded) == before
 
 
 def test_friends_in_a_real_process(seeded):
@@ -320,6 +352,38 @@ def test_push_of_an_invalid_file_writes_nothing_and_names_the_problems(seeded, t
     assert state(seeded) == before
 
 
+def test_push_of_a_seed_file_is_the_import_it_is(emulator_factory, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    emulator = emulator_factory(data=tmp_path / "fresh.db")
+    seed = REPO / "examples" / "seed.toml"
+    dry = storage(emulator, "push", str(seed), "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert ("dry run, nothing written: 5 added, 0 changed, 0 unchanged across 3 user(s); "
+            "4 new user(s), 2 new friendship(s)") in dry.stderr
+    assert state(emulator)["users"] == []
+    pushed = storage(emulator, "push", str(seed))
+    assert pushed.exit_code == 0, pushed.output
+    assert f"pushed {seed}: 5 added" in pushed.stderr
+    after = state(emulator)
+    assert [u["openid"] for u in after["users"]] == ["alice", "bob", "carol", "dave"]
+    assert after["users"][0]["nickname"] == "Alice"
+    assert after["friendships"] == [["alice", "bob"], ["bob", "carol"]]
+    board = storage(emulator, "friends", "highScore", "--user", "bob", "--sort", "highScore")
+    assert [line.split()[1] for line in board.stdout.splitlines()[1:]] == ["carol", "bob", "alice"]
+    again = storage(emulator, "push", str(seed))
+    assert "nothing to write: 0 added, 0 changed, 5 unchanged across 3 user(s)" in again.stderr
+
+
+def test_push_of_a_broken_seed_file_names_the_field_and_sends_nothing(seeded, tmp_path):
+    seed = tmp_path / "seed.toml"
+    seed.write_text('friendships = [["alice", "alice"]]\n[[users]]\nopenid = "alice"\n', encoding="utf-8")
+    before = revision(seeded)
+    result = storage(seeded, "push", str(seed))
+    assert result.exit_code == 1
+    assert f"{seed}: friendships[0]" in result.stderr and "not their own friend" in result.stderr
+    assert revision(seeded) == before
+
+
 def test_push_syntax_error_names_line_and_column(seeded, tmp_path):
     file = tmp_path / "push.json"
     file.write_text('{"alice": {\n  "a": "1"\n  "b": "2"}}', encoding="utf-8")
@@ -330,7 +394,7 @@ def test_push_syntax_error_names_line_and_column(seeded, tmp_path):
 
 @pytest.mark.parametrize("name", ["pulled.json", "pulled.toml"])
 def test_pull_push_pull_round_trip_is_identical(seeded, tmp_path, name):
-    storage(seeded, "set", "weird=line\nbreak \"quoted\" \\ tab\t", "a,b=1", "--user", "alice")
+    storage(seeded, "set", "weird=line\nbreak \"quoted\" \\ tab\t", "a.b=1", "--user", "alice")
     first, second = tmp_path / f"1-{name}", tmp_path / f"2-{name}"
     assert storage(seeded, "pull", "-o", str(first)).exit_code == 0
     pushed = storage(seeded, "push", str(first))
@@ -352,6 +416,16 @@ def test_pull_to_stdout_and_for_one_user(seeded):
     assert everything.stderr == ""
     one = storage(seeded, "pull", "--user", "dave")
     assert json.loads(one.stdout) == {"dave": {"title": "Knight"}}
+
+
+def test_pull_into_a_folder_is_a_usage_error_before_anything_is_asked(seeded, tmp_path):
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    result = storage(seeded, "pull", "-o", str(folder))
+    assert result.exit_code == 2
+    assert f"{folder} is a folder; name the file to write" in result.stderr
+    assert f"for example {folder / 'storage.json'}" in result.stderr
+    assert "internal error" not in result.stderr and list(folder.iterdir()) == []
 
 
 def test_pull_into_a_missing_folder_leaves_nothing_behind(seeded, tmp_path):
@@ -449,3 +523,40 @@ def test_arguments_that_are_not_utf8_are_a_usage_error_in_a_real_process():
         assert result.returncode == 2, result.stderr
         assert b"is not valid UTF-8" in result.stderr
         assert b"Traceback" not in result.stderr
+
+
+# --------------------------------------------------------------------------- start-up cost
+
+
+HEAVY = ("httpx", "httpcore", "anyio", "trio", "uvicorn", "starlette", "pygments", "tree_sitter")
+_IMPORTS = """
+import sys
+from ttminis_cli.cli import main
+code = main(sys.argv[1:])
+heavy = sorted({m.split(".")[0] for m in sys.modules} & set(%r))
+print(code, " ".join(heavy))
+"""
+
+
+@pytest.mark.parametrize("command", [["set", "a=1"], ["get", "highScore"], ["list"], ["remove", "a"],
+                                     ["friends", "highScore"]])
+def test_a_storage_command_loads_no_http_framework(seeded, command):
+    result = subprocess.run([sys.executable, "-c", _IMPORTS % (HEAVY,), "storage", *command, "--user", "carol",
+                             "--emulator", seeded.url], capture_output=True, text=True, timeout=60)
+    assert result.stdout.split("\n")[-2].split(" ") == ["0", ""], result.stdout + result.stderr
+
+
+def test_a_storage_command_takes_under_0_3_s_of_cpu(seeded):
+    import resource
+
+    def cpu_seconds() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    times = []
+    for _ in range(3):  # CPU time, not wall time: the machine may be busy with other work
+        before = cpu_seconds()
+        done = storage_process("set", "highScore=1", "--user", "alice", "--emulator", seeded.url)
+        assert done.returncode == 0, done.stderr
+        times.append(cpu_seconds() - before)
+    assert min(times) < 0.3, times

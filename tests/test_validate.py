@@ -219,7 +219,24 @@ def test_size_budget_warnings_name_the_largest_files(tmp_path):
     assert "largest folders: assets/ (5.0 MB), openDataContext/ (24 B)" in main["hint"]
     assert warnings["/subpackages/0/root"]["hint"].startswith("largest files: big/video.mp4 (5.0 MB); split")
     assert warnings["/subpackages/0/root"]["message"] == ("subpackage 'big' is 5.0 MB, over the platform's "
-                                                          "4.0 MB limit: upload will fail")
+                                                          "4.0 MB limit: it runs locally, but the platform refuses "
+                                                          "to upload it (validate --strict fails on this)")
+
+
+def test_strict_makes_warnings_fail_and_the_verdict_says_so(tmp_path):
+    root = make_project(tmp_path)
+    _sparse(root / "assets" / "music.mp3", 5 * 1024 * 1024)
+    relaxed = run(str(root))
+    assert relaxed.exit_code == 0
+    assert "the platform refuses to upload it" in relaxed.stdout and "upload will fail" not in relaxed.stdout
+    assert ": valid, with warnings (1 warning)" in relaxed.stdout
+    strict = run(str(root), "--strict")
+    assert strict.exit_code == 1
+    assert ": invalid (--strict: warnings fail) (1 warning)" in strict.stdout
+    assert run(str(root), "--strict", "--format", "json").exit_code == 1
+    (root / "assets" / "music.mp3").unlink()
+    clean = run(str(root), "--strict")
+    assert clean.exit_code == 0 and ": valid" in clean.stdout and "with warnings" not in clean.stdout
 
 
 def test_whole_package_over_30_mb_is_a_warning(tmp_path):

@@ -48,8 +48,13 @@ app = typer.Typer(
 emulator_app = typer.Typer(help="Run the local backend: users, friends, cloud storage, shares.",
                            no_args_is_help=True)
 storage_app = typer.Typer(help="Read and write the emulator's cloud storage.", no_args_is_help=True)
+users_app = typer.Typer(help="Add, list and remove the emulator's users.", no_args_is_help=True)
+friends_app = typer.Typer(help="Make or end friendships between the emulator's users (mutual).",
+                          no_args_is_help=True)
 app.add_typer(emulator_app, name="emulator")
 app.add_typer(storage_app, name="storage")
+app.add_typer(users_app, name="users")
+app.add_typer(friends_app, name="friends")
 
 
 class Template(str, Enum):
@@ -112,11 +117,13 @@ def validate(
     paths: Optional[List[Path]] = typer.Argument(None, help="project.config.json files or project folders "
                                                  "(default: the current folder)."),
     format: ValidateFormat = typer.Option(ValidateFormat.text, "--format", "-f", help="Output format."),
+    strict: bool = typer.Option(False, "--strict", help="Exit 1 on warnings too (such as a package over the "
+                                "upload budget)."),
 ) -> int:
     """Check project.config.json against its JSON Schema, and the project's file tree."""
     from ttminis_cli.validate import run_validate
 
-    return run_validate(paths or [Path(".")], fmt=format.value)
+    return run_validate(paths or [Path(".")], fmt=format.value, strict=strict)
 
 
 @app.command()
@@ -328,6 +335,68 @@ def storage_pull(
     from ttminis_cli.storage_client import cmd_pull
 
     return cmd_pull(output=output, user=user, emulator=emulator)
+
+
+# --------------------------------------------------------------------------- users and friends
+
+
+@users_app.command("add")
+def users_add(
+    openid: str = typer.Argument(..., help="The user's openid."),
+    nickname: Optional[str] = typer.Option(None, "--nickname", help="Display name (default: the openid)."),
+    avatar: Optional[str] = typer.Option(None, "--avatar", help="Avatar image URL."),
+    emulator: Optional[str] = typer.Option(None, "--emulator", help=_EMULATOR_HELP),
+) -> int:
+    """Add a user, or update the nickname and avatar of one."""
+    from ttminis_cli.users_client import cmd_users_add
+
+    return cmd_users_add(openid, nickname=nickname, avatar=avatar, emulator=emulator)
+
+
+@users_app.command("list")
+def users_list(
+    json_out: bool = typer.Option(False, "--json", help="Print JSON."),
+    emulator: Optional[str] = typer.Option(None, "--emulator", help=_EMULATOR_HELP),
+) -> int:
+    """List every user with their friends."""
+    from ttminis_cli.users_client import cmd_users_list
+
+    return cmd_users_list(json_out=json_out, emulator=emulator)
+
+
+@users_app.command("remove")
+def users_remove(
+    openid: str = typer.Argument(..., help="The user's openid."),
+    emulator: Optional[str] = typer.Option(None, "--emulator", help=_EMULATOR_HELP),
+) -> int:
+    """Remove a user with their storage, friendships, authorization and shares."""
+    from ttminis_cli.users_client import cmd_users_remove
+
+    return cmd_users_remove(openid, emulator=emulator)
+
+
+@friends_app.command("add")
+def friends_add(
+    a: str = typer.Argument(..., help="One user's openid."),
+    b: str = typer.Argument(..., help="The other user's openid."),
+    emulator: Optional[str] = typer.Option(None, "--emulator", help=_EMULATOR_HELP),
+) -> int:
+    """Make two users friends (both ways, as on the platform)."""
+    from ttminis_cli.users_client import cmd_friends_add
+
+    return cmd_friends_add(a, b, emulator=emulator)
+
+
+@friends_app.command("remove")
+def friends_remove(
+    a: str = typer.Argument(..., help="One user's openid."),
+    b: str = typer.Argument(..., help="The other user's openid."),
+    emulator: Optional[str] = typer.Option(None, "--emulator", help=_EMULATOR_HELP),
+) -> int:
+    """End a friendship (both ways)."""
+    from ttminis_cli.users_client import cmd_friends_remove
+
+    return cmd_friends_remove(a, b, emulator=emulator)
 
 
 # --------------------------------------------------------------------------- entry point

@@ -84,14 +84,20 @@ def parse_document(path: Path, text: str) -> Any:
     return parse_toml(path, text) if path.suffix.lower() == ".toml" else parse_json(path, text)
 
 
+def check_writable(path: Path, example: str) -> None:
+    """Refuse now, before any work is done, a target `write_text_atomically` could not replace: a
+    folder, or a file in a missing or read-only folder. `example` is a file name the hint suggests."""
+    if path.is_dir():
+        raise UserError(f"{path} is a folder; name the file to write", hint=f"for example {path / example}",
+                        exit_code=EXIT_USAGE)
+    fd, temp = _temporary(path)
+    os.close(fd)
+    os.unlink(temp)
+
+
 def write_text_atomically(path: Path, text: str) -> None:
     """Replace `path` with `text` in one step, so a reader never sees half a file."""
-    directory = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, temp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise UserError(f"cannot write {path}: {exc.strerror}", hint="check that the folder exists "
-                        "and is writable", exit_code=EXIT_USAGE) from None
+    fd, temp = _temporary(path)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
@@ -101,6 +107,18 @@ def write_text_atomically(path: Path, text: str) -> None:
         os.umask(umask)
         os.chmod(temp, 0o666 & ~umask)  # mkstemp's 0600 would surprise whoever reads the file next
         os.replace(temp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(temp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):  # a full disk, or a folder put in the file's place meanwhile
+            raise UserError(f"cannot write {path}: {exc.strerror or exc}", exit_code=EXIT_USAGE) from None
         raise
+
+
+def _temporary(path: Path) -> tuple[int, str]:
+    """A new temporary file beside `path` (same file system, so it can replace `path` in one rename)."""
+    directory = path.parent if str(path.parent) else Path(".")
+    try:
+        return tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror}", hint="check that the folder exists "
+                        "and is writable", exit_code=EXIT_USAGE) from None

@@ -58,9 +58,7 @@ def run_init(directory: Path, *, template: str = "js", app_id: str | None = None
     if not no_input and sys.stdin.isatty():
         app_id, port, open_data_dir = _prompt(app_id, port, open_data_dir)
     app_id = _check_app_id(PLACEHOLDER_APP_ID if app_id is None else app_id)
-    port = DEFAULT_PORT if port is None else port
-    if not 1 <= port <= 65535:
-        raise UserError(f"--port must be from 1 to 65535, got {port}")
+    port = _check_port(DEFAULT_PORT if port is None else port)
     open_data_dir = _check_open_data_dir(DEFAULT_OPEN_DATA_DIR if open_data_dir is None else open_data_dir)
 
     if directory.exists() and not directory.is_dir():
@@ -187,34 +185,52 @@ def _umask() -> int:
     return mask
 
 
-def _check_app_id(app_id: str) -> str:
+def _check_app_id(app_id: str, name: str = "--app-id") -> str:
     app_id = app_id.strip()
     if not app_id or any(ord(c) < 32 for c in app_id):
-        raise UserError(f"--app-id must be a non-empty client key without control characters, got {app_id!r}",
+        raise UserError(f"{name} must be a non-empty client key without control characters, got {app_id!r}",
                         hint="copy the client key from the Developer Portal, or leave it out for a placeholder")
     return app_id
 
 
-def _check_open_data_dir(name: str) -> str:
-    cleaned = name.strip().rstrip("/").removeprefix("./")
+def _check_port(port: int | str, name: str = "--port") -> int:
+    try:
+        number = int(str(port).strip())
+    except ValueError:
+        number = 0
+    if not 1 <= number <= 65535:
+        raise UserError(f"{name} must be a number from 1 to 65535, got {port!r}")
+    return number
+
+
+def _check_open_data_dir(folder: str, name: str = "--open-data-dir") -> str:
+    cleaned = folder.strip().rstrip("/").removeprefix("./")
     parts = cleaned.split("/")
     if not cleaned or not all(_FOLDER.fullmatch(p) for p in parts) or any(p in SKIP_DIRS for p in parts):
-        raise UserError(f"--open-data-dir must be a folder path inside the project, got {name!r}",
+        raise UserError(f"{name} must be a folder path inside the project, got {folder!r}",
                         hint="use letters, digits, '_', '-' and '.', with '/' between folders "
                         f"(default: {DEFAULT_OPEN_DATA_DIR})")
     return cleaned
 
 
 def _prompt(app_id: str | None, port: int | None, open_data_dir: str | None) -> tuple[str, int, str]:
-    import click
+    """Ask for what the options left out; a wrong answer is explained and asked again."""
     import typer
 
+    def ask(question: str, default: str, check):
+        def value_proc(text: str):
+            try:
+                return check(text, "the answer")
+            except UserError as exc:
+                raise typer.BadParameter(f"{exc.message}; {exc.hint}" if exc.hint else exc.message) from None
+        return typer.prompt(question, default=default, value_proc=value_proc)
+
     if app_id is None:
-        app_id = typer.prompt("Client key (app_id) from the Developer Portal", default=PLACEHOLDER_APP_ID)
+        app_id = ask("Client key (app_id) from the Developer Portal", PLACEHOLDER_APP_ID, _check_app_id)
     if port is None:
-        port = typer.prompt("dev.port", default=DEFAULT_PORT, type=click.IntRange(1, 65535))
+        port = ask("dev.port", str(DEFAULT_PORT), _check_port)
     if open_data_dir is None:
-        open_data_dir = typer.prompt("Open data folder", default=DEFAULT_OPEN_DATA_DIR)
+        open_data_dir = ask("Open data folder", DEFAULT_OPEN_DATA_DIR, _check_open_data_dir)
     return app_id, port, open_data_dir
 
 

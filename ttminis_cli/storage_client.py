@@ -1,9 +1,13 @@
-"""The HTTP client behind `ttminis storage` (DESIGN §2 over the §7 API), and its rendering.
+"""The HTTP client behind `ttminis storage`, `users` and `friends` (DESIGN §2 over the §7 API), and
+the `storage` commands with their rendering.
 
 Each `cmd_*` returns an exit code: 0 done; 1 refused (a limit, an unknown user, a missing key
 for `get`); 2 usage error or the emulator cannot be reached. Every failure is a UserError raised
 here and printed once by cli.py. Limits are checked before anything is sent, with the functions
 (and so the messages) the emulator itself uses.
+
+The client is the standard library's http.client: one local request needs no more, and each
+command is a whole process whose start-up is most of its time (httpx alone took a third of it).
 """
 
 from __future__ import annotations
@@ -11,18 +15,17 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import sys
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
-
-import httpx
+from urllib.parse import quote, urlencode, urlsplit
 
 from ttminis_cli.config import find_config, load_config
-from ttminis_cli.documents import parse_document, write_text_atomically
-from ttminis_cli.emulator.model import STATE_VERSION, EmulatorError, check_openid
+from ttminis_cli.documents import check_writable, parse_document, write_text_atomically
+from ttminis_cli.emulator.model import STATE_SECTIONS, STATE_VERSION, EmulatorError, check_openid, check_state
 from ttminis_cli.emulator.server import DEFAULT_HOST, DEFAULT_PORT
 from ttminis_cli.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, UserError
 from ttminis_cli.platform.limits import check_key, check_pairs, check_value
@@ -99,8 +102,13 @@ class EmulatorClient:
     """One emulator, over HTTP with keep-alive. Methods return the parsed JSON of §7's shapes."""
 
     def __init__(self, address: Address, timeout: float = TIMEOUT_SECONDS) -> None:
+        import http.client
+
         self.address = address
-        self._http = httpx.Client(base_url=address.url, timeout=timeout, trust_env=False)
+        self.timeout = timeout
+        parts = urlsplit(address.url)
+        self._http = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+        self._used = False  # whether the connection has carried a request (and may have been closed since)
 
     def __enter__(self) -> "EmulatorClient":
         return self
@@ -108,39 +116,58 @@ class EmulatorClient:
     def __exit__(self, *exc_info: object) -> None:
         self._http.close()
 
+    # ------------------------------------------------------------------ storage
+
     def storage(self, openid: str, keys: list[str] | None = None) -> list[dict]:
         """The user's KVDataList: the given keys that exist, or every key."""
-        if keys is not None and any("," in key for key in keys):
-            # ?keys= is comma-separated, so such a key cannot be asked for by name: filter here.
-            wanted = set(keys)
-            return [kv for kv in self.storage(openid) if kv["key"] in wanted]
         params = {"keys": ",".join(keys)} if keys is not None else None
-        body = self._request("GET", f"{_user_path(openid)}/storage", params=params, openid=openid)
+        body = self._request("GET", f"{_user_path(openid)}/storage", params=params, openids={"openid": openid})
         return _expect_kv_list(body, "KVDataList", self)
 
     def set_storage(self, openid: str, pairs: list[tuple[str, str]]) -> None:
         data = [{"key": key, "value": value} for key, value in pairs]
-        self._request("POST", f"{_user_path(openid)}/storage", body={"data": data}, openid=openid)
+        self._request("POST", f"{_user_path(openid)}/storage", body={"data": data}, openids={"openid": openid})
 
-    def remove_storage(self, openid: str, keys: list[str]) -> None:
-        self._request("POST", f"{_user_path(openid)}/storage:remove", body={"keyList": keys},
-                      openid=openid)
+    def remove_storage(self, openid: str, keys: list[str]) -> list[str]:
+        """The keys of `keys` that were not set."""
+        body = self._request("POST", f"{_user_path(openid)}/storage:remove", body={"keyList": keys},
+                             openids={"openid": openid})
+        missing = body.get("missing") if isinstance(body, dict) else None
+        if not isinstance(missing, list):
+            raise self.not_an_emulator("its answer to a removal names no missing keys")
+        return missing
 
     def friends_storage(self, openid: str, keys: list[str]) -> list[dict]:
         """Friends who stored at least one of `keys`: [{openid, nickname, avatarUrl, KVDataList}]."""
-        with_comma = [key for key in keys if "," in key]
-        if with_comma:
-            raise UserError(f"key {_short(with_comma[0])!r} holds a ',', which the emulator's "
-                            "?keys=a,b parameter cannot carry", hint="read it with `storage get` instead",
-                            exit_code=EXIT_USAGE)
         body = self._request("GET", f"{_user_path(openid)}/friends/storage",
-                             params={"keys": ",".join(keys)}, openid=openid)
+                             params={"keys": ",".join(keys)}, openids={"openid": openid})
         items = body.get("data") if isinstance(body, dict) else None
         if not isinstance(items, list) or not all(isinstance(i, dict) and "openid" in i for i in items):
             raise self.not_an_emulator("its friends' storage answer has no data list")
         for item in items:
             _expect_kv_list(item, "KVDataList", self)
         return items
+
+    def export(self) -> dict:
+        """The whole state: users, friendships, storage, authorizations, shares."""
+        body = self._request("GET", "/v1/export")
+        storage = body.get("storage") if isinstance(body, dict) else None
+        if not isinstance(storage, dict) or not all(
+                isinstance(pairs, dict) and all(isinstance(v, str) for v in pairs.values())
+                for pairs in storage.values()) or not isinstance(body.get("users"), list):
+            raise self.not_an_emulator("its export has no users and storage table of strings")
+        return body
+
+    def all_storage(self) -> Storage:
+        """Every user's storage (users without storage are absent)."""
+        return self.export()["storage"]
+
+    def merge(self, document: dict) -> None:
+        """Merge a state document in one transaction: users upserted, friendships and shares added,
+        the listed keys set (unknown users are created)."""
+        self._request("POST", "/v1/import", params={"mode": "merge"}, body=document)
+
+    # ------------------------------------------------------------------ users and friends
 
     def users(self) -> list[dict]:
         body = self._request("GET", "/v1/users")
@@ -149,51 +176,87 @@ class EmulatorClient:
             raise self.not_an_emulator("its user list is not a list of users")
         return items
 
-    def all_storage(self) -> Storage:
-        """Every user's storage, from the whole-state export (users without storage are absent)."""
-        body = self._request("GET", "/v1/export")
-        storage = body.get("storage") if isinstance(body, dict) else None
-        if not isinstance(storage, dict) or not all(
-                isinstance(pairs, dict) and all(isinstance(v, str) for v in pairs.values())
-                for pairs in storage.values()):
-            raise self.not_an_emulator("its export has no storage table of strings")
-        return storage
+    def put_user(self, openid: str, profile: dict) -> bool:
+        """Create the user or update the profile fields given; whether the user is new."""
+        body = self._request("PUT", _user_path(openid), body=profile)
+        return bool(body.get("created")) if isinstance(body, dict) else False
 
-    def merge_storage(self, storage: Storage) -> None:
-        """Set every listed key of every listed user in one transaction (unknown users are created)."""
-        self._request("POST", "/v1/import", params={"mode": "merge"},
-                      body={"version": STATE_VERSION, "storage": storage})
+    def delete_user(self, openid: str) -> None:
+        self._request("DELETE", _user_path(openid), openids={"openid": openid})
+
+    def befriend(self, openid: str, other: str) -> None:
+        self._request("PUT", f"{_user_path(openid)}/friends/{_segment(other)}",
+                      openids={"openid": openid, "other": other})
+
+    def unfriend(self, openid: str, other: str) -> bool:
+        """Whether they were friends."""
+        body = self._request("DELETE", f"{_user_path(openid)}/friends/{_segment(other)}",
+                             openids={"openid": openid, "other": other})
+        return bool(body.get("removed")) if isinstance(body, dict) else False
+
+    # ------------------------------------------------------------------ HTTP
 
     def _request(self, method: str, path: str, *, params: dict | None = None, body: Any = None,
-                 openid: str | None = None) -> Any:
+                 openids: dict[str, str] | None = None) -> Any:
+        """The answer's JSON; a UserError for a refusal (exit 1) or a failure to talk (exit 2).
+
+        `openids` maps the error fields the emulator may name (openid, other) to the users meant, so
+        an unknown user is reported by name with the command that adds it.
+        """
+        import http.client
+
+        target = path + (f"?{urlencode(params, quote_via=quote)}" if params else "")
+        url = self.address.url + target
+        headers = {"Accept": "application/json"}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode("ascii")  # \u escapes: even a lone surrogate travels, to be refused
+            headers["Content-Type"] = "application/json"
+        for attempt in (1, 2):
+            try:
+                self._http.request(method, target, body=data, headers=headers)
+                response = self._http.getresponse()
+                raw = response.read()
+                break
+            except TimeoutError:
+                raise self.unreachable(f"no answer within {self.timeout:g} s") from None
+            except ConnectionRefusedError:
+                raise self.unreachable("connection refused") from None
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as exc:
+                self._http.close()
+                if self._used and attempt == 1:  # the server closed an idle keep-alive connection: reconnect
+                    continue
+                raise self.unreachable("it does not speak HTTP" if isinstance(exc, http.client.RemoteDisconnected)
+                                       else exc.strerror or type(exc).__name__) from None
+            except http.client.HTTPException:
+                self._http.close()
+                raise self.unreachable("it does not speak HTTP") from None
+            except OSError as exc:
+                raise self.unreachable(exc.strerror or str(exc) or type(exc).__name__) from None
+        self._used = True
         try:
-            response = self._http.request(method, path, params=params, json=body)
-        except httpx.TimeoutException:
-            raise self.unreachable(f"no answer within {self._http.timeout.read:g} s") from None
-        except httpx.TransportError as exc:
-            raise self.unreachable(_transport_reason(exc)) from None
-        try:
-            payload = response.json()
+            payload = json.loads(raw)
         except ValueError:
-            raise self.not_an_emulator(f"it answered HTTP {response.status_code} without JSON") from None
-        if response.is_success:
+            raise self.not_an_emulator(f"it answered HTTP {response.status} without JSON") from None
+        if 200 <= response.status < 300:
             return payload
         error = payload.get("error") if isinstance(payload, dict) else None
         if not isinstance(error, dict) or not isinstance(error.get("message"), str):
-            raise self.not_an_emulator(f"it answered HTTP {response.status_code} without an error body")
-        if response.status_code == 421:  # the emulator's answer to a Host name it does not serve
-            raise UserError(error["message"], where=str(response.url),
-                            hint="use the address the emulator printed when it started", exit_code=EXIT_USAGE)
-        if response.status_code >= 500:
-            raise UserError(f"the emulator failed: {error['message']}", where=str(response.url),
-                            hint="this is a bug in the emulator; its terminal shows the details",
+            raise self.not_an_emulator(f"it answered HTTP {response.status} without an error body")
+        if response.status == 421:  # the emulator's answer to a Host name it does not serve
+            raise UserError(error["message"], where=url, hint="use the address the emulator printed when it started",
                             exit_code=EXIT_USAGE)
-        hint = self._unknown_user_hint(openid) if error.get("code") == "unknown_user" and openid else None
-        raise UserError(error["message"], where=str(response.url), hint=hint, exit_code=EXIT_FINDINGS)
+        if response.status >= 500 and error.get("code") != "disk_full":
+            raise UserError(f"the emulator failed: {error['message']}", where=url,
+                            hint="this is a bug in the emulator; its terminal shows the details", exit_code=EXIT_USAGE)
+        openid = (openids or {}).get(error.get("field"))
+        if error.get("code") == "unknown_user" and openid is not None:
+            raise UserError(f"no user with openid {openid!r}", where=url, hint=self._unknown_user_hint(openid),
+                            exit_code=EXIT_FINDINGS)
+        raise UserError(error["message"], where=url, exit_code=EXIT_FINDINGS)
 
     def _unknown_user_hint(self, openid: str) -> str:
-        how = (f"a user exists once it stores a key (`ttminis storage set KEY=VALUE --user {openid}`) "
-               "or is listed in a seed file (`ttminis emulator start --seed FILE`)")
+        how = f"add it with `ttminis users add {shlex.quote(openid)}`"
         try:
             known = [u["openid"] for u in self.users()]
         except UserError:
@@ -211,7 +274,16 @@ class EmulatorClient:
 
 
 def _user_path(openid: str) -> str:
-    return f"/v1/users/{quote(_utf8(openid, '--user'), safe='')}"
+    return f"/v1/users/{_segment(openid)}"
+
+
+def _segment(openid: str) -> str:
+    """An openid as one URL path segment, checked as the emulator checks it (nothing sent otherwise)."""
+    try:
+        check_openid(_utf8(openid, "the openid"), f"openid {_short(openid)!r}")
+    except EmulatorError as exc:
+        raise UserError(exc.message, hint="nothing was sent", exit_code=EXIT_FINDINGS) from None
+    return quote(openid, safe="")
 
 
 def _encodable(text: str) -> bool:
@@ -228,15 +300,6 @@ def _utf8(text: str, where: str) -> str:
         raise UserError(f"{where} is not valid UTF-8: {text.encode('utf-8', 'replace').decode()!r}",
                         hint="check the shell's encoding (LANG/LC_ALL)", exit_code=EXIT_USAGE)
     return text
-
-
-def _transport_reason(exc: httpx.TransportError) -> str:
-    text = str(exc)
-    if "refused" in text.lower():
-        return "connection refused"
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return "it does not speak HTTP"
-    return text or type(exc).__name__
 
 
 def _expect_kv_list(body: Any, name: str, client: EmulatorClient) -> list[dict]:
@@ -265,6 +328,15 @@ def parse_pairs(args: list[str]) -> list[tuple[str, str]]:
         index = re.match(r"data\[(\d+)\]", violation.field)
         where = f"argument {int(index.group(1)) + 1} {_short(args[int(index.group(1))])!r}" if index else None
         raise UserError(violation.message, where=where, hint="nothing was sent", exit_code=EXIT_FINDINGS)
+    positions: dict[str, list[int]] = {}
+    for position, (key, _) in enumerate(pairs, start=1):
+        positions.setdefault(key, []).append(position)
+    repeated = {key: where for key, where in positions.items() if len(where) > 1}
+    if repeated:
+        key, where = next(iter(repeated.items()))
+        raise UserError(f"key {_short(key)!r} is given {len(where)} times (arguments "
+                        f"{', '.join(map(str, where))}): only one value can be stored",
+                        hint="give each key once; nothing was sent", exit_code=EXIT_USAGE)
     return pairs
 
 
@@ -285,15 +357,47 @@ def _short(text: str, limit: int = 40) -> str:
 # --------------------------------------------------------------------------- push files
 
 
-def load_storage_file(path: Path) -> Storage:
-    """Parse and validate a whole push file ({openid: {key: value}}) before anything is sent."""
+@dataclass(frozen=True)
+class PushFile:
+    """What `storage push` sends: storage alone, or a whole state document (a seed, an export)."""
+
+    storage: Storage
+    state: dict | None = None  # the document as read, when it is one
+
+
+def load_push_file(path: Path) -> PushFile:
+    """Parse and validate a whole push file before anything is sent: {openid: {key: value}}, or a
+    seed or export file (users, friendships, storage, …), checked as POST /v1/import checks it."""
+    data = _read_document(path)
+    if isinstance(data, dict) and any(name in STATE_SECTIONS and not _is_pairs(value) for name, value in data.items()):
+        try:
+            state = check_state(data)
+        except EmulatorError as exc:
+            raise UserError(exc.message, where=f"{path}: {exc.field}" if exc.field else str(path),
+                            hint="a seed or export file has users, friendships and storage as GET /v1/export "
+                                 "writes them; nothing was sent", exit_code=EXIT_FINDINGS) from None
+        return PushFile({openid: dict(pairs) for openid, pairs in state.storage}, data)
+    return PushFile(load_storage_file(path, data))
+
+
+def _is_pairs(value: Any) -> bool:
+    return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+
+
+def _read_document(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise UserError(f"file not found: {path}", hint="check the path", exit_code=EXIT_USAGE) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise UserError(f"cannot read {path}: {exc}", exit_code=EXIT_USAGE) from None
-    data = parse_document(path, text)
+    return parse_document(path, text)
+
+
+def load_storage_file(path: Path, data: Any = None) -> Storage:
+    """Validate a whole storage file ({openid: {key: value}}; read from `path` unless `data` is given)."""
+    if data is None:
+        data = _read_document(path)
     if not isinstance(data, dict):
         raise UserError("the file must hold an object {openid: {key: value}}", where=str(path),
                         exit_code=EXIT_USAGE)
@@ -418,30 +522,25 @@ def _console():
     return Console(highlight=False, soft_wrap=False)
 
 
-def _note(text: str) -> None:
+def note(text: str) -> None:
     """A human message that is not the command's output: stderr, so --json stdout stays clean."""
-    from rich.console import Console
-
-    Console(stderr=True, highlight=False).print(text, markup=False)
+    sys.stderr.write(text + "\n")
 
 
-def _print_json(data: Any) -> None:
+def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
-def _table(*columns: str):
+def print_table(columns: list[str], rows: list[list[Any]]) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(box=None, pad_edge=False, header_style="bold")
     for column in columns:
         table.add_column(column, overflow="fold")
-    return table
-
-
-def _cells(*values: Any):
-    from rich.text import Text
-
-    return [Text("" if v is None else str(v)) for v in values]
+    for row in rows:
+        table.add_row(*(Text("" if v is None else str(v)) for v in row))
+    _console().print(table)
 
 
 # --------------------------------------------------------------------------- commands
@@ -455,14 +554,11 @@ def cmd_get(keys: list[str], *, user: str, json_out: bool, emulator: str | None)
     present = [{"key": key, "value": found[key]} for key in keys if key in found]
     missing = [key for key in keys if key not in found]
     if json_out:
-        _print_json({"KVDataList": present})
+        print_json({"KVDataList": present})
     elif present:
-        table = _table("key", "value")
-        for kv in present:
-            table.add_row(*_cells(kv["key"], kv["value"]))
-        _console().print(table)
+        print_table(["key", "value"], [[kv["key"], kv["value"]] for kv in present])
     for key in missing:
-        _note(f"{user}: key {key!r} is not set")
+        note(f"{user}: key {key!r} is not set")
     return EXIT_FINDINGS if missing else EXIT_OK
 
 
@@ -470,15 +566,20 @@ def cmd_set(pairs: list[str], *, user: str, emulator: str | None) -> int:
     values = parse_pairs(pairs)
     with EmulatorClient(resolve_address(emulator)) as client:
         client.set_storage(user, values)
-    _note(f"{user}: set {', '.join(dict.fromkeys(key for key, _ in values))}")
+    note(f"{user}: set {', '.join(key for key, _ in values)}")
     return EXIT_OK
 
 
 def cmd_remove(keys: list[str], *, user: str, emulator: str | None) -> int:
+    """Remove `keys`; a key that was not set is named, and is no failure (it is not set either way)."""
     keys = check_keys(keys, "keyList")
     with EmulatorClient(resolve_address(emulator)) as client:
-        client.remove_storage(user, keys)
-    _note(f"{user}: removed {', '.join(keys)}")
+        missing = client.remove_storage(user, keys)
+    removed = [key for key in keys if key not in missing]
+    if removed:
+        note(f"{user}: removed {', '.join(removed)}")
+    if missing:
+        note(f"{user}: {', '.join(missing)} {'was' if len(missing) == 1 else 'were'} not set; nothing to remove")
     return EXIT_OK
 
 
@@ -486,14 +587,11 @@ def cmd_list(*, user: str, json_out: bool, emulator: str | None) -> int:
     with EmulatorClient(resolve_address(emulator)) as client:
         items = client.storage(user)
     if json_out:
-        _print_json({"KVDataList": items})
+        print_json({"KVDataList": items})
     elif not items:
-        _note(f"{user} has no cloud storage")
+        note(f"{user} has no cloud storage")
     else:
-        table = _table("key", "value")
-        for kv in items:
-            table.add_row(*_cells(kv["key"], kv["value"]))
-        _console().print(table)
+        print_table(["key", "value"], [[kv["key"], kv["value"]] for kv in items])
     return EXIT_OK
 
 
@@ -505,41 +603,48 @@ def cmd_friends(keys: list[str], *, user: str, sort: str | None, json_out: bool,
         items = client.friends_storage(user, keys)
     ranked = rank_friends(items, sort) if sort is not None else [(None, item) for item in items]
     if json_out:
-        _print_json({"data": [item for _, item in ranked]})
+        print_json({"data": [item for _, item in ranked]})
         return EXIT_OK
     if not ranked:
-        _note(f"no friend of {user} has stored {', '.join(keys)}")
+        note(f"no friend of {user} has stored {', '.join(keys)}")
         return EXIT_OK
     columns = (["#"] if sort is not None else []) + ["openid", "nickname", *keys]
-    table = _table(*columns)
+    rows = []
     for rank, item in ranked:
         values = {kv["key"]: kv["value"] for kv in item["KVDataList"]}
         row = ([rank if rank is not None else "-"] if sort is not None else [])
-        table.add_row(*_cells(*row, item["openid"], item.get("nickname"), *(values.get(k) for k in keys)))
-    _console().print(table)
+        rows.append([*row, item["openid"], item.get("nickname"), *(values.get(k) for k in keys)])
+    print_table(columns, rows)
     return EXIT_OK
 
 
 def cmd_push(file: Path, *, dry_run: bool, emulator: str | None) -> int:
-    """Validate the whole file, then set its keys in one atomic request (or only show the changes).
+    """Validate the whole file, then apply it in one atomic request (or only show the changes).
 
     Keys the file does not name are left alone; users it names that do not exist yet are created,
-    as `storage set` creates them.
+    as `storage set` creates them. A seed or export file also brings its users, friendships,
+    authorizations and shares, merged as POST /v1/import?mode=merge merges them.
     """
-    wanted = load_storage_file(file)
+    wanted = load_push_file(file)
     with EmulatorClient(resolve_address(emulator)) as client:
-        changes = diff_storage(client.all_storage(), wanted)
+        current = client.export()
+        changes = diff_storage(current["storage"], wanted.storage)
+        others = _state_changes(current, wanted.state) if wanted.state is not None else {}
         _show_changes(changes)
-        if dry_run or all(c.kind == "unchanged" for c in changes):
-            _note(_summary(changes, "dry run, nothing written" if dry_run else "nothing to write"))
+        nothing = all(c.kind == "unchanged" for c in changes) and not any(others.values())
+        if dry_run or nothing:
+            note(_summary(changes, others, "dry run, nothing written" if dry_run else "nothing to write"))
             return EXIT_OK
-        client.merge_storage(wanted)
-    _note(_summary(changes, f"pushed {file}"))
+        client.merge(wanted.state if wanted.state is not None else
+                     {"version": STATE_VERSION, "storage": wanted.storage})
+    note(_summary(changes, others, f"pushed {file}"))
     return EXIT_OK
 
 
 def cmd_pull(*, output: Path | None, user: str | None, emulator: str | None) -> int:
     """Write storage as a file `push` accepts: TOML when -o ends in .toml, else JSON."""
+    if output is not None:
+        check_writable(output, "storage.json")  # before asking the emulator for anything
     with EmulatorClient(resolve_address(emulator)) as client:
         if user is not None:
             storage = {user: {kv["key"]: kv["value"] for kv in client.storage(user)}}
@@ -550,21 +655,38 @@ def cmd_pull(*, output: Path | None, user: str | None, emulator: str | None) -> 
         return EXIT_OK
     text = dump_toml(storage) if output.suffix.lower() == ".toml" else dump_json(storage)
     write_text_atomically(output, text)
-    _note(f"wrote {sum(map(len, storage.values()))} key(s) of {len(storage)} user(s) to {output}")
+    note(f"wrote {sum(map(len, storage.values()))} key(s) of {len(storage)} user(s) to {output}")
     return EXIT_OK
+
+
+def _state_changes(current: dict, document: dict) -> dict[str, int]:
+    """How many users, friendships, authorizations and shares merging `document` adds (or updates)."""
+    have = {u["openid"]: u for u in current["users"]}
+    users = document.get("users", [])
+    new_users = [u for u in users if u["openid"] not in have]
+    updated = [u for u in users if u["openid"] in have and any(
+        field in u and u[field] != have[u["openid"]][field] for field in ("nickname", "avatarUrl"))]
+    friends = {frozenset(pair) for pair in current.get("friendships", [])}
+    granted = set(current.get("authorizations", []))
+    return {"new user(s)": len(new_users), "updated user(s)": len(updated),
+            "new friendship(s)": len({frozenset(p) for p in document.get("friendships", [])} - friends),
+            "new authorization(s)": len(set(document.get("authorizations", [])) - granted),
+            "share(s) appended": len(document.get("shares", []))}
 
 
 def _show_changes(changes: list[Change]) -> None:
     if not changes:
         return
-    table = _table("user", "key", "change", "value")
+    rows = []
     for c in changes:
         shown = f"{c.old} → {c.new}" if c.kind == "changed" else c.new
-        table.add_row(*_cells(c.openid, c.key, c.kind, _short(shown, 60)))
-    _console().print(table)
+        rows.append([c.openid, c.key, c.kind, _short(shown, 60)])
+    print_table(["user", "key", "change", "value"], rows)
 
 
-def _summary(changes: list[Change], head: str) -> str:
+def _summary(changes: list[Change], others: dict[str, int], head: str) -> str:
     counts = {kind: sum(c.kind == kind for c in changes) for kind in ("added", "changed", "unchanged")}
     users = len({c.openid for c in changes})
-    return f"{head}: " + ", ".join(f"{n} {kind}" for kind, n in counts.items()) + f" across {users} user(s)"
+    text = f"{head}: " + ", ".join(f"{n} {kind}" for kind, n in counts.items()) + f" across {users} user(s)"
+    shown = [f"{n} {what}" for what, n in others.items() if n]
+    return text + ("; " + ", ".join(shown) if shown else "")

@@ -29,6 +29,7 @@ MB = 1024 * 1024
 TOTAL_BUDGET = 30 * MB
 MAIN_BUDGET = 4 * MB
 SUBPACKAGE_BUDGET = 4 * MB
+UPLOAD_REFUSED = "it runs locally, but the platform refuses to upload it (validate --strict fails on this)"
 LARGEST_SHOWN = 3
 
 ERROR, WARNING, NOTE = "error", "warning", "note"
@@ -64,12 +65,14 @@ def run_schema() -> int:
     return EXIT_OK
 
 
-def run_validate(paths: Iterable[Path], fmt: str = "text") -> int:
-    """Validate each project (a folder, or its project.config.json / game.json); 1 when any error."""
+def run_validate(paths: Iterable[Path], fmt: str = "text", strict: bool = False) -> int:
+    """Validate each project (a folder, or its project.config.json / game.json); 1 when any error,
+    or with `strict` any warning too."""
     roots = _roots(paths)
     results = [(root, validate_project(root)) for root in roots]
-    REPORTERS[fmt](results)
-    failed = any(f.severity == ERROR for _, findings in results for f in findings)
+    REPORTERS[fmt](results, strict)
+    failing = (ERROR, WARNING) if strict else (ERROR,)
+    failed = any(f.severity in failing for _, findings in results for f in findings)
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
@@ -586,18 +589,18 @@ def _size_findings(game: JsonDoc, root: Path) -> list[Finding]:
     if total > TOTAL_BUDGET:
         findings.append(Finding(game.shown, 1, 1, WARNING,
                                 f"the package is {_human_size(total)}, over the platform's {_human_size(TOTAL_BUDGET)} "
-                                "limit: upload will fail", hint=_largest([(s, r) for r, s in files])))
+                                f"limit: {UPLOAD_REFUSED}", hint=_largest([(s, r) for r, s in files])))
     main_size = sum(size for size, _ in main)
     if main_size > MAIN_BUDGET:
         findings.append(Finding(game.shown, 1, 1, WARNING,
                                 f"the main package (everything outside subpackages) is {_human_size(main_size)}, over "
-                                f"the platform's {_human_size(MAIN_BUDGET)} limit: upload will fail",
+                                f"the platform's {_human_size(MAIN_BUDGET)} limit: {UPLOAD_REFUSED}",
                                 hint=_largest(main) + "; move assets into subpackages"))
     for pointer, members in sizes.items():
         size = sum(s for s, _ in members)
         if size > SUBPACKAGE_BUDGET:
             findings.append(game.at(pointer, WARNING, f"subpackage {subpackages[pointer]!r} is {_human_size(size)}, "
-                                    f"over the platform's {_human_size(SUBPACKAGE_BUDGET)} limit: upload will fail",
+                                    f"over the platform's {_human_size(SUBPACKAGE_BUDGET)} limit: {UPLOAD_REFUSED}",
                                     _largest(members, subpackages[pointer]) + "; split it into smaller subpackages"))
     return findings
 
@@ -642,7 +645,7 @@ def _human_size(size: int) -> str:
 Results = list[tuple[Path, list[Finding]]]
 
 
-def report_text(results: Results) -> None:
+def report_text(results: Results, strict: bool = False) -> None:
     from rich.console import Console
     from rich.markup import escape
 
@@ -657,13 +660,16 @@ def report_text(results: Results) -> None:
                 console.print(f"  [dim]hint:[/] {escape(f.hint)}")
         counts = {s: sum(1 for f in findings if f.severity == s) for s in (ERROR, WARNING, NOTE)}
         parts = [f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items() if n]
-        verdict = "[bold red]invalid[/]" if counts[ERROR] else "[green]valid[/]"
+        if counts[ERROR] or (strict and counts[WARNING]):
+            verdict = "[bold red]invalid[/]" + (" (--strict: warnings fail)" if not counts[ERROR] else "")
+        else:
+            verdict = "[green]valid[/]" + (", with warnings" if counts[WARNING] else "")
         console.print(f"{escape(_shown(root))}: {verdict}" + (f" ({', '.join(parts)})" if parts else ""))
 
 
-def report_json(results: Results) -> None:
+def report_json(results: Results, strict: bool = False) -> None:
     findings = sorted((f for _, fs in results for f in fs), key=Finding.sort_key)
     sys.stdout.write(json.dumps([f.to_json() for f in findings], indent=2, ensure_ascii=False) + "\n")
 
 
-REPORTERS: dict[str, Callable[[Results], None]] = {"text": report_text, "json": report_json}
+REPORTERS: dict[str, Callable[[Results, bool], None]] = {"text": report_text, "json": report_json}

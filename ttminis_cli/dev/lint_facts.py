@@ -41,27 +41,12 @@ async def lint_findings(root: Path) -> dict:
 
 def open_data_keys(root: Path) -> list[str]:
     """Keys the open data domain reads, in the order the code names them (none when lint fails)."""
-    from ttminis_cli.config import find_and_load
-    from ttminis_cli.lint import engine
-    from ttminis_cli.lint.plan import plan as plan_lint
+    from ttminis_cli.lint.engine import storage_keys
 
     try:
-        config = find_and_load(root)
-        plan = plan_lint([root], config, cwd=root)
+        return storage_keys(root, domain="open-data")[0]
     except Exception:  # the page still runs; seeding falls back to users and friends only
         return []
-    keys: dict[str, None] = {}
-    for task in plan.tasks:
-        if task.ctx.domain != "open-data":
-            continue
-        try:
-            source = Path(task.ctx.abs_path).read_bytes()
-        except OSError:
-            continue
-        facts = engine.analyze(task, source).facts
-        for read in getattr(facts, "key_reads", ()):
-            keys.setdefault(read.key)
-    return list(keys)
 
 
 def wrong_domain_rule(api: Api) -> str | None:

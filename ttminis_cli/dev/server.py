@@ -51,7 +51,7 @@ def run_dev(directory: Path, *, port: int | None, user: str, seed: Path | None, 
             in_memory: bool, size: str | None, open_browser: bool, screenshot: Path | None) -> int:
     """Serve the simulator until Ctrl-C; with `screenshot`, render once, write the PNG and return."""
     from ttminis_cli.emulator.seed import load_seed
-    from ttminis_cli.emulator.server import _bind, _serve
+    from ttminis_cli.emulator.server import _serve, bind
     from ttminis_cli.emulator.store import DataFileError, Store
 
     if data is not None and in_memory:
@@ -67,7 +67,7 @@ def run_dev(directory: Path, *, port: int | None, user: str, seed: Path | None, 
         # A screenshot is a one-off: it must not collide with a `ttminis dev` already on dev.port.
         port = 0 if screenshot is not None else configured_port(project)
     state = load_seed(seed) if seed is not None else None  # a bad seed fails before anything is touched
-    sock = _bind(HOST, port)
+    sock = bind(HOST, port)
     port = sock.getsockname()[1]
     path = None if in_memory else (data if data is not None else project.root / DATA_FILE)
     try:
@@ -101,11 +101,13 @@ def _server(store, project: DevProject, user: str, screen: tuple[int, int], port
     from ttminis_cli.dev.site import DevSite
     from ttminis_cli.emulator.app import create_app
     from ttminis_cli.emulator.guard import allowed_hosts
-    from ttminis_cli.emulator.server import _one_line
+    from ttminis_cli.emulator.server import KEEP_ALIVE_S, _bounded_protocol, _one_line
 
     site = DevSite(project, user=user, size=screen, live=live, should_stop=lambda: server.should_exit)
-    app = create_app(store, allowed_hosts(HOST, port), dashboard_path="/dashboard", extra_routes=site.routes())
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
+    app = create_app(store, allowed_hosts(HOST, port), project=project.root, dashboard_path="/dashboard",
+                     extra_routes=site.routes())
+    server = uvicorn.Server(uvicorn.Config(app, http=_bounded_protocol(), log_level="warning", access_log=False,
+                                           lifespan="off", timeout_keep_alive=KEEP_ALIVE_S,
                                            timeout_graceful_shutdown=2))
     if os.environ.get("TTMINIS_DEBUG") != "1":
         logging.getLogger("uvicorn.error").addFilter(_one_line)

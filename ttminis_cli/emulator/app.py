@@ -9,20 +9,24 @@ from __future__ import annotations
 
 import json
 from importlib import resources
+from pathlib import Path
 from typing import Sequence
+from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.convertors import StringConvertor, register_url_convertor
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Match, Route
 
 from ttminis_cli.emulator import model
-from ttminis_cli.emulator.guard import HostGuard
-from ttminis_cli.emulator.model import EmulatorError, Forbidden, Invalid, TooLarge
+from ttminis_cli.emulator.guard import HostGuard, send_json
+from ttminis_cli.emulator.model import EmulatorError, Forbidden, Invalid, RequestTimeout, TooLarge
 from ttminis_cli.emulator.openapi import openapi_document
 from ttminis_cli.emulator.store import Store
+from ttminis_cli.errors import UserError
 
 MAX_BODY_BYTES = 1 << 20  # one storage call is at most 128 × (128 + 2048) characters ≈ 0.3 MB
 MAX_IMPORT_BYTES = 64 << 20
@@ -39,28 +43,34 @@ class FriendConvertor(StringConvertor):
 register_url_convertor("friend", FriendConvertor())
 
 
-def create_app(store: Store, allowed_hosts: frozenset[str], any_ip: bool = False, *,
-               dashboard_path: str = "/", extra_routes: Sequence[BaseRoute] = ()) -> HostGuard:
-    """The ASGI app serving `store`, refusing requests whose Host is not in `allowed_hosts`.
+def create_app(store: Store, allowed_hosts: frozenset[str], any_ip: bool = False,
+               project: Path | None = None, *, dashboard_path: str = "/",
+               extra_routes: Sequence[BaseRoute] = ()) -> HostGuard:
+    """The ASGI app serving `store`, refusing requests whose Host is not in `allowed_hosts`; `project`
+    is the game's folder, whose code tells the dashboard which keys to show.
 
     `ttminis dev` serves its simulator from the same app: its routes come in as `extra_routes`, and
     the dashboard moves to `dashboard_path`.
     """
     routes = [
+        # What a game calls most comes first: Starlette tries the routes in this order.
+        Route("/v1/users/{openid}/storage", StorageRead(), methods=["GET"]),
+        Route("/v1/users/{openid}/storage", set_storage, methods=["POST"]),
+        Route("/v1/users/{openid}/friends/storage", friends_storage, methods=["GET"]),
+        Route("/v1/users/{openid}/storage:remove", remove_storage, methods=["POST"]),
         Route(dashboard_path, dashboard, methods=["GET"]),
         Route("/static/{name}", static, methods=["GET"]),
         Route("/openapi.json", openapi, methods=["GET"]),
+        Route("/v1/project", project_info, methods=["GET"]),
         Route("/v1/users", list_users, methods=["GET"]),
         Route("/v1/users/{openid}", put_user, methods=["PUT"]),
-        Route("/v1/users/{openid}/friends/storage", friends_storage, methods=["GET"]),
+        Route("/v1/users/{openid}", delete_user, methods=["DELETE"]),
         Route("/v1/users/{openid}/friends/{other:friend}", befriend, methods=["PUT"]),
         Route("/v1/users/{openid}/friends/{other:friend}", unfriend, methods=["DELETE"]),
-        Route("/v1/users/{openid}/storage", get_storage, methods=["GET"]),
-        Route("/v1/users/{openid}/storage", set_storage, methods=["POST"]),
-        Route("/v1/users/{openid}/storage:remove", remove_storage, methods=["POST"]),
         Route("/v1/users/{openid}/authorize", authorize, methods=["POST"]),
         Route("/v1/users/{openid}/authorize", authorization_status, methods=["GET"]),
         Route("/v1/users/{openid}/inbox", inbox, methods=["GET"]),
+        Route("/v1/users/{openid}/inbox", clear_inbox, methods=["DELETE"]),
         Route("/v1/shares", record_share, methods=["POST"]),
         Route("/v1/export", export, methods=["GET"]),
         Route("/v1/import", import_state, methods=["POST"]),
@@ -69,6 +79,8 @@ def create_app(store: Store, allowed_hosts: frozenset[str], any_ip: bool = False
     app = Starlette(routes=[*routes, *extra_routes],
                     exception_handlers={EmulatorError: refused, HTTPException: http_error, Exception: internal_error})
     app.state.store = store
+    app.state.project = project
+    app.state.project_keys = None  # read from the code on first request, then kept
     app.state.static = {p.name: p for p in resources.files("ttminis_cli.emulator").joinpath("static").iterdir()
                         if p.is_file() and p.name[p.name.rfind("."):] in STATIC_TYPES}
     return HostGuard(app, allowed_hosts, any_ip)
@@ -90,17 +102,13 @@ async def _json_body(request: Request, limit: int = MAX_BODY_BYTES, *, optional:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise TooLarge("body_too_large", f"the body is {declared} bytes; at most {limit}")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise TooLarge("body_too_large", f"the body is over {limit} bytes")
-        chunks.append(chunk)
-    raw = b"".join(chunks)
-    if not raw.strip():
+    raw = await _read_body(request, limit)
+    if not raw:
         if optional:
             return {}
         raise Invalid("invalid_json", "the body is empty; send a JSON object")
+    if not raw.strip(b" \t\r\n"):  # JSON's own whitespace; json.loads refuses anything else
+        raise Invalid("invalid_json", "the body is only whitespace; send a JSON object")
     try:
         body = json.loads(raw)
         # JSON may escape lone surrogates (\ud800) that no UTF-8 database can store
@@ -108,6 +116,19 @@ async def _json_body(request: Request, limit: int = MAX_BODY_BYTES, *, optional:
     except (ValueError, RecursionError) as exc:
         raise Invalid("invalid_json", f"the body is not valid JSON: {exc}") from None
     return body
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    chunks, size = [], 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise TooLarge("body_too_large", f"the body is over {limit} bytes")
+            chunks.append(chunk)
+    except ClientDisconnect:  # gone, or cut off by the server for stalling (server.REQUEST_IDLE_S)
+        raise RequestTimeout("client_gone", "the connection closed before the whole body arrived") from None
+    return b"".join(chunks)
 
 
 async def refused(request: Request, exc: EmulatorError) -> JSONResponse:
@@ -163,6 +184,26 @@ async def openapi(request: Request) -> JSONResponse:
     return JSONResponse(openapi_document())
 
 
+async def project_info(request: Request) -> JSONResponse:
+    """The game the emulator serves, and the storage keys its code reads (the dashboard's default)."""
+    state = request.app.state
+    if state.project is not None and state.project_keys is None:
+        state.project_keys = await run_in_threadpool(_keys_read, state.project)  # lint's analysis, off the loop
+    return JSONResponse({"root": str(state.project) if state.project is not None else None,
+                         "readKeys": state.project_keys or []})
+
+
+def _keys_read(root: Path) -> list[str]:
+    """The keys the game reads (those it writes, where it reads none that can be told statically)."""
+    from ttminis_cli.lint.engine import storage_keys
+
+    try:
+        reads, writes = storage_keys(root)
+    except UserError:  # a config broken mid-edit: the dashboard does without defaults
+        return []
+    return reads or writes
+
+
 # --------------------------------------------------------------------------- users and friends
 
 
@@ -173,7 +214,14 @@ async def list_users(request: Request) -> JSONResponse:
 async def put_user(request: Request) -> JSONResponse:
     openid = _openid(request)
     nickname, avatar = model.check_profile(await _json_body(request, optional=True))
-    return JSONResponse(_store(request).put_user(openid, nickname, avatar))
+    user, created = _store(request).put_user(openid, nickname, avatar)
+    return JSONResponse({**user, "created": created})
+
+
+async def delete_user(request: Request) -> JSONResponse:
+    openid = _openid(request)
+    _store(request).delete_user(openid)
+    return JSONResponse({"openid": openid, "deleted": True})
 
 
 async def befriend(request: Request) -> JSONResponse:
@@ -198,22 +246,30 @@ def _pair(request: Request) -> tuple[str, str]:
 # --------------------------------------------------------------------------- storage
 
 
-async def get_storage(request: Request) -> JSONResponse:
-    keys = model.parse_keys_param(request.query_params.get("keys"), required=False)
-    return JSONResponse({"KVDataList": _store(request).get_storage(_openid(request), keys)})
+class StorageRead:
+    """getUserCloudStorage, GET …/storage?keys=a,b: a plain ASGI endpoint, not a Request → Response
+    function. It is the call a game makes most, and Starlette's request and response objects were a
+    fifth of its time in the server (bench/emulator_bench.py); refusals still reach `refused`."""
+
+    async def __call__(self, scope, receive, send) -> None:
+        openid = model.check_openid(scope["path_params"]["openid"])
+        query = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
+        keys = model.parse_keys_param(query.get("keys"), required=False)
+        await send_json(send, {"KVDataList": scope["app"].state.store.get_storage(openid, keys)})
 
 
 async def set_storage(request: Request) -> JSONResponse:
     openid = _openid(request)
     pairs = model.check_set_body(await _json_body(request))
     _store(request).set_storage(openid, pairs)
-    return JSONResponse({"written": len(pairs)})
+    return JSONResponse({"written": len(dict(pairs)), "duplicates": model.duplicate_keys(pairs)})
 
 
 async def remove_storage(request: Request) -> JSONResponse:
     openid = _openid(request)
     keys = model.check_key_list(await _json_body(request))
-    return JSONResponse({"removed": _store(request).remove_storage(openid, keys)})
+    removed = _store(request).remove_storage(openid, keys)
+    return JSONResponse({"removed": len(removed), "missing": [k for k in keys if k not in removed]})
 
 
 async def friends_storage(request: Request) -> JSONResponse:
@@ -241,6 +297,10 @@ async def record_share(request: Request) -> JSONResponse:
 
 async def inbox(request: Request) -> JSONResponse:
     return JSONResponse({"shares": _store(request).inbox(_openid(request))})
+
+
+async def clear_inbox(request: Request) -> JSONResponse:
+    return JSONResponse({"deleted": _store(request).clear_inbox(_openid(request))})
 
 
 # --------------------------------------------------------------------------- whole state

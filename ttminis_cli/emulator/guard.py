@@ -79,7 +79,12 @@ class HostGuard:
 
 
 async def _refuse(send, status: int, code: str, message: str, field: str) -> None:
-    body = json.dumps({"error": {"code": code, "message": message, "field": field}}).encode()
+    await send_json(send, {"error": {"code": code, "message": message, "field": field}}, status)
+
+
+async def send_json(send, data, status: int = 200) -> None:
+    """Answer with `data` as JSON straight through ASGI, as Starlette's JSONResponse encodes it."""
+    body = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode("utf-8")
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})

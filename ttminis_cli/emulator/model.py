@@ -14,6 +14,8 @@ Decisions where the platform is silent (documented in /openapi.json too):
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -27,7 +29,7 @@ from ttminis_cli.platform.limits import (
 )
 
 OPENID_MAX_CHARS = 128
-NICKNAME_MAX_CHARS = 64
+NICKNAME_MAX_CHARS = OPENID_MAX_CHARS  # a user created without one is nicknamed by its openid
 URL_MAX_CHARS = 2048
 TEXT_MAX_CHARS = 256  # share title and subtitle
 
@@ -65,13 +67,21 @@ class Forbidden(EmulatorError):
     status = 403
 
 
+class RequestTimeout(EmulatorError):
+    status = 408
+
+
 class TooLarge(EmulatorError):
     status = 413
 
 
+class DiskFull(EmulatorError):
+    status = 507  # Insufficient Storage (RFC 4918): the request was fine, the disk is not
+
+
 def unknown_user(openid: str, field: str = "openid") -> NotFound:
     return NotFound("unknown_user", f"no user with openid {openid!r}; create it with "
-                    f"PUT /v1/users/{{openid}} or write its storage first", field)
+                    "PUT /v1/users/{openid} (`ttminis users add`) or write its storage first", field)
 
 
 @dataclass(frozen=True)
@@ -107,13 +117,18 @@ class State:
     shares: tuple[Share, ...] = ()
 
 
+_OPENID_REFUSED = re.compile("[/,\x00-\x1f\x7f]")
+
+
 def check_openid(openid: Any, field: str = "openid") -> str:
     if not isinstance(openid, str):
         raise Invalid("openid_not_string", f"{field} must be a string, got {_kind(openid)}", field)
     if not openid or len(openid) > OPENID_MAX_CHARS:
         raise Invalid("openid_invalid", f"{field} must have 1 to {OPENID_MAX_CHARS} characters", field)
-    if any(ch in "/,\x7f" or ch < " " for ch in openid):
+    if _OPENID_REFUSED.search(openid):
         raise Invalid("openid_invalid", f"{field} may not hold '/', ',' or control characters", field)
+    if openid in (".", ".."):  # a URL path segment that clients resolve away: /v1/users/.. is /v1
+        raise Invalid("openid_invalid", f"{field} may not be '.' or '..'", field)
     return openid
 
 
@@ -169,7 +184,10 @@ def check_profile(body: Any) -> tuple[str | None, str | None]:
 
 
 def check_set_body(body: Any) -> list[tuple[str, str]]:
-    """POST …/storage: the pairs of `data` (TikTok) or `KVDataList` (WeChat, Douyin), whole or refused."""
+    """POST …/storage: the pairs of `data` (TikTok) or `KVDataList` (WeChat, Douyin), whole or refused.
+
+    A key given twice is written in order, so its last value is kept (`duplicate_keys` names them).
+    """
     body = _object(body, "", ("data", "KVDataList"))
     if "data" in body and "KVDataList" in body:
         raise Invalid("ambiguous_body", "give the pairs as data or as KVDataList, not both", "KVDataList")
@@ -200,6 +218,12 @@ def check_key_list(body: Any) -> list[str]:
     return check_keys(body["keyList"], "keyList", MAX_PAIRS_PER_CALL)
 
 
+def duplicate_keys(pairs: list[tuple[str, str]]) -> list[str]:
+    """The keys that appear more than once among `pairs`, in order of first appearance."""
+    counts = Counter(key for key, _ in pairs)
+    return [key for key in counts if counts[key] > 1]
+
+
 def check_keys(keys: Any, field: str, limit: int = MAX_KEYS_PER_READ) -> list[str]:
     """A list of keys, each within the key limits; duplicates dropped, order kept."""
     if not isinstance(keys, list):
@@ -225,7 +249,7 @@ def parse_keys_param(raw: str | None, *, required: bool) -> list[str] | None:
 def check_share(body: Any, *, recorded: bool = False) -> Share:
     """POST /v1/shares (or, `recorded`, a share of a state document, which also has createdAt).
 
-    Kind-specific rules here; friendship is the store's to check.
+    Kind-specific rules here; friendship is the store's to check (`Store.check_share_allowed`).
     """
     body = _object(body, "", SHARE_FIELDS + ("createdAt",) if recorded else SHARE_FIELDS)
     for name in ("from", "kind"):
@@ -242,6 +266,9 @@ def check_share(body: Any, *, recorded: bool = False) -> Share:
         if recipient is MISSING:
             raise Invalid("required", "shareToUser needs 'to': the openid of a friend", "to")
         recipient = check_openid(recipient, "to")
+        if recipient == sender:
+            raise Forbidden("self_share", f"{sender!r} cannot shareToUser themselves: a direct message goes "
+                            "to a friend", "to")
     elif recipient is not MISSING:
         raise Invalid("unexpected_recipient", f"{kind} has no recipient (the user picks one in the app); "
                       "drop 'to' or use shareToUser", "to")
@@ -346,7 +373,8 @@ def check_state(doc: Any) -> State:
     for i, item in enumerate(raw_shares):
         try:
             shares.append(check_share(item, recorded=True))
-        except Invalid as exc:
-            raise Invalid(exc.code, exc.message, f"shares[{i}].{exc.field}" if exc.field else f"shares[{i}]") from None
+        except EmulatorError as exc:
+            exc.field = f"shares[{i}].{exc.field}" if exc.field else f"shares[{i}]"
+            raise
     return State(users=tuple(users), friendships=tuple(friendships), storage=tuple(storage),
                  authorizations=authorizations, shares=tuple(shares))

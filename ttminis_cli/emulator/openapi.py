@@ -52,7 +52,15 @@ def _text(max_chars: int, min_chars: int = 0) -> dict:
 
 
 OPENID = {"type": "string", "minLength": 1, "maxLength": OPENID_MAX_CHARS, "pattern": "^[^/,\\u0000-\\u001f\\u007f]+$",
-          "description": "A user's id; printable characters except '/' and ','."}
+          "not": {"enum": [".", ".."]},
+          "description": "A user's id; printable characters except '/' and ','; not '.' or '..'."}
+# JSON Schema counts code points, the platform UTF-16 code units: maxLength is the bound for text without
+# emoji; the description says the rest.
+_JS_LENGTH = " Lengths count UTF-16 code units, as JavaScript's String.length does: an emoji counts 2."
+KEY = {"type": "string", "minLength": 1, "maxLength": KEY_MAX_CHARS, "pattern": "^[^,]+$",
+       "description": f"1 to {KEY_MAX_CHARS} characters, no ',' (it separates keys in ?keys=a,b).{_JS_LENGTH}"}
+VALUE = {"type": "string", "maxLength": VALUE_MAX_CHARS,
+         "description": f"At most {VALUE_MAX_CHARS} characters.{_JS_LENGTH}"}
 
 
 def _path(name: str, description: str) -> dict:
@@ -70,10 +78,12 @@ def _keys_param(required: bool) -> dict:
 def _operation(summary: str, ok: dict, *, params: list | None = None, body: dict | None = None,
                errors: tuple[int, ...] = (), status: str = "200", description: str | None = None) -> dict:
     meanings = {400: "The request is refused: a limit, a malformed body or parameter (nothing was written).",
-                403: "Refused by a platform rule: shareToUser to someone who is not a friend of the sender, "
-                     "or a user befriending themselves.",
+                403: "Refused by a platform rule: shareToUser to someone who is not a friend of the sender "
+                     "(or to the sender), or a user befriending themselves.",
                 404: "An openid in the path or the body is not a user.",
-                413: "The request body is too large."}
+                408: "The request stopped arriving (a body shorter than its Content-Length): the connection is closed.",
+                413: "The request body is too large.",
+                507: "The disk holding the data file is full (disk_full): nothing was written; reads still work."}
     operation: dict = {"summary": summary, "responses": {status: ok}}
     if description:
         operation["description"] = description
@@ -81,25 +91,35 @@ def _operation(summary: str, ok: dict, *, params: list | None = None, body: dict
         operation["parameters"] = params
     if body is not None:
         operation["requestBody"] = {"required": True, "content": {JSON: {"schema": body}}}
-        errors = (*errors, 400, 413)
+        errors = (*errors, 400, 408, 413)
     for code in sorted(set(errors)):
         operation["responses"][str(code)] = _error(meanings[code])
     return operation
 
 
 def _schemas() -> dict:
-    kv = _obj({"key": _text(KEY_MAX_CHARS, 1), "value": _text(VALUE_MAX_CHARS)}, ("key", "value"))
+    kv = _obj({"key": KEY, "value": VALUE}, ("key", "value"))
     kv_list = {"type": "array", "items": _ref("KVData"), "maxItems": MAX_PAIRS_PER_CALL}
-    def share_request(kind: str, description: str) -> dict:
+    def share_request(kind: str, description: str, recorded: bool = False) -> dict:
+        """One kind of share: as POST /v1/shares takes it, or (`recorded`) as a state document holds it."""
         to_user, needs_image = kind == "shareToUser", kind in ("shareToUser", "shareAppMessage")
+        template = {"type": "integer", "enum": list(TEMPLATE_TYPES)}
         properties = {"from": OPENID, "kind": {"type": "string", "enum": [kind]},
                       "title": _text(TEXT_MAX_CHARS), "subtitle": _text(TEXT_MAX_CHARS),
                       "imageUrl": _text(URL_MAX_CHARS, 1 if needs_image else 0),
-                      "templateType": {"type": "integer", "enum": list(TEMPLATE_TYPES)}}
+                      "templateType": {**template, "nullable": True} if recorded else template}
         if to_user:
-            properties["to"] = {**OPENID, "description": "A friend of `from` (else 403 not_friends)."}
+            properties["to"] = {**OPENID, "description": "A friend of `from`, not `from` itself (else 403)."}
+        elif recorded:  # an export writes null for shares without a recipient
+            properties["to"] = {"type": "string", "nullable": True, "enum": [None]}
+        if recorded:
+            properties["createdAt"] = {"type": "string", "format": "date-time"}
         required = ("from", "kind") + (("to",) if to_user else ()) + (("imageUrl",) if needs_image else ())
         return {**_obj(properties, required), "description": description}
+
+    share_kinds = (("shareToUser", "A direct message to one friend; it lands in their inbox."),
+                   ("shareAppMessage", "Shared through the contact picker: no recipient is recorded."),
+                   ("shareToStory", "Shared to the user's story: no recipient is recorded."))
 
     return {
         "Error": _obj({"error": _obj({
@@ -109,6 +129,10 @@ def _schemas() -> dict:
         }, ("code", "message", "field"))}, ("error",)),
         "User": _obj({"openid": OPENID, "nickname": _text(NICKNAME_MAX_CHARS, 1),
                       "avatarUrl": _text(URL_MAX_CHARS)}, ("openid", "nickname", "avatarUrl")),
+        "PutUser": _obj({"openid": OPENID, "nickname": _text(NICKNAME_MAX_CHARS, 1),
+                         "avatarUrl": _text(URL_MAX_CHARS),
+                         "created": {"type": "boolean", "description": "Whether the user is new."}},
+                        ("openid", "nickname", "avatarUrl", "created")),
         "UserWithFriends": _obj({"openid": OPENID, "nickname": _text(NICKNAME_MAX_CHARS, 1),
                                  "avatarUrl": _text(URL_MAX_CHARS),
                                  "friends": {"type": "array", "items": OPENID}},
@@ -120,17 +144,13 @@ def _schemas() -> dict:
             "description": "The pairs as `data` (TikTok) or `KVDataList` (WeChat, Douyin); one of the two.",
             "oneOf": [_obj({"data": kv_list}, ("data",)), _obj({"KVDataList": kv_list}, ("KVDataList",))],
         },
-        "KeyList": _obj({"keyList": {"type": "array", "items": _text(KEY_MAX_CHARS, 1),
+        "KeyList": _obj({"keyList": {"type": "array", "items": KEY,
                                      "maxItems": MAX_PAIRS_PER_CALL}}, ("keyList",)),
         "FriendData": _obj({"openid": OPENID, "nickname": _text(NICKNAME_MAX_CHARS, 1),
                             "avatarUrl": _text(URL_MAX_CHARS),
                             "KVDataList": {"type": "array", "items": _ref("KVData"), "minItems": 1}},
                            ("openid", "nickname", "avatarUrl", "KVDataList")),
-        "ShareRequest": {"oneOf": [
-            share_request("shareToUser", "A direct message to one friend; it lands in their inbox."),
-            share_request("shareAppMessage", "Shared through the contact picker: no recipient is recorded."),
-            share_request("shareToStory", "Shared to the user's story: no recipient is recorded."),
-        ]},
+        "ShareRequest": {"oneOf": [share_request(kind, text) for kind, text in share_kinds]},
         "Share": _obj({
             "id": {"type": "integer"}, "from": OPENID, "to": {**OPENID, "nullable": True},
             "kind": {"type": "string", "enum": list(SHARE_KINDS)}, "title": {"type": "string"},
@@ -146,15 +166,11 @@ def _schemas() -> dict:
             "friendships": {"type": "array", "items": {"type": "array", "items": OPENID,
                                                        "minItems": 2, "maxItems": 2}},
             "storage": {"type": "object", "description": "{openid: {key: value}}",
-                        "additionalProperties": {"type": "object",
-                                                 "additionalProperties": _text(VALUE_MAX_CHARS)}},
+                        "additionalProperties": {"type": "object", "propertyNames": KEY,
+                                                 "additionalProperties": VALUE}},
             "authorizations": {"type": "array", "items": OPENID},
-            "shares": {"type": "array", "items": _obj({
-                "from": OPENID, "to": {**OPENID, "nullable": True},
-                "kind": {"type": "string", "enum": list(SHARE_KINDS)}, "title": _text(TEXT_MAX_CHARS),
-                "subtitle": _text(TEXT_MAX_CHARS), "imageUrl": _text(URL_MAX_CHARS),
-                "templateType": {"type": "integer", "enum": list(TEMPLATE_TYPES), "nullable": True},
-                "createdAt": {"type": "string", "format": "date-time"}}, ("from", "kind"))},
+            "shares": {"type": "array", "description": "The rules of POST /v1/shares apply to each.",
+                       "items": {"oneOf": [share_request(kind, text, recorded=True) for kind, text in share_kinds]}},
         }),
     }
 
@@ -179,19 +195,33 @@ def openapi_document() -> dict:
                                                  "404": _error("No such file among the dashboard's own.")}}},
         "/openapi.json": {"get": {"summary": "This document.",
                                   "responses": {"200": _json({"type": "object"}, "OpenAPI 3.0")}}},
+        "/v1/project": {"get": _operation(
+            "The game the emulator was started in, and the cloud-storage keys its code reads.",
+            _json(_obj({"root": {"type": "string", "nullable": True,
+                                 "description": "The project folder; null outside a project."},
+                        "readKeys": {"type": "array", "items": {"type": "string"},
+                                     "description": "Keys the code reads (else writes), as lint finds them."}},
+                       ("root", "readKeys")), "The project."))},
         "/v1/users": {"get": _operation("List users with their friends.", _json(
             _obj({"users": {"type": "array", "items": _ref("UserWithFriends")}}, ("users",)), "Every user."))},
-        "/v1/users/{openid}": {"put": {
-            **_operation("Create a user, or update the fields given.", _json(_ref("User"), "The user as stored."),
-                         params=[openid], errors=(400, 413)),
-            "requestBody": {"required": False, "content": {JSON: {"schema": _ref("Profile")}}},
-        }},
+        "/v1/users/{openid}": {
+            "put": {
+                **_operation("Create a user, or update the fields given.",
+                             _json(_ref("PutUser"), "The user as stored."), params=[openid],
+                             errors=(400, 408, 413, 507)),
+                "requestBody": {"required": False, "content": {JSON: {"schema": _ref("Profile")}}},
+            },
+            "delete": _operation("Delete a user with their storage, friendships, authorization and shares.",
+                                 _json(_obj({"openid": OPENID, "deleted": {"type": "boolean"}}, ("openid", "deleted")),
+                                       "Deleted."), params=[openid], errors=(400, 404, 507)),
+        },
         "/v1/users/{openid}/friends/{other}": {
             "put": _operation("Make two users friends (both directions).",
-                              _json(friendship, "They are friends."), params=[openid, other], errors=(400, 403, 404)),
+                              _json(friendship, "They are friends."), params=[openid, other],
+                              errors=(400, 403, 404, 507)),
             "delete": _operation("End a friendship (both directions).",
                                  _json(friendship, "They are not friends."), params=[openid, other],
-                                 errors=(400, 403, 404)),
+                                 errors=(400, 403, 404, 507)),
         },
         "/v1/users/{openid}/friends/storage": {"get": _operation(
             "getFriendCloudStorage: friends (and the user) who stored at least one of the keys.",
@@ -204,18 +234,24 @@ def openapi_document() -> dict:
                               _json(_ref("KVDataList"), "Existing keys only, in the order asked."),
                               params=[openid, _keys_param(False)], errors=(400, 404)),
             "post": _operation("setUserCloudStorage: write every pair or none.",
-                               _json(_obj({"written": {"type": "integer"}}, ("written",)), "All written."),
-                               params=[openid], body=_ref("SetStorage"),
+                               _json(_obj({"written": {"type": "integer", "description": "How many keys."},
+                                           "duplicates": {"type": "array", "items": KEY,
+                                                          "description": "Keys given more than once: the "
+                                                                         "last value is kept."}},
+                                          ("written", "duplicates")), "All written."),
+                               params=[openid], body=_ref("SetStorage"), errors=(507,),
                                description="An unknown openid becomes a user (nickname = openid)."),
         },
         "/v1/users/{openid}/storage:remove": {"post": _operation(
             "removeUserCloudStorage: remove the keys.",
-            _json(_obj({"removed": {"type": "integer"}}, ("removed",)), "How many of the keys existed."),
-            params=[openid], body=_ref("KeyList"), errors=(404,))},
+            _json(_obj({"removed": {"type": "integer", "description": "How many of the keys existed."},
+                        "missing": {"type": "array", "items": KEY, "description": "The keys that were not set."}},
+                       ("removed", "missing")), "Removed."),
+            params=[openid], body=_ref("KeyList"), errors=(404, 507))},
         "/v1/users/{openid}/authorize": {
             "post": _operation("authorizeOpenContext: grant, and issue a code.",
                                _json(_obj({"code": {"type": "string"}}, ("code",)), "Granted."),
-                               params=[openid], errors=(400, 404)),
+                               params=[openid], errors=(400, 404, 507)),
             "get": _operation("authorizeOpenContext({get_status_only: true}): the status; never grants.",
                               _json(_obj({"authorized": {"type": "boolean"}}, ("authorized",)), "The status."),
                               params=[openid, {"name": "status_only", "in": "query", "required": False,
@@ -223,13 +259,17 @@ def openapi_document() -> dict:
                                                "description": "Accepted for parity; GET never grants."}],
                               errors=(400, 404)),
         },
-        "/v1/users/{openid}/inbox": {"get": _operation(
-            "Shares received (shareToUser), newest first.",
-            _json(_obj({"shares": {"type": "array", "items": _ref("Share")}}, ("shares",)), "The inbox."),
-            params=[openid], errors=(400, 404))},
+        "/v1/users/{openid}/inbox": {
+            "get": _operation("Shares received (shareToUser), newest first.",
+                              _json(_obj({"shares": {"type": "array", "items": _ref("Share")}}, ("shares",)),
+                                    "The inbox."), params=[openid], errors=(400, 404)),
+            "delete": _operation("Clear the inbox: delete the shares the user received.",
+                                 _json(_obj({"deleted": {"type": "integer"}}, ("deleted",)), "How many."),
+                                 params=[openid], errors=(400, 404, 507)),
+        },
         "/v1/shares": {"post": _operation(
             "Record a share: shareToUser needs `to`, a friend of `from`; the others have no recipient.",
-            _json(_ref("Share"), "Recorded."), status="201", body=_ref("ShareRequest"), errors=(403, 404))},
+            _json(_ref("Share"), "Recorded."), status="201", body=_ref("ShareRequest"), errors=(403, 404, 507))},
         "/v1/export": {"get": {
             **_operation("The whole state (re-importable; a seed file has the same format).",
                          _json(_ref("State"), "The state.", {"ETag": {"schema": {"type": "string"},
@@ -244,9 +284,10 @@ def openapi_document() -> dict:
             params=[{"name": "mode", "in": "query", "required": False,
                      "schema": {"type": "string", "enum": ["replace", "merge"], "default": "replace"},
                      "description": "replace: the document becomes the whole state; merge: upsert into it."}],
-            body=_ref("State"), errors=(404,))},
+            body=_ref("State"), errors=(403, 404, 507))},
         "/v1/data": {"delete": _operation("Delete everything.",
-                                          _json(_obj({"deleted": {"type": "boolean"}}, ("deleted",)), "Empty."))},
+                                          _json(_obj({"deleted": {"type": "boolean"}}, ("deleted",)), "Empty."),
+                                          errors=(507,))},
     }
     paths["/v1/export"]["get"]["responses"]["304"] = {"description": "Unchanged since the ETag given."}
     for operations in paths.values():  # the guard in front of every route (guard.py)

@@ -12,6 +12,7 @@ when several emulator processes share one data file; busy_timeout makes the othe
 
 from __future__ import annotations
 
+import re
 import secrets
 import sqlite3
 from contextlib import contextmanager
@@ -19,9 +20,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-from ttminis_cli.emulator.model import STATE_VERSION, Forbidden, Share, State, User, unknown_user
+from ttminis_cli.emulator.model import STATE_VERSION, DiskFull, Forbidden, Share, State, User, unknown_user
 
 BUSY_TIMEOUT_MS = 10_000
+SQLITE_CORRUPT, SQLITE_FULL = 11, 13  # sqlite3's constants from Python 3.11
 
 # Each entry moves the schema one version up; never edit a released entry, append a new one.
 MIGRATIONS: tuple[str, ...] = (
@@ -72,10 +74,26 @@ MIGRATIONS: tuple[str, ...] = (
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+# What an emulator's file holds at each schema version: anything else is another program's database.
+_TABLES_AT = [frozenset(re.findall(r"CREATE TABLE (\w+)", "".join(MIGRATIONS[:version])))
+              for version in range(SCHEMA_VERSION + 1)]
+# How many of quick_check's findings a refusal quotes.
+_SHOWN_PROBLEMS = 3
 
 
 class DataFileError(Exception):
-    """The data file cannot be used (not SQLite, newer schema, unwritable)."""
+    """The data file cannot be used (not SQLite, another program's, damaged, newer schema, unwritable)."""
+
+
+def _is_full(exc: sqlite3.OperationalError) -> bool:
+    """SQLITE_FULL: the disk (or the memory of an in-memory database) has no room for the write."""
+    code = getattr(exc, "sqlite_errorcode", None)  # Python 3.11+
+    return code == SQLITE_FULL if code is not None else "disk is full" in str(exc)
+
+
+def _is_corrupt(exc: sqlite3.DatabaseError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)  # Python 3.11+
+    return code & 0xFF == SQLITE_CORRUPT if code is not None else "malformed" in str(exc)
 
 
 def _now() -> str:
@@ -94,11 +112,18 @@ class Store:
                 path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
             self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            self._check_file()  # before anything, journal mode included, changes the file
             if path is not None:
                 self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA synchronous = NORMAL")
             self.db.execute("PRAGMA foreign_keys = ON")
             self._migrate()
+        except DataFileError:
+            self.db.close()
+            raise
+        except DiskFull as exc:
+            self.db.close()
+            raise DataFileError(f"{path}: cannot open: {exc.message}") from None
         except sqlite3.OperationalError as exc:
             why = "; is it a folder, or in a read-only one?" if "unable to open" in str(exc) else ""
             raise DataFileError(f"{path}: cannot open ({exc}){why}") from None
@@ -109,6 +134,32 @@ class Store:
 
     def close(self) -> None:
         self.db.close()
+
+    def _check_file(self) -> None:
+        """Refuse a damaged file before anything is written to it, and another program's database.
+
+        A damaged file would take writes and then fail the export, the one way to rescue its data;
+        another program's database would get the emulator's tables added to it.
+        """
+        if self.path is None:
+            return
+        try:
+            problems = [row[0] for row in self.db.execute("PRAGMA quick_check")]
+        except sqlite3.DatabaseError as exc:  # damage the check itself trips over
+            if not _is_corrupt(exc):
+                raise
+            problems = [str(exc)]
+        if problems != ["ok"]:
+            shown = "; ".join(problems[:_SHOWN_PROBLEMS]) + ("; …" if len(problems) > _SHOWN_PROBLEMS else "")
+            raise DataFileError(f"{self.path}: the file is damaged (SQLite's quick_check: {shown}); the emulator "
+                                "will not write to it")
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        tables = {row[0] for row in self.db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
+        if version <= SCHEMA_VERSION and tables != _TABLES_AT[version]:
+            shown = ", ".join(sorted(tables)[:5]) + (", …" if len(tables) > 5 else "")
+            raise DataFileError(f"{self.path}: a SQLite database of another program (tables: {shown}), not an "
+                                "emulator data file; the emulator leaves it untouched")
 
     def _migrate(self) -> None:
         with self._write(count=False):
@@ -123,18 +174,34 @@ class Store:
 
     @contextmanager
     def _write(self, count: bool = True) -> Iterator[sqlite3.Connection]:
-        """One write transaction; bumps the change counter the dashboard polls."""
-        self.db.execute("BEGIN IMMEDIATE")
+        """One write transaction; bumps the change counter the dashboard polls.
+
+        A full disk is a DiskFull refusal (HTTP 507): nothing of the transaction is kept, and reads go on.
+        """
         try:
-            yield self.db
-            if count:
-                self.db.execute("UPDATE revision SET value = value + 1")
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+                if count:
+                    self.db.execute("UPDATE revision SET value = value + 1")
+                self.db.execute("COMMIT")
+            except BaseException:
+                # SQLite may have rolled back already (it does on a full disk): a second ROLLBACK would
+                # fail and hide the real error.
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                raise
+        except sqlite3.OperationalError as exc:
+            if not _is_full(exc):
+                raise
+            where = f"the disk holding {self.path}" if self.path is not None else "memory"
+            raise DiskFull("disk_full", f"{where} is full: nothing was written; free some space (reads and "
+                           "GET /v1/export still work)") from None
 
     # ------------------------------------------------------------------ reads
+
+    def is_empty(self) -> bool:
+        return self.db.execute("SELECT NOT EXISTS (SELECT 1 FROM users)").fetchone()[0] == 1
 
     def revision(self) -> int:
         return self.db.execute("SELECT value FROM revision").fetchone()[0]
@@ -152,14 +219,17 @@ class Store:
 
     def get_storage(self, openid: str, keys: list[str] | None) -> list[dict]:
         """The user's pairs for `keys` (in that order; missing keys omitted), or all of them by key."""
-        self._require(openid)
         if keys is None:
             rows = self.db.execute("SELECT key, value FROM storage WHERE openid = ? ORDER BY key", (openid,))
-            return [{"key": k, "value": v} for k, v in rows]
-        marks = ",".join("?" * len(keys))
-        found = dict(self.db.execute(f"SELECT key, value FROM storage WHERE openid = ? AND key IN ({marks})",
-                                     (openid, *keys)))
-        return [{"key": k, "value": found[k]} for k in keys if k in found]
+            pairs = [{"key": k, "value": v} for k, v in rows]
+        else:
+            marks = ",".join("?" * len(keys))
+            found = dict(self.db.execute(f"SELECT key, value FROM storage WHERE openid = ? AND key IN ({marks})",
+                                         (openid, *keys)))
+            pairs = [{"key": k, "value": found[k]} for k in keys if k in found]
+        if not pairs:  # only then can the user be unknown: a stored key means a user (foreign key)
+            self._require(openid)
+        return pairs
 
     def friends_storage_json(self, openid: str, keys: list[str]) -> str:
         """getFriendCloudStorage's `data` list as JSON text: the user and their friends who stored at
@@ -221,15 +291,22 @@ class Store:
 
     # ------------------------------------------------------------------ writes
 
-    def put_user(self, openid: str, nickname: str | None, avatar_url: str | None) -> dict:
-        """Create the user, or update the fields given (None leaves a field as it is)."""
+    def put_user(self, openid: str, nickname: str | None, avatar_url: str | None) -> tuple[dict, bool]:
+        """Create the user, or update the fields given (None leaves a field as it is); and whether it is new."""
         with self._write() as db:
+            created = db.execute("SELECT 1 FROM users WHERE openid = ?", (openid,)).fetchone() is None
             db.execute("INSERT INTO users (openid, nickname, avatar_url) VALUES (?, ?, ?) "
                        "ON CONFLICT (openid) DO UPDATE SET nickname = coalesce(?, nickname), "
                        "avatar_url = coalesce(?, avatar_url)",
                        (openid, nickname or openid, avatar_url or "", nickname, avatar_url))
             row = db.execute("SELECT openid, nickname, avatar_url FROM users WHERE openid = ?", (openid,)).fetchone()
-        return User(*row).as_json()
+        return User(*row).as_json(), created
+
+    def delete_user(self, openid: str) -> None:
+        """The user and everything that is theirs: storage, friendships, grants, shares sent and received."""
+        with self._write() as db:
+            self._require(openid)
+            db.execute("DELETE FROM users WHERE openid = ?", (openid,))  # the rest cascades
 
     def befriend(self, openid: str, other: str) -> None:
         with self._write() as db:
@@ -254,12 +331,12 @@ class Store:
                            "ON CONFLICT (openid, key) DO UPDATE SET value = excluded.value",
                            ((openid, k, v) for k, v in pairs))
 
-    def remove_storage(self, openid: str, keys: list[str]) -> int:
-        """How many of `keys` existed."""
+    def remove_storage(self, openid: str, keys: list[str]) -> list[str]:
+        """The keys of `keys` that existed (and are now removed)."""
         with self._write() as db:
             self._require(openid)
-            return sum(db.execute("DELETE FROM storage WHERE openid = ? AND key = ?", (openid, k)).rowcount
-                       for k in keys)
+            return [k for k in keys
+                    if db.execute("DELETE FROM storage WHERE openid = ? AND key = ?", (openid, k)).rowcount]
 
     def authorize(self, openid: str) -> str:
         """Grant (idempotent) and issue a fresh one-time code, as authorizeOpenContext's success does."""
@@ -272,17 +349,29 @@ class Store:
 
     def record_share(self, share: Share) -> dict:
         with self._write() as db:
-            self._require(share.sender, "from")
-            if share.recipient is not None:
-                self._require(share.recipient, "to")
-                if db.execute("SELECT 1 FROM friendships WHERE openid = ? AND friend = ?",
-                              (share.sender, share.recipient)).fetchone() is None:
-                    raise Forbidden("not_friends", f"{share.recipient!r} is not a friend of {share.sender!r}; "
-                                    "shareToUser goes to friends only (PUT /v1/users/{openid}/friends/{other})",
-                                    "to")
+            self.check_share_allowed(share)
             share_id = self._insert_share(share)
             row = db.execute(f"SELECT {_SHARE_COLUMNS} FROM shares WHERE id = ?", (share_id,)).fetchone()
         return self._share_json(row)
+
+    def check_share_allowed(self, share: Share, prefix: str = "") -> None:
+        """The rules a share's users must meet, for POST /v1/shares and imports alike: both exist, and
+        a shareToUser goes to a friend. `prefix` names the share in a document ("shares[2].")."""
+        self._require(share.sender, f"{prefix}from")
+        if share.recipient is None:
+            return
+        self._require(share.recipient, f"{prefix}to")
+        if self.db.execute("SELECT 1 FROM friendships WHERE openid = ? AND friend = ?",
+                           (share.sender, share.recipient)).fetchone() is None:
+            raise Forbidden("not_friends", f"{share.recipient!r} is not a friend of {share.sender!r}; shareToUser "
+                            "goes to friends only (PUT /v1/users/{openid}/friends/{other}, `ttminis friends add`)",
+                            f"{prefix}to")
+
+    def clear_inbox(self, openid: str) -> int:
+        """Delete the shares the user received; how many there were."""
+        with self._write() as db:
+            self._require(openid)
+            return db.execute("DELETE FROM shares WHERE recipient = ?", (openid,)).rowcount
 
     def _insert_share(self, share: Share) -> int:
         return self.db.execute(
@@ -321,9 +410,7 @@ class Store:
                 self._require(openid, f"authorizations[{i}]")
                 db.execute("INSERT OR IGNORE INTO authorizations VALUES (?, ?)", (openid, _now()))
             for i, share in enumerate(state.shares):
-                self._require(share.sender, f"shares[{i}].from")
-                if share.recipient is not None:
-                    self._require(share.recipient, f"shares[{i}].to")
+                self.check_share_allowed(share, f"shares[{i}].")
                 self._insert_share(share)
         return {"users": len(state.users), "friendships": len(state.friendships),
                 "storage": sum(len(p) for _, p in state.storage), "authorizations": len(state.authorizations),

@@ -70,3 +70,26 @@ def lint(paths: list[Path], config: Config, *, cwd: Path | None = None,
     if note:
         the_plan.notes.append(note)
     return finish(results, config, report_paths=report_paths), the_plan
+
+
+def storage_keys(root: Path, *, domain: str | None = None) -> tuple[list[str], list[str]]:
+    """(keys read, keys written) by the project at `root`'s code, each in the order its files first
+    name them: the keyList and `data` literals `ttminis lint` records as facts (TTM305's). `domain`
+    limits them to one domain's files ("open-data": what a leaderboard reads). The simulator seeds
+    players with them and the dashboard opens on them."""
+    from ttminis_cli.config import find_and_load
+
+    config = find_and_load(root)
+    reads: dict[str, None] = {}
+    writes: dict[str, None] = {}
+    for task in plan([root], config, cwd=root).tasks:
+        if domain is not None and task.ctx.domain != domain:
+            continue
+        try:
+            source = Path(task.ctx.abs_path).read_bytes()
+        except OSError:
+            continue
+        facts = analyze(task, source).facts
+        reads.update((read.key, None) for read in getattr(facts, "key_reads", ()))
+        writes.update((key, None) for key in getattr(facts, "keys_written", ()))
+    return list(reads), list(writes)

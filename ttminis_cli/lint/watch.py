@@ -58,7 +58,8 @@ def watch_lint(paths: Sequence[Path], lint_once: Callable[[bool], int], *, confi
         _guarded(lint_once, True)
         roots = watch_roots(paths, config)
         _status(f"watching {', '.join(map(str, roots))} for changes (Ctrl-C to stop)")
-        for changes in watch(*roots, watch_filter=watch_filter(), debounce=DEBOUNCE_MS, raise_interrupt=False):
+        # Ctrl-C raises here and ends the loop below; watchfiles' own suppression would log a line about it.
+        for changes in watch(*roots, watch_filter=watch_filter(), debounce=DEBOUNCE_MS):
             names = sorted({_display(p) for _, p in changes})
             shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
             _status(f"{time.strftime('%H:%M:%S')} changed: {shown}; linting again")

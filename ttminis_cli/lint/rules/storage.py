@@ -10,7 +10,7 @@ from ttminis_cli.lint import rewrite
 from ttminis_cli.lint.diagnostic import Fix, RuleInfo, Severity
 from ttminis_cli.lint.facts import STORAGE_READS, STORAGE_WRITE, static_string, storage_list, string_consts
 from ttminis_cli.lint.records import Facts
-from ttminis_cli.platform.limits import KEY_MAX_CHARS, VALUE_MAX_CHARS
+from ttminis_cli.platform.limits import KEY_MAX_CHARS, VALUE_MAX_CHARS, js_length
 
 if TYPE_CHECKING:
     from ttminis_cli.lint.model import FileModel
@@ -117,8 +117,8 @@ def _check_write(model: FileModel, call_node, consts) -> None:
 
 
 def _check_key(model: FileModel, key: str | None, node) -> None:
-    if key is not None and len(key) > KEY_MAX_CHARS:
-        model.report(TTM301, node, f"cloud-storage key is {len(key)} characters; keys may have at most "
+    if key is not None and js_length(key) > KEY_MAX_CHARS:
+        model.report(TTM301, node, f"cloud-storage key is {js_length(key)} characters; keys may have at most "
                                    f"{KEY_MAX_CHARS}: use a shorter name")
 
 
@@ -130,8 +130,8 @@ def _check_value(model: FileModel, value, consts) -> None:
                                     f"write {fix}", _string_fix(model, kind, value))
         return
     text = static_string(value, consts)
-    if text is not None and len(text) > VALUE_MAX_CHARS:
-        model.report(TTM302, value, f"cloud-storage value is {len(text)} characters; values may have at most "
+    if text is not None and js_length(text) > VALUE_MAX_CHARS:
+        model.report(TTM302, value, f"cloud-storage value is {js_length(text)} characters; values may have at most "
                                     f"{VALUE_MAX_CHARS}: store less or split it over several keys")
 
 
