@@ -54,8 +54,8 @@ def rule_markdown(rule: RuleInfo) -> str:
     if rule.html_only:
         parts.append("Applies to HTML-runtime games only.")
     if rule.opt_in:
-        parts.append(f"Opt-in: off unless selected (`--select {rule.code}`, or `select = [\"{rule.code}\"]` in "
-                     f"`[lint]`). {rule.opt_in_why}".rstrip())
+        parts.append(f"Opt-in: off unless selected by its code or family (`--select TTM,{rule.code}`, or "
+                     f"`select = [\"TTM\", \"{rule.code}\"]` in `[lint]`). {rule.opt_in_why}".rstrip())
     if rule.why:
         parts.append(f"## Why\n\n{rule.why}")
     # A cross-file example names its files itself (`// file: …` lines); a one-file one says where it lives.
