@@ -195,3 +195,15 @@ def test_calls_through_imported_bindings_are_conditional_on_the_module():
 def test_modules_that_export_the_platform(source, exports):
     tree = P.parse("js", source.encode())
     assert find_uses("js", tree.root_node, source.encode()).exports == exports
+
+
+def test_searched_ranges_merge_and_answer_coverage():
+    from ttminis_cli.lint.calls import _Spans
+
+    spans = _Spans([(10, 20), (30, 40)])
+    assert spans.covers((12, 18)) and spans.covers((30, 40)) and not spans.covers((15, 35))
+    spans.add((18, 32))  # bridges both
+    assert spans.covers((10, 40)) and spans.starts == [10] and spans.ends == [40]
+    spans.add((0, 5))
+    spans.add((50, 60))
+    assert spans.covers((50, 55)) and not spans.covers((5, 11)) and spans.starts == [0, 10, 50]

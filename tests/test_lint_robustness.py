@@ -196,3 +196,33 @@ def test_analyze_and_finish_never_raise_on_mutated_sources(tasks, sample, open_d
     assert all(d.code in RULES for d in result.diagnostics)
     for d in engine.finish([result], Config()):
         assert d.code in RULES and d.line >= 1 and d.column >= 1
+
+
+@pytest.mark.parametrize("unit", [
+    # one finding per call (TTM303, with its fix), all on one line: cost per finding must not grow with
+    # the line's length or the number of findings before it
+    "tt.setUserCloudStorage({data:[{key:'k%d',value:%d}],fail:function(){}});",
+    # a minified engine reusing one-letter names, one function in ten holding `wx`
+    "function a%d(){var r;r=wx;return r}function b%d(t,e){var r;r=t.res;r.Register(1);return r}",
+])
+def test_analysis_is_linear_in_size_and_findings(unit):
+    """Four times the bundle costs about four times the CPU: a quadratic step (a search back through
+    the line, a count over the file per finding) makes it sixteen."""
+    import time
+
+    from ttminis_cli.lint.engine import analyze
+    from ttminis_cli.lint.records import FileContext, FileTask
+
+    def cpu(n: int) -> float:
+        source = "".join(unit.replace("%d", str(i)) for i in range(n)).encode()
+        task = FileTask(FileContext("bundle.js", "/p/bundle.js", "main", "/p", False, True, False, ()), "js")
+        best = float("inf")
+        for _ in range(3):
+            start = time.process_time()
+            result = analyze(task, source)
+            best = min(best, time.process_time() - start)
+        assert result.diagnostics or "wx" in unit
+        return best
+
+    small, big = cpu(1_500), cpu(6_000)
+    assert big / small < 8, f"{small:.3f} s for 1,500 units, {big:.3f} s for 6,000"

@@ -11,6 +11,7 @@ are honoured: a parameter or local that shadows `tt` is not the platform, a Type
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from tree_sitter import Node
@@ -109,12 +110,13 @@ class _Finder:
         self.writes: dict[str, list[Node]] = {}
         self.opaque_writes: dict[str, list[Node]] = {}
         self.climbed: dict[tuple, tuple] = {}  # assignment or return node -> the kind climbing found
-        self.write_scopes: dict[tuple, tuple | None] = {}  # write node -> the scope binding its name
+        self.write_groups: dict[str, dict] = {}  # name -> scope key -> (writes, opaque writes)
+        self.write_groups_seen: dict[str, tuple[int, int]] = {}  # how many of each list are grouped
         # A name is followed only where its binding can be seen: the scope that declares it (a
         # minified bundle reuses `e` and `t` in thousands of functions; one of them holding `wx`
         # says nothing of the others). Byte ranges per name: to search next, and searched.
         self.pending: dict[str, list[tuple[int, int]]] = {}
-        self.searched: dict[str, list[tuple[int, int]]] = {}
+        self.searched: dict[str, _Spans] = {}
         self.visited: set[tuple] = set()
         # `this.ctx = …`, per owner (a class body or object literal; None: the file), decided once every
         # `this.<name> = …` of the owner has been seen.
@@ -134,7 +136,7 @@ class _Finder:
         extra: list[tuple[Node, tuple]] = []
         extra.extend((m, GLOBAL) for m in self.scan.get("window_member", []))
         whole = (0, len(self.source))
-        self.searched = {name: [whole] for name in ROOT_NAMES}
+        self.searched = {name: _Spans([whole]) for name in ROOT_NAMES}
         self._bind_imports()
         inferred_done = False
         first = True
@@ -265,7 +267,7 @@ class _Finder:
             span = (scope[0], scope[1])
         else:
             span = (scope.start_byte, scope.end_byte)
-        if not _covered(span, self.searched.get(name, ())):
+        if not self._searched(name).covers(span):
             self.pending.setdefault(name, []).append(span)
 
     def _take_pending(self) -> list[Node]:
@@ -273,17 +275,17 @@ class _Finder:
         found: list[Node] = []
         whole = (0, len(self.source))
         everywhere = [name for name, spans in self.pending.items() if whole in spans
-                      and not _covered(whole, self.searched.get(name, ()))]
+                      and not self._searched(name).covers(whole)]
         if everywhere:  # one search of the whole text for every global or top-level name
             found.extend(P.word_nodes(self.root, self.source, everywhere, _NAME_NODES))
             for name in everywhere:
-                self.searched.setdefault(name, []).append(whole)
+                self._searched(name).add(whole)
         for name, spans in self.pending.items():
-            searched = self.searched.setdefault(name, [])
+            searched = self._searched(name)
             for span in sorted(spans, key=lambda s: s[0] - s[1]):  # widest first: it covers the rest
-                if not _covered(span, searched):
+                if not searched.covers(span):
                     found.extend(P.word_nodes(self.root, self.source, [name], _NAME_NODES, *span))
-                    searched.append(span)
+                    searched.add(span)
         self.pending = {}
         out = []
         for node in found:
@@ -293,16 +295,22 @@ class _Finder:
                 out.append(node)
         return sorted(out, key=lambda n: n.start_byte)
 
+    def _searched(self, name: str) -> _Spans:
+        found = self.searched.get(name)
+        if found is None:
+            found = self.searched[name] = _Spans()
+        return found
+
     def _complete(self, ident: tuple) -> bool:
         """Whether every occurrence of a binding (scope key or None, name) has been seen."""
         span = (0, len(self.source)) if ident[0] is None else (ident[0][0], ident[0][1])
-        return _covered(span, self.searched.get(ident[1], ()))
+        return self._searched(ident[1]).covers(span)
 
     def _assignment_scope(self, left: Node, name: str) -> tuple | None:
         """The scope that binds an assigned name: declarations are looked for in the enclosing functions,
         innermost first, so that only the binding's own scope is then searched whole."""
         for scope in [a for a in P.ancestors(left) if a.type in _FUNCTIONS] + [self.root]:
-            if not _covered((scope.start_byte, scope.end_byte), self.searched.get(name, ())):
+            if not self._searched(name).covers((scope.start_byte, scope.end_byte)):
                 for node in P.word_nodes(self.root, self.source, [name], _NAME_NODES, scope.start_byte,
                                          scope.end_byte):
                     self._declare(node)
@@ -459,18 +467,20 @@ class _Finder:
         return kind
 
     def _writes_in(self, ident: tuple) -> tuple[list[Node], bool]:
-        """(the `name = …` assignments to one binding, whether it is also written opaquely)."""
+        """(the `name = …` assignments to one binding, whether it is also written opaquely), from the
+        name's writes grouped by the scope binding them — each write grouped once, however many
+        bindings of the name there are (a minified bundle has thousands of `r`)."""
         name = ident[1]
-        writes = [w for w in self.writes.get(name, ()) if self._write_scope(w, w.child_by_field_name("left"), name)
-                  == ident[0]]
-        opaque = any(self._write_scope(n, n, name) == ident[0] for n in self.opaque_writes.get(name, ()))
-        return writes, opaque
-
-    def _write_scope(self, write: Node, target: Node, name: str) -> tuple | None:
-        key = _key(write)
-        if key not in self.write_scopes:
-            self.write_scopes[key] = self._scope_key(target, name)
-        return self.write_scopes[key]
+        groups = self.write_groups.setdefault(name, {})
+        seen = self.write_groups_seen.get(name, (0, 0))
+        writes, opaque = self.writes.get(name, []), self.opaque_writes.get(name, [])
+        for write in writes[seen[0]:]:
+            groups.setdefault(self._scope_key(write.child_by_field_name("left"), name), ([], []))[0].append(write)
+        for node in opaque[seen[1]:]:
+            groups.setdefault(self._scope_key(node, name), ([], []))[1].append(node)
+        self.write_groups_seen[name] = (len(writes), len(opaque))
+        mine, unknowable = groups.get(ident[0], ((), ()))
+        return list(mine), bool(unknowable)
 
     def _declared_kind(self, binding: tuple) -> tuple | None:
         tag = binding[0]
@@ -804,8 +814,33 @@ class _Finder:
 
 
 
-def _covered(span: tuple[int, int], spans) -> bool:
-    return any(start <= span[0] and span[1] <= end for start, end in spans)
+class _Spans:
+    """Byte ranges, kept sorted and merged: whether one is covered is a binary search (a minified
+    bundle's `r` is searched in thousands of functions)."""
+
+    def __init__(self, spans=()) -> None:
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        for span in spans:
+            self.add(span)
+
+    def covers(self, span: tuple[int, int]) -> bool:
+        i = bisect_right(self.starts, span[0]) - 1
+        return i >= 0 and self.ends[i] >= span[1]
+
+    def add(self, span: tuple[int, int]) -> None:
+        start, end = span
+        i = bisect_right(self.starts, start) - 1
+        if i >= 0 and self.ends[i] >= start:  # overlaps or touches the range before it
+            start, end = self.starts[i], max(end, self.ends[i])
+            del self.starts[i], self.ends[i]
+        else:
+            i += 1
+        while i < len(self.starts) and self.starts[i] <= end:  # swallow the ranges it reaches
+            end = max(end, self.ends[i])
+            del self.starts[i], self.ends[i]
+        self.starts.insert(i, start)
+        self.ends.insert(i, end)
 
 
 def _owner_of_this(this: Node | None) -> tuple | None:

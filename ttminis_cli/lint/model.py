@@ -63,6 +63,7 @@ class FileModel:
     deferred: list[tuple[str, Span, str]] = field(default_factory=list)
     columns: Columns | None = None
     _pairs: dict = field(default_factory=dict)
+    memo: dict = field(default_factory=dict)  # what rules work out once per file (rewrite's quote, indent)
     _newlines: list[int] | None = None
 
     def pairs(self, node: Node | None) -> list[tuple[str, Node, Node]]:

@@ -4,6 +4,7 @@ helpers over nodes. Everything here iterates; nothing recurses, so 5,000-deep ne
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Iterator
 
@@ -37,6 +38,8 @@ def parse(lang: str, source: bytes) -> Tree:
 
 
 _WORD_EDGE = rb"[A-Za-z0-9_$\x80-\xff]"  # bytes that continue a JavaScript identifier (any non-ASCII)
+_MAX_ALTERNATIVES = 48  # more words than this: every identifier is matched and looked up in a set instead
+_IDENTIFIER = re.compile(rb"[A-Za-z_$\x80-\xff][A-Za-z0-9_$\x80-\xff]*")
 
 
 @lru_cache(maxsize=256)
@@ -65,6 +68,9 @@ def word_nodes(root: Node, source: bytes, words, types, start: int = 0, end: int
         return []
     if len(words) == 1 and len(words[0]) > 3:  # a short word is part of too many others: a regex skips them in C
         hits = _word_hits(source, words[0].encode(), start, end)
+    elif len(words) > _MAX_ALTERNATIVES:  # an alternation tries every word at each start: linear in none
+        wanted = {w.encode() for w in words}
+        hits = (m.span() for m in _IDENTIFIER.finditer(source, start, end) if m.group() in wanted)
     else:
         hits = (m.span() for m in word_regex(words).finditer(source, start, end))
     out = []

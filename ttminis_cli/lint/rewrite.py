@@ -27,14 +27,21 @@ _FUNCTIONS = frozenset({"function_declaration", "function_expression", "function
 _STATEMENT_LISTS = frozenset({"statement_block", "program", "switch_case", "switch_default"})
 
 
+_BLANKS = re.compile(rb"[ \t]*")
+
+
 def js_string(text: str, quote: str = "'") -> str:
     """`text` as a JavaScript string literal in these quotes."""
     return quote + text.replace("\\", "\\\\").replace(quote, "\\" + quote).replace("\n", "\\n") + quote
 
 
 def string_literal(model: FileModel, text: str) -> str:
-    """`text` as a string literal in the quotes the file uses most."""
-    return js_string(text, '"' if model.source.count(b'"') > model.source.count(b"'") else "'")
+    """`text` as a string literal in the quotes the file uses most (counted once per file: a bundle's
+    sixty thousand fixes must not count them sixty thousand times)."""
+    quote = model.memo.get("quote")
+    if quote is None:
+        quote = model.memo["quote"] = '"' if model.source.count(b'"') > model.source.count(b"'") else "'"
+    return js_string(text, quote)
 
 
 def number_value(text: str) -> float | None:
@@ -122,18 +129,21 @@ def block_scoped(model: FileModel, statement: Node) -> bool:
 
 def line_indent(model: FileModel, node: Node) -> str | None:
     """The whitespace before a node on its line; None when code precedes it there."""
-    start = model.source.rfind(b"\n", 0, node.start_byte) + 1
-    before = model.source[start:node.start_byte]
-    return before.decode("utf-8", "replace") if before.strip(b" \t") == b"" else None
+    start = node.start_byte - node.start_point[1]  # the line's first byte: no search back through a long line
+    if not _BLANKS.fullmatch(model.source, start, node.start_byte):
+        return None
+    return model.source[start:node.start_byte].decode("utf-8", "replace")
 
 
 def indent_unit(model: FileModel, indent: str) -> str:
     """One level of indentation as the file writes it."""
     if "\t" in indent:
         return "\t"
-    if re.search(rb"\n    [^ \t\r\n]", model.source) and not re.search(rb"\n  [^ \t\r\n]", model.source):
-        return "    "
-    return "  "
+    unit = model.memo.get("indent")
+    if unit is None:
+        four = re.search(rb"\n    [^ \t\r\n]", model.source) and not re.search(rb"\n  [^ \t\r\n]", model.source)
+        unit = model.memo["indent"] = "    " if four else "  "
+    return unit
 
 
 def _spans_lines(node: Node) -> bool:
