@@ -118,6 +118,7 @@ class _Finder:
         self.pending: dict[str, list[tuple[int, int]]] = {}
         self.searched: dict[str, _Spans] = {}
         self.visited: set[tuple] = set()
+        self.declarations_read: dict[str, _Spans] = {}  # ranges whose declarations of a name are bound
         # `this.ctx = …`, per owner (a class body or object literal; None: the file), decided once every
         # `this.<name> = …` of the owner has been seen.
         self.this_candidates: dict[tuple, tuple] = {}  # (owner, name) -> kind found by climbing
@@ -309,11 +310,15 @@ class _Finder:
     def _assignment_scope(self, left: Node, name: str) -> tuple | None:
         """The scope that binds an assigned name: declarations are looked for in the enclosing functions,
         innermost first, so that only the binding's own scope is then searched whole."""
+        declared = self.declarations_read.get(name)
+        if declared is None:
+            declared = self.declarations_read[name] = _Spans()
         for scope in [a for a in P.ancestors(left) if a.type in _FUNCTIONS] + [self.root]:
-            if not self._searched(name).covers((scope.start_byte, scope.end_byte)):
-                for node in P.word_nodes(self.root, self.source, [name], _NAME_NODES, scope.start_byte,
-                                         scope.end_byte):
+            span = (scope.start_byte, scope.end_byte)
+            if not (self._searched(name).covers(span) or declared.covers(span)):
+                for node in P.word_nodes(self.root, self.source, [name], _NAME_NODES, *span):
                     self._declare(node)
+                declared.add(span)  # each range read for declarations once, however many assignments ask
             key = self._scope_key(left, name)
             if key is not None:
                 return key

@@ -45,10 +45,12 @@ _IDENTIFIER = re.compile(rb"[A-Za-z_$\x80-\xff][A-Za-z0-9_$\x80-\xff]*")
 @lru_cache(maxsize=256)
 def word_regex(words: tuple[str, ...]):
     """A compiled pattern for whole-word occurrences of `words` in source bytes."""
-    import re
-
-    alternatives = b"|".join(re.escape(w.encode()) for w in sorted(words, key=len, reverse=True))
-    first = b"".join(sorted({re.escape(w[:1].encode()) for w in words}))
+    ordered = sorted((w.encode() for w in words), key=len, reverse=True)
+    if len(ordered) <= 3:  # the word first, its start checked after: the engine then skips to the word
+        return re.compile(b"(?:" + b"|".join(re.escape(w) + rb"(?<!" + _WORD_EDGE + re.escape(w) + b")"
+                                            for w in ordered) + rb")(?!" + _WORD_EDGE + b")")
+    alternatives = b"|".join(re.escape(w) for w in ordered)
+    first = b"".join(sorted({re.escape(w[:1]) for w in ordered}))
     return re.compile(rb"(?<!" + _WORD_EDGE + rb")(?=[" + first + rb"])(?:" + alternatives + rb")(?!"
                       + _WORD_EDGE + rb")")
 
