@@ -20,6 +20,8 @@ CONFIG_FILES = (PROJECT_CONFIG, GAME_JSON)
 DEFAULT_OPEN_DATA_DIR = "openDataContext"
 # Folders never searched for an undeclared openDataContext/ (and never linted by default).
 SKIP_DIRS = frozenset({"node_modules", ".git", ".hg", ".svn", ".ttminis", "__pycache__", ".venv"})
+# Build output is never linted by default either: an openDataContext/ of a build there is the build's.
+NOT_SEARCHED = SKIP_DIRS | {"dist", "build", "bower_components"}
 
 Domain = Literal["main", "open-data", "worker"]
 
@@ -73,8 +75,14 @@ def find_root(start: Path, fallback: Path | None = None, *, templates: bool = Fa
     found = _find_config_dir(here, templates)
     if found is not None:
         return found, True
-    base = (fallback or here).resolve()
-    return (base if base.is_dir() else base.parent), False
+    return _folder_of(fallback or here), False
+
+
+@lru_cache(maxsize=1024)
+def _folder_of(path: Path) -> Path:
+    """The real folder a path is or is in (asked once per pass: every folder of a config-less tree asks)."""
+    real = path.resolve()
+    return real if real.is_dir() else real.parent
 
 
 # Cocos Creator copies `build-templates/<platform>/` into each build: its game.json and
@@ -143,7 +151,7 @@ def _open_data_below(folder: str) -> tuple[str, ...]:
     for name in names:
         if name == DEFAULT_OPEN_DATA_DIR:
             found.append(os.path.join(folder, name))
-        elif name not in SKIP_DIRS and not name.startswith("."):
+        elif name not in NOT_SEARCHED and not name.startswith("."):
             found.extend(_open_data_below(os.path.join(folder, name)))
     return tuple(found)
 
@@ -153,6 +161,7 @@ def forget() -> None:
     mode, the language server) sees the project as it is now."""
     _find_config_dir.cache_clear()
     _open_data_below.cache_clear()
+    _folder_of.cache_clear()
     _LISTINGS.clear()
 
 

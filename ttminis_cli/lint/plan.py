@@ -13,13 +13,13 @@ from ttminis_cli.errors import UserError
 from ttminis_cli.lint import selection
 from ttminis_cli.lint.records import FileContext, FileTask, LintPlan
 from ttminis_cli.lint.selection import Skipped
-from ttminis_cli.project import SKIP_DIRS, Project, find_root, load_project, remember_listing
+from ttminis_cli.project import NOT_SEARCHED, Project, find_root, load_project, remember_listing
 
 SUFFIX_LANGUAGE = {".js": "js", ".mjs": "js", ".cjs": "js", ".jsx": "js",
                    ".ts": "ts", ".mts": "ts", ".cts": "ts", ".tsx": "tsx"}
 # Build output and dependencies: never linted unless named on the command line (engines, libraries,
 # minified and generated files are the default selection's, and said: lint/selection.py).
-DEFAULT_EXCLUDED_DIRS = SKIP_DIRS | {"dist", "build", "bower_components"}
+DEFAULT_EXCLUDED_DIRS = NOT_SEARCHED
 SDK_SCRIPT = "/js/minis.js"
 DOMAIN_RULE_CODES = "TTM101–TTM106 and TTM401–TTM403"
 
