@@ -448,26 +448,32 @@ class _Finder:
             return binding  # a kind, or None for a shadowing local
         if ident is None or binding[0] == "pattern":
             return self._declared_kind(binding)
-        key = ("binding", ident)
+        return self._memoized(("binding", ident), lambda: self._assigned_kind(binding, ident),
+                              final=lambda: self._complete(ident))  # final once every write is known
+
+    def _assigned_kind(self, binding: tuple, ident: tuple) -> tuple | None:
+        writes, opaque = self._writes_in(ident)
+        if opaque:
+            return None
+        kinds = [] if binding[0] == "assigned" else [self._declared_kind(binding)]
+        for write in writes:
+            kinds.append(self.climbed.get(_key(write)) or self.kind_of(write.child_by_field_name("right")))
+        kind = _combine(kinds) if kinds else None
+        return None if kind == _CYCLE else kind
+
+    def _memoized(self, key: tuple, compute, final=lambda: True) -> tuple | None:
+        """compute(), remembered under `key` once `final()` says it will not change; _CYCLE for a value
+        that depends on itself while it is being worked out."""
         if key in self.memo:
             return self.memo[key]
         if key in self.evaluating:
             return _CYCLE
         self.evaluating.add(key)
         try:
-            writes, opaque = self._writes_in(ident)
-            if opaque:
-                kind = None
-            else:
-                kinds = [] if binding[0] == "assigned" else [self._declared_kind(binding)]
-                for write in writes:
-                    kinds.append(self.climbed.get(_key(write)) or self.kind_of(write.child_by_field_name("right")))
-                kind = _combine(kinds) if kinds else None
-                if kind == _CYCLE:
-                    kind = None
+            kind = compute()
         finally:
             self.evaluating.discard(key)
-        if self._complete(ident):  # every write of the binding is known: the answer is final
+        if final():
             self.memo[key] = kind
         return kind
 
@@ -493,21 +499,14 @@ class _Finder:
             return None
         declarator = binding[1]
         key = (tag, _key(declarator), _key(binding[2]) if tag == "pattern" else None)
-        if key in self.memo:
-            return self.memo[key]
-        if key in self.evaluating:
-            return _CYCLE
-        self.evaluating.add(key)
-        try:
+
+        def compute() -> tuple | None:
             value_kind = self.kind_of(declarator.child_by_field_name("value"))
             if tag == "pattern":
-                kind = self._pattern_kind(declarator.child_by_field_name("name"), binding[2], value_kind)
-            else:
-                kind = value_kind
-        finally:
-            self.evaluating.discard(key)
-        self.memo[key] = kind
-        return kind
+                return self._pattern_kind(declarator.child_by_field_name("name"), binding[2], value_kind)
+            return value_kind
+
+        return self._memoized(key, compute)
 
     def _pattern_kind(self, pattern: Node | None, target: Node, value_kind: tuple | None) -> tuple | None:
         if value_kind is None or pattern is None or pattern.type != "object_pattern":
