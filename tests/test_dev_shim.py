@@ -6,8 +6,13 @@ import json
 import subprocess
 import sys
 
-from ttminis_cli.dev.lint_facts import wrong_domain_rule
+from ttminis_cli.lint.rules.domain import wrong_domain_rule as rule_of
 from ttminis_cli.platform.api import API
+
+
+def wrong_domain_rule(api):
+    rule = rule_of(api)
+    return rule and rule.code
 
 
 def test_each_wrong_domain_call_names_the_rule_lint_reports_for_it(tmp_path):

@@ -4,7 +4,6 @@
   (DESIGN §6 fixes that format), in a child process so that a long lint never stalls the server.
 - `open_data_keys`: the cloud-storage keys the open data domain reads (the keyList literals of
   getFriendCloudStorage / getUserCloudStorage that lint records as facts), to seed an empty store.
-- `wrong_domain_rule`: which rule reports an API called in the domain that lacks it.
 """
 
 from __future__ import annotations
@@ -15,7 +14,6 @@ import os
 import sys
 from pathlib import Path
 
-from ttminis_cli.platform.api import Api
 
 LINT_TIMEOUT_S = 120
 
@@ -47,16 +45,3 @@ def open_data_keys(root: Path) -> list[str]:
         return storage_keys(root, domain="open-data")[0]
     except Exception:  # the page still runs; seeding falls back to users and friends only
         return []
-
-
-def wrong_domain_rule(api: Api) -> str | None:
-    """The rule that catches `api` called where it does not run, or None where it runs everywhere."""
-    from ttminis_cli.lint.rules.domain import MAIN_ONLY_FAMILIES
-
-    if api.domain == "open-data":
-        return "TTM101"
-    if api.domain == "main":
-        if api.name == "postMessage":
-            return "TTM105"
-        return "TTM102" if api.family in MAIN_ONLY_FAMILIES else "TTM104"
-    return None

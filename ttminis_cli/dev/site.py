@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from ttminis_cli.dev.lint_facts import lint_findings, wrong_domain_rule
+from ttminis_cli.dev.lint_facts import lint_findings
 from ttminis_cli.dev.project import PRIVATE_DIRS, DevProject, asset_path, domain_sources, stale_builds
 from ttminis_cli.emulator.app import STATIC_TYPES
 from ttminis_cli.platform.api import API
@@ -47,9 +47,12 @@ KEEPALIVE_S = 15.0
 @lru_cache(maxsize=1)
 def api_table() -> list[dict]:
     """The platform table as the page's shim reads it, with the rule each wrong-domain call breaks."""
+    from ttminis_cli.lint.rules.domain import wrong_domain_rule
+
     rows = []
     for api in API.values():
-        rows.append({**asdict(api), "rule": wrong_domain_rule(api)})
+        rule = wrong_domain_rule(api)
+        rows.append({**asdict(api), "rule": rule and rule.code, "ruleName": rule and rule.name})
     return rows
 
 

@@ -31,11 +31,10 @@ def members_for(domain: str | None) -> list[Api]:
 
 def rules_for(api: Api) -> list[str]:
     """The rules that speak of this member: where it may run, what it needs."""
-    codes = []
-    if api.domain == "open-data":
-        codes.append("TTM101")
-    elif api.domain == "main":
-        codes.append("TTM102" if api.family in ("sharing", "open data") else "TTM104")
+    from ttminis_cli.lint.rules.domain import wrong_domain_rule
+
+    where = wrong_domain_rule(api)
+    codes = [where.code] if where is not None else []
     if api.params and any(p.required for p in api.params):
         codes.append("TTM202")
     if api.params is not None:

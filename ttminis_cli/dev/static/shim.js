@@ -18,13 +18,6 @@
   };
   // Members shim.js itself provides in both domains.
   const SHARED_MEMBERS = ["canIUse"];
-  const RULE_NAMES = {
-    TTM101: "open-data-api-in-main",
-    TTM102: "main-api-in-open-data",
-    TTM104: "unavailable-in-open-data",
-    TTM105: "open-data-posts-message",
-    TTM106: "todataurl-with-open-data",
-  };
 
   // Realm-local copies, taken before any game code can replace a global.
   const JSONparse = JSON.parse;
@@ -130,7 +123,7 @@
         text = `${api.name} (${api.family}) is not available in ${where}; do it in the main domain and post ` +
           "the result";
       }
-      const message = `${text} [${rule} ${RULE_NAMES[rule]}]`;
+      const message = `${text} [${rule} ${api.ruleName}]`;
       const tell = () => report("wrong-domain", { api: api.name, rule, message, stack: new Error(message).stack });
       if (api.style === "callback") {
         return callbackMember(api.name, () => {

@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from ttminis_cli.lint.diagnostic import RuleInfo, Severity
 from ttminis_cli.lint.facts import resolve_module
 from ttminis_cli.lint.model import FileModel
 from ttminis_cli.lint.records import Facts
+
+if TYPE_CHECKING:
+    from ttminis_cli.platform.api import Api
 
 OPEN_DATA_EXAMPLE = "openDataContext/index.js"
 
@@ -89,6 +92,18 @@ _WEB_UNAVAILABLE = ("call:fetch", "new:XMLHttpRequest", "new:WebSocket", "call:X
                     "call:document.", "call:localStorage.", "call:sessionStorage.")
 
 
+def wrong_domain_rule(api: Api) -> RuleInfo | None:
+    """The rule that reports `api` called in the domain that lacks it; None for a member of both. The
+    simulator names the same rule when such a call fails at run time, and hover lists it."""
+    if api.domain == "open-data":
+        return TTM101
+    if api.domain == "main":
+        if api.name == "postMessage":
+            return TTM105
+        return TTM102 if api.family in MAIN_ONLY_FAMILIES else TTM104
+    return None
+
+
 def check_file(model: FileModel) -> None:
     ctx = model.ctx
     if not ctx.domain_rules:
@@ -146,7 +161,7 @@ def _check_open_data(model: FileModel) -> None:
         if call.namespace_mistake or call.inferred or call.condition or api is None or api.domain != "main" \
                 or call.api == "postMessage":
             continue
-        if api.family in MAIN_ONLY_FAMILIES:
+        if wrong_domain_rule(api) is TTM102:
             model.report(TTM102, call.callee, f"{call.api} is a main-domain API; the open data domain does not "
                                               f"have it: call it from game.js"
                          + ("; share to one friend here with shareToUser" if api.family == "sharing" else ""))
