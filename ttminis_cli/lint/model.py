@@ -33,6 +33,7 @@ class Columns:
         self.source = source
         self.ascii = source.isascii()
         self._continuations: list[int] | None = None  # offsets of UTF-8 continuation bytes
+        self._newlines: list[int] | None = None
 
     def of(self, byte: int, col_bytes: int) -> int:
         if self.ascii or col_bytes == 0:
@@ -49,6 +50,18 @@ class Columns:
         inside = bisect_left(self._continuations, byte) - bisect_left(self._continuations, start)
         return col_bytes - inside + 1
 
+    def position(self, byte: int) -> tuple[int, int]:
+        """The 1-based (line, character column) of a byte offset (a fix's edit has only the offset)."""
+        from bisect import bisect_right
+
+        if self._newlines is None:
+            import re
+
+            self._newlines = [m.start() for m in re.finditer(b"\n", self.source)]
+        row = bisect_right(self._newlines, byte - 1)
+        line_start = self._newlines[row - 1] + 1 if row else 0
+        return row + 1, self.of(byte, byte - line_start)
+
 
 @dataclass
 class FileModel:
@@ -61,19 +74,23 @@ class FileModel:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     # Findings that stand only if no file of the project declares the member: (name, span, message).
     deferred: list[tuple[str, Span, str]] = field(default_factory=list)
-    columns: Columns | None = None
-    _pairs: dict = field(default_factory=dict)
-    memo: dict = field(default_factory=dict)  # what rules work out once per file (rewrite's quote, indent)
-    _newlines: list[int] | None = None
+    memo: dict = field(default_factory=dict)  # what rules work out once per file: pairs, rewrite's quote
+
+    @property
+    def columns(self) -> Columns:
+        found = self.memo.get("columns")
+        if found is None:
+            found = self.memo["columns"] = Columns(self.source)
+        return found
 
     def pairs(self, node: Node | None) -> list[tuple[str, Node, Node]]:
         """P.object_pairs of a node, read once however many rules look at the same options object."""
         if node is None:
             return []
-        key = (node.start_byte, node.end_byte, node.kind_id)
-        found = self._pairs.get(key)
+        key = ("pairs", node.start_byte, node.end_byte, node.kind_id)
+        found = self.memo.get(key)
         if found is None:
-            found = self._pairs[key] = list(P.object_pairs(node))
+            found = self.memo[key] = list(P.object_pairs(node))
         return found
 
     @property
@@ -85,8 +102,6 @@ class FileModel:
         return self.ctx.domain == "open-data"
 
     def span(self, node: Node) -> Span:
-        if self.columns is None:
-            self.columns = Columns(self.source)
         return span_of(self.source, node, self.columns)
 
     def report(self, rule: RuleInfo, at: Node | Span, message: str, fix: Fix | None = None) -> None:
@@ -110,17 +125,7 @@ class FileModel:
 
     def position(self, byte: int) -> tuple[int, int]:
         """The 1-based (line, character column) of a byte offset."""
-        from bisect import bisect_right
-
-        if self._newlines is None:
-            import re
-
-            self._newlines = [m.start() for m in re.finditer(b"\n", self.source)]
-        if self.columns is None:
-            self.columns = Columns(self.source)
-        row = bisect_right(self._newlines, byte - 1)
-        line_start = self._newlines[row - 1] + 1 if row else 0
-        return row + 1, self.columns.of(byte, byte - line_start)
+        return self.columns.position(byte)
 
 
 def make(rule: RuleInfo, path: str, span: Span, message: str, fix: Fix | None = None) -> Diagnostic:
