@@ -120,12 +120,10 @@ def prepare_players(store, project: DevProject, user: str, state, seed: Path | N
     from ttminis_cli.dev.lint_facts import open_data_keys
     from ttminis_cli.dev.seed import default_state
 
+    from ttminis_cli.emulator.server import apply_seed
+
     if state is not None:
-        try:
-            store.import_state(state, replace=False)
-        except EmulatorError as exc:
-            raise UserError(exc.message, where=f"{seed}: {exc.field}",
-                            hint="list every user a friendship or share names under [[users]]") from None
+        apply_seed(store, state, seed)
     elif not store.users():
         store.import_state(default_state(user, open_data_keys(project.root)), replace=False)
     if not any(u["openid"] == user for u in store.users()):

@@ -69,7 +69,7 @@ def run_server(*, host: str | None, port: int | None, data: Path | None, in_memo
                         "`ttminis storage pull` or --export-on-exit loads with --seed") from None
     try:
         if state is not None:
-            _apply_seed(store, state, seed)
+            apply_seed(store, state, seed)
         sock = bind(host, port)
         port = sock.getsockname()[1]
         if not is_loopback(host):
@@ -89,7 +89,7 @@ def run_server(*, host: str | None, port: int | None, data: Path | None, in_memo
     return EXIT_OK
 
 
-def _apply_seed(store, state, seed: Path) -> None:
+def apply_seed(store, state, seed: Path) -> None:
     """Merge the seed into the store and say what it loaded, and what it replaced."""
     had_data = not store.is_empty()
     try:
