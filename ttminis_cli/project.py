@@ -99,6 +99,11 @@ def remember_listing(folder: str, folders: list[str], files: list[str]) -> None:
     _LISTINGS[folder] = (frozenset(folders), frozenset(files))
 
 
+def seen_listing(folder: str) -> tuple[frozenset[str], frozenset[str]] | None:
+    """(sub-folder names, file names) of a real folder as this pass's walk saw it, if it did."""
+    return _LISTINGS.get(folder)
+
+
 def _has_config(directory: Path) -> bool:
     listed = _LISTINGS.get(os.fspath(directory))
     if listed is not None:

@@ -25,11 +25,12 @@ import time
 from pathlib import Path
 from typing import Any, Callable, NamedTuple
 
-CACHE_DIR = Path(".ttminis") / "cache"
+from ttminis_cli.lint import stamps
+
+CACHE_DIR = Path(stamps.CACHE_DIR)
 PACK_NAME = "lint.pickle"
 _FORMAT = b"ttminis-lint-cache-1\n"
 _MAC_SIZE = hashlib.sha256().digest_size
-_RACY_NS = 2_000_000_000
 
 
 def user_key() -> bytes | None:
@@ -119,12 +120,8 @@ def task_keys(salt: str) -> Callable[[Any], str]:
 
 
 def stat_signature(st: os.stat_result) -> tuple[int, int, int] | None:
-    """A file's (size, mtime, inode), or None while its mtime is too recent to trust.
-
-    A file rewritten within the same clock tick as our read would keep its mtime; after a couple
-    of seconds that can no longer go unseen, so only then may the signature stand in for the bytes.
-    """
-    if time.time_ns() - st.st_mtime_ns < _RACY_NS:
+    """A file's (size, mtime, inode), or None while its mtime is too recent to trust (stamps.RACY_NS)."""
+    if time.time_ns() - st.st_mtime_ns < stamps.RACY_NS:
         return None
     return st.st_size, st.st_mtime_ns, st.st_ino
 
@@ -133,6 +130,7 @@ class ResultCache:
     """One pack: {abs_path: Entry}, loaded lazily, saved when it changed."""
 
     def __init__(self, root: Path, key: bytes | None) -> None:
+        self.root = root
         self.path = root / CACHE_DIR / PACK_NAME
         self._key = key
         self._entries: dict[str, Entry] | None = None
@@ -189,10 +187,7 @@ class ResultCache:
         entries = {p: e for p, e in self.entries.items() if os.path.exists(p)}
         try:
             body = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            gitignore = self.path.parent / ".gitignore"
-            if not gitignore.exists():
-                gitignore.write_text("# ttminis's lint cache: never commit it\n*\n")
+            stamps.make_cache_dir(self.root)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".lint.", suffix=".tmp")
             try:
                 with os.fdopen(fd, "wb") as fh:

@@ -47,6 +47,13 @@ def run_lint(paths: Sequence[Path], *, fmt: str | None = None, select: Sequence[
     gc.set_threshold(100_000, 20, 20)
     import signal
 
+    from ttminis_cli.lint import replay
+
+    recording = replay.current()
+    if recording is not None and (watch or fix or diff):  # they write files or never end: never replayed
+        replay.cancel()
+        recording = None
+
     # SIGTERM (a CI timeout, `kill`) unwinds like Ctrl-C, so that worker processes are ended too.
     previous = signal.signal(signal.SIGTERM, _terminated)
     try:
@@ -55,7 +62,15 @@ def run_lint(paths: Sequence[Path], *, fmt: str | None = None, select: Sequence[
 
             return watch_lint(paths, lambda first: lint_once(paths, quiet_notes=not first, **options),
                               config=config)
-        return lint_once(paths, **options)
+        if recording is None:
+            return lint_once(paths, **options)
+        recording.capture()
+        try:
+            code = lint_once(paths, **options)
+        finally:
+            recording.release()
+        recording.save(code)
+        return code
     finally:
         gc.set_threshold(*thresholds)
         signal.signal(signal.SIGTERM, previous)
@@ -75,7 +90,7 @@ def lint_once(paths: Sequence[Path], *, fmt: str, select: tuple[str, ...], ignor
               include_vendored: bool = False, force_exclude: bool = False, quiet_notes: bool = False,
               fix: str | None = None, unsafe_fixes: bool = False) -> int:
     """One lint pass, reported; the exit code. `fix`: "fix" writes the fixes, "diff" prints them."""
-    from ttminis_cli.lint import runner
+    from ttminis_cli.lint import replay, runner
     from ttminis_cli.lint.finish import finish, skip_note
     from ttminis_cli.lint.plan import project_roots
     from ttminis_cli.lint.registry import RULES
@@ -94,11 +109,12 @@ def lint_once(paths: Sequence[Path], *, fmt: str, select: tuple[str, ...], ignor
         raise UserError(f"nothing to lint in {', '.join(map(str, paths))}: no JavaScript, TypeScript or "
                         "game HTML files there", hint="name a project folder or .js/.ts files")
     bar = _ProgressBar() if progress and fmt == "text" and sys.stderr.isatty() else None
+    # One cache per run, in the project of the first path: nested projects (fixtures, a monorepo's
+    # games) share it rather than each growing a .ttminis/ folder.
+    cache_root = project_roots(paths[:1], cwd).pop()
+    replay.depends_on(tasks, cache_root)
     try:
-        # One cache per run, in the project of the first path: nested projects (fixtures, a
-        # monorepo's games) share it rather than each growing a .ttminis/ folder.
-        run = runner.run(tasks, cache_root=project_roots(paths[:1], cwd).pop(), config_salt=salt,
-                         on_progress=bar.update if bar else None)
+        run = runner.run(tasks, cache_root=cache_root, config_salt=salt, on_progress=bar.update if bar else None)
     finally:
         if bar:
             bar.stop()
@@ -234,9 +250,12 @@ class _ProgressBar:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+            from ttminis_cli.lint import replay
+
             self._progress = Progress(TextColumn("linting"), BarColumn(), MofNCompleteColumn(),
                                       TimeElapsedColumn(), console=Console(stderr=True), transient=True)
             self._progress.start()
+            replay.cancel()  # its frames are no output to print again
             self._task = self._progress.add_task("lint", total=total)
         self._progress.update(self._task, completed=done)
 

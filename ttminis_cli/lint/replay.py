@@ -1,0 +1,340 @@
+"""Replaying an unchanged lint: `ttminis lint` run again with the same arguments, in the same folder
+and terminal, over files none of which changed, prints what it printed last time and exits as it
+did, without starting the CLI or the engine (Turborepo and Nx replay a cached task's output so).
+
+A run that can be replayed (no --watch, --fix or --diff; no progress bar shown) leaves a record in
+`.ttminis/cache/runs/` of the folder its result cache is in: its arguments and environment, the
+tool's own files, every file it read and folder it looked into (the project roots and the current
+folder among them), and in each folder above those the config files that would move a project root
+or change the config were they to appear, each with its stat; then the output and the exit code.
+The next run looks for the record of its arguments in the current folder and those above it, and
+replays it only if every stat is as recorded: a file edited, added, removed or renamed anywhere the
+run looked changes a file's or a folder's mtime. Like the result cache, a run that read something
+changed within the last two seconds (stamps.RACY_NS) leaves no record — but for a folder the walk
+listed, which is recorded by the names the walk saw in it (its mtime could not tell a later change).
+
+Records are JSON, so nothing in one is ever executed; and each names every file by inode and
+nanosecond mtime, which no checkout of a repository reproduces, so a record committed by mistake or
+copied from elsewhere never replays.
+
+This module is imported before anything else (`python -m ttminis_cli`, the `ttminis` script): it
+uses the standard library's cheapest modules only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import zlib
+from functools import lru_cache
+from typing import Iterable
+
+from ttminis_cli.lint.stamps import CACHE_DIR, RACY_NS, make_cache_dir
+
+RUNS = os.path.join(CACHE_DIR, "runs")
+FORMAT = 1
+MAX_RECORDS = 8  # per cache folder: the most recently used argument lists
+# What, besides the arguments and the folder, can change what a run prints.
+ENV_NAMES = frozenset({
+    "NO_COLOR", "FORCE_COLOR", "TERM", "COLORTERM", "COLUMNS", "LINES", "TTY_COMPATIBLE", "TTY_INTERACTIVE",
+    "JUPYTER_COLUMNS", "JUPYTER_LINES", "LANG", "LC_ALL", "LC_CTYPE", "PYTHONIOENCODING", "PYTHONUTF8",
+    "PYTHONPATH", "PYTHONHOME", "HOME", "XDG_CACHE_HOME",
+})
+# Installed packages whose upgrade changes what a run prints, beside ttminis itself.
+TOOL_PACKAGES = ("tree_sitter", "tree_sitter_javascript", "tree_sitter_typescript", "typer", "rich")
+PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _identity(argv: list[str]) -> dict:
+    """Everything a record must match besides the stats of what the run read."""
+    ttys = [os.isatty(1), os.isatty(2)]
+    size = None
+    if any(ttys):
+        try:
+            size = list(os.get_terminal_size(1 if ttys[0] else 2))
+        except OSError:
+            pass
+    return {"format": FORMAT, "argv": argv, "cwd": os.getcwd(), "tty": ttys, "size": size,
+            "env": {k: v for k, v in sorted(os.environ.items()) if k in ENV_NAMES or k.startswith("TTMINIS_")},
+            "python": [sys.executable, sys.version], "package": PACKAGE_DIR}
+
+
+def _record_name(identity: dict) -> str:
+    return f"{zlib.crc32(json.dumps(identity, sort_keys=True).encode()):08x}.json"
+
+
+def _signature(path: str) -> list[int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+def _listing(path: str) -> list | None:
+    """A folder's entries as a lint's walk sees them (hidden folders are never walked): for a folder
+    changed too recently for its mtime to tell whether it changed again."""
+    folders, files = [], []
+    try:
+        with os.scandir(path) as entries:
+            for entry in entries:
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False
+                (folders if is_dir else files).append(entry.name)
+    except OSError:
+        return None
+    return ["listing", sorted(f for f in folders if not f.startswith(".")), sorted(files)]
+
+
+def _holds(path: str, signature: list | None) -> bool:
+    """Whether `path` is as recorded: its stat, or for a folder recorded by its listing, the listing."""
+    if signature and signature[0] == "listing":
+        return _listing(path) == signature
+    return _signature(path) == signature
+
+
+def replay(argv: list[str]) -> int | None:
+    """When `argv` is a lint whose record holds, print its output again and return its exit code;
+    else None (and the caller runs the CLI)."""
+    if not argv or argv[0] != "lint":
+        return None
+    try:
+        identity = _identity(argv)
+    except OSError:  # the current folder is gone: the CLI says so
+        return None
+    name = _record_name(identity)
+    folder = identity["cwd"]
+    while True:
+        try:
+            with open(os.path.join(folder, RUNS, name), "rb") as fh:
+                record = json.loads(fh.read())
+            break
+        except (OSError, ValueError):
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                return None
+            folder = parent
+    try:
+        if record["identity"] != identity:
+            return None
+        for path, signature in zip(record["paths"], record["signatures"]):
+            if not _holds(path, signature):
+                return None
+        streams = {"out": sys.stdout, "err": sys.stderr}
+        chunks = [(streams[stream], text) for stream, text in record["output"] if isinstance(text, str)]
+        code = record["exit"]
+    except (KeyError, TypeError, ValueError):
+        return None
+    if not isinstance(code, int):
+        return None
+    try:
+        for stream, text in chunks:
+            stream.write(text)
+            stream.flush()  # in order, when both streams share a pipe
+    except BrokenPipeError:
+        return 0
+    return code
+
+
+class _Tee:
+    """A text stream that also keeps what is written to it, as (stream name, text) chunks."""
+
+    def __init__(self, stream, name: str, chunks: list[list[str]]) -> None:
+        self._stream, self._name, self._chunks = stream, name, chunks
+
+    def write(self, text: str) -> int:
+        written = self._stream.write(text)
+        if self._chunks and self._chunks[-1][0] == self._name:
+            self._chunks[-1][1] += text
+        else:
+            self._chunks.append([self._name, text])
+        return written
+
+    def __getattr__(self, attr):
+        return getattr(self._stream, attr)
+
+
+class Recording:
+    """One lint run being recorded: what it read (through an audit hook) and what it printed."""
+
+    def __init__(self, argv: list[str]) -> None:
+        self.identity = _identity(argv)
+        self.started = time.time_ns()
+        self.read: set[str] = set()
+        self.chunks: list[list[str]] = []
+        self.cache_root: str | None = None
+        self.active = True
+        self._streams = None
+
+    def capture(self) -> None:
+        """From now on, keep what is written to stdout and stderr."""
+        self._streams = sys.stdout, sys.stderr
+        sys.stdout = _Tee(sys.stdout, "out", self.chunks)
+        sys.stderr = _Tee(sys.stderr, "err", self.chunks)
+
+    def release(self) -> None:
+        if self._streams is not None:
+            sys.stdout, sys.stderr = self._streams
+            self._streams = None
+
+    def save(self, code: int) -> None:
+        """Write the record, when the run can be replayed and everything it read is old enough."""
+        from ttminis_cli.project import seen_listing
+
+        self.release()
+        if not self.active or self.cache_root is None:
+            return
+        cwd = self.identity["cwd"]
+        if not (cwd == self.cache_root or cwd.startswith(self.cache_root.rstrip(os.sep) + os.sep)):
+            return  # a replay looks for records from the current folder up only
+        paths = sorted(_with_probes({p for p in self.read if _is_input(p)} | {cwd}) | set(_tool_files()))
+        signatures = [_signature(p) for p in paths]
+        newest = self.started - RACY_NS
+        for i, signature in enumerate(signatures):
+            if signature is not None and signature[1] >= newest:
+                # Changed just before or during the run, so a later change could keep its mtime. A
+                # folder the walk listed (this run's own cache folder was made in the project's) is
+                # recorded by what the walk saw of it; anything else is recorded another time.
+                seen = seen_listing(os.path.realpath(paths[i]))
+                if seen is None:
+                    return
+                folders, files = seen
+                signatures[i] = ["listing", sorted(f for f in folders if not f.startswith(".")), sorted(files)]
+        record = {"identity": self.identity, "paths": paths, "signatures": signatures,
+                  "output": self.chunks, "exit": code}
+        try:
+            folder = os.path.join(make_cache_dir(self.cache_root), "runs")
+            os.makedirs(folder, exist_ok=True)
+            target = os.path.join(folder, _record_name(self.identity))
+            tmp = f"{target}.{os.getpid()}.tmp"
+            try:
+                with open(tmp, "w", encoding="utf-8") as fh:
+                    json.dump(record, fh, separators=(",", ":"))  # ASCII: a non-UTF-8 file name survives
+                os.replace(tmp, target)
+            except BaseException:
+                os.unlink(tmp)
+                raise
+            _prune(folder)
+        except (OSError, ValueError):
+            pass  # a read-only project simply never replays
+
+
+_current: Recording | None = None
+_hooked = False
+
+
+def start(argv: list[str]) -> None:
+    """Record this process's run of `argv` (a lint that found no record to replay)."""
+    global _current, _hooked
+    if not argv or argv[0] != "lint":
+        return
+    try:
+        _current = Recording(argv)
+    except OSError:
+        return
+    if not _hooked:
+        sys.addaudithook(_audit)
+        _hooked = True
+
+
+def current() -> Recording | None:
+    """The run being recorded, if any and if it may still be replayed."""
+    return _current if _current is not None and _current.active else None
+
+
+def cancel() -> None:
+    """This run is not to be replayed (it writes files, watches, or drew a progress bar)."""
+    if _current is not None:
+        _current.active = False
+
+
+def depends_on(tasks: Iterable, cache_root: os.PathLike | str) -> None:
+    """The run's FileTasks — their files, which it may not open (the result cache trusts their stat),
+    and their project roots, whose folders decide domains — and the folder of its result cache,
+    where the record goes."""
+    if _current is not None:
+        for task in tasks:
+            _current.read.update((task.ctx.abs_path, task.ctx.project_root))
+        _current.cache_root = os.fspath(cache_root)
+
+
+def _audit(event: str, args: tuple) -> None:
+    recording = _current
+    if recording is None or not recording.active:
+        return
+    # The walk lists folders with os.scandir; only the import system uses os.listdir.
+    if event == "open" or event == "os.scandir":
+        path = args[0] if args else None
+        if path is None and event == "os.scandir":
+            path = "."
+        if isinstance(path, (str, bytes, os.PathLike)):
+            recording.read.add(os.path.abspath(os.fsdecode(path)))
+
+
+@lru_cache(maxsize=1)
+def _tool_prefixes() -> tuple[str, ...]:
+    """Folders whose files are the tool's, not the game's: ttminis's own (the identity and _tool_files
+    cover them), the user-wide cache, the system's pseudo-files."""
+    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return tuple(p.rstrip(os.sep) + os.sep for p in (PACKAGE_DIR, os.path.join(cache, "ttminis"), "/dev", "/proc", "/sys"))
+
+
+def _is_input(path: str) -> bool:
+    """A file or folder of the game's: not the tool's, not a module the run imported (those are the
+    interpreter's business: `import` opens them), not a cache folder."""
+    if path.startswith(_tool_prefixes()) or path.endswith((".py", ".pyc", ".so", ".pth")):
+        return False
+    return not any(f"{os.sep}{name}{os.sep}" in path + os.sep for name in (".ttminis", "__pycache__"))
+
+
+def _with_probes(read: set[str]) -> set[str]:
+    """What the run read, and in every folder above it the files whose appearance would change the
+    run: a project's config files (project.find_root looks for them upwards) and ttminis's own
+    (config.find_config). Those folders' other entries do not matter, so their mtimes are not kept."""
+    from ttminis_cli.config import CONFIG_NAME
+    from ttminis_cli.project import CONFIG_FILES
+
+    names = (*CONFIG_FILES, CONFIG_NAME, "pyproject.toml")
+    out = set(read)
+    above: set[str] = set()
+    for path in read:
+        folder = os.path.dirname(path)
+        while folder not in above:
+            above.add(folder)
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                break
+            folder = parent
+    out.update(os.path.join(folder, name) for folder in above - read for name in names)
+    return out
+
+
+def _tool_files() -> list[str]:
+    """ttminis's own files and the modules of the packages whose version shapes the output."""
+    from importlib.util import find_spec
+
+    files = []
+    for folder, dirs, names in os.walk(PACKAGE_DIR):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        files += [os.path.join(folder, name) for name in names]
+    for package in TOOL_PACKAGES:
+        spec = find_spec(package)
+        files.append(spec.origin if spec and spec.origin else f"<{package} missing>")
+    return files
+
+
+def _prune(folder: str) -> None:
+    """Keep the MAX_RECORDS most recently written records."""
+    try:
+        records = sorted((e.stat().st_mtime_ns, e.path) for e in os.scandir(folder) if e.name.endswith(".json"))
+    except OSError:
+        return
+    for _, path in records[:-MAX_RECORDS]:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
