@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -122,3 +123,22 @@ def emulator_factory(tmp_path):
 def emulator(emulator_factory, tmp_path):
     """One emulator on a fresh SQLite file in tmp_path."""
     return emulator_factory(data=tmp_path / "emulator.db")
+
+
+@pytest.fixture
+def private_user_cache(tmp_path, monkeypatch):
+    """A user cache folder of the test's own (lint's cache key lives there)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+
+
+@pytest.fixture
+def age():
+    """age(root): every file and folder below and at root as if written long ago, so that the lint's
+    caches trust their stats (a stat younger than two seconds could hide a change)."""
+    def age(root: Path) -> None:
+        for folder, _, files in os.walk(root, topdown=False):
+            for name in files:
+                os.utime(os.path.join(folder, name), (1_600_000_000, 1_600_000_000))
+            os.utime(folder, (1_600_000_000, 1_600_000_000))
+
+    return age

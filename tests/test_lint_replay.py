@@ -14,23 +14,12 @@ import pytest
 
 from ttminis_cli.lint.cache import CACHE_DIR, PACK_NAME
 
-OLD = 1_600_000_000  # seconds: long before the run, so every stat can be trusted
 
 
-@pytest.fixture(autouse=True)
-def _private_user_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+pytestmark = pytest.mark.usefixtures("private_user_cache")
 
 
-def _age(root: Path) -> None:
-    """Every file and folder below (and including) root as if written long ago."""
-    for folder, dirs, files in os.walk(root, topdown=False):
-        for name in files:
-            os.utime(os.path.join(folder, name), (OLD, OLD))
-        os.utime(folder, (OLD, OLD))
-
-
-def _project(root: Path) -> Path:
+def _project(root: Path, age) -> Path:
     (root / "openDataContext").mkdir(parents=True)
     (root / "src").mkdir()
     (root / "project.config.json").write_text(json.dumps({"openDataContext": "openDataContext"}))
@@ -38,7 +27,7 @@ def _project(root: Path) -> Path:
     (root / "src" / "menu.js").write_text("export const title = 'menu';\n")
     (root / "openDataContext" / "index.js").write_text(
         "tt.getFriendCloudStorage({ keyList: ['score'], success(r) { draw(r.data); }, fail() {} });\n")
-    _age(root)
+    age(root)
     return root
 
 
@@ -60,8 +49,8 @@ def _replays(root: Path, *args: str, env: dict | None = None) -> bool:
     return not (root / CACHE_DIR / PACK_NAME).exists()
 
 
-def test_an_unchanged_rerun_prints_the_same_without_linting(tmp_path):
-    root = _project(tmp_path / "game")
+def test_an_unchanged_rerun_prints_the_same_without_linting(tmp_path, age):
+    root = _project(tmp_path / "game", age)
     first = _lint(root)
     assert first[0] == 1 and "TTM303" in first[1]
     assert len(_records(root)) == 1
@@ -71,11 +60,11 @@ def test_an_unchanged_rerun_prints_the_same_without_linting(tmp_path):
     assert _lint(root, "--format", "json")[1] != first[1]  # other arguments: their own run
 
 
-def test_the_output_streams_keep_their_order(tmp_path):
-    root = _project(tmp_path / "game")
+def test_the_output_streams_keep_their_order(tmp_path, age):
+    root = _project(tmp_path / "game", age)
     (root / "libs").mkdir()
     (root / "libs" / "engine.js").write_text("eval('x');\n")  # skipped by default: a note on stderr
-    _age(root)
+    age(root)
     first = _lint(root, "--format", "github")
     assert "::notice" in first[1] and "::error" in first[1]
     assert _replays(root, "--format", "github")
@@ -91,8 +80,8 @@ def test_the_output_streams_keep_their_order(tmp_path):
     "add ttminis.toml",
     "edit project.config.json",
 ])
-def test_a_change_anywhere_the_run_looked_lints_again(tmp_path, change):
-    root = _project(tmp_path / "outer" / "game")
+def test_a_change_anywhere_the_run_looked_lints_again(tmp_path, age, change):
+    root = _project(tmp_path / "outer" / "game", age)
     before = _lint(root)
     assert _records(root)
     if change == "edit a linted file":
@@ -114,42 +103,42 @@ def test_a_change_anywhere_the_run_looked_lints_again(tmp_path, change):
     assert _lint(root) == after  # and so it stays, replayed or not
 
 
-def test_a_run_over_files_just_written_leaves_no_record(tmp_path):
-    root = _project(tmp_path / "game")
+def test_a_run_over_files_just_written_leaves_no_record(tmp_path, age):
+    root = _project(tmp_path / "game", age)
     (root / "game.js").write_text("tt.setUserCloudStorage({ data: [{ key: 'score', value: 1 }], fail() {} });\n")
     _lint(root)
     assert not _records(root)
 
 
-def test_the_environment_and_the_terminal_are_part_of_a_run(tmp_path):
-    root = _project(tmp_path / "game")
+def test_the_environment_and_the_terminal_are_part_of_a_run(tmp_path, age):
+    root = _project(tmp_path / "game", age)
     _lint(root)
     assert _replays(root)
     assert not _replays(root, env={"FORCE_COLOR": "1"})  # colour codes: another output
 
 
 @pytest.mark.parametrize("args", [("--fix",), ("--diff",)])
-def test_runs_that_write_or_diff_are_never_replayed(tmp_path, args):
-    root = _project(tmp_path / "game")
+def test_runs_that_write_or_diff_are_never_replayed(tmp_path, age, args):
+    root = _project(tmp_path / "game", age)
     _lint(root, *args)
     assert not _records(root)
 
 
-def test_a_record_never_replays_over_a_copy_of_the_files(tmp_path):
+def test_a_record_never_replays_over_a_copy_of_the_files(tmp_path, age):
     """A checkout restores names, sizes and even mtimes, never inodes: a record kept (or committed)
     from before is not trusted for files that are not the ones it saw."""
-    root = _project(tmp_path / "game")
+    root = _project(tmp_path / "game", age)
     before = _lint(root)
     moved = shutil.move(root, tmp_path / "elsewhere")
     shutil.copytree(moved, root, copy_function=shutil.copy2)  # same bytes and mtimes, new inodes
     (root / "game.js").write_text("tt.setUserCloudStorage({ data: [{ key: 'score', value: 's' }], fail() {} });\n")
-    _age(root)
+    age(root)
     after = _lint(root)
     assert "TTM303" in before[1] and "TTM303" not in after[1]
 
 
-def test_a_damaged_record_is_ignored(tmp_path):
-    root = _project(tmp_path / "game")
+def test_a_damaged_record_is_ignored(tmp_path, age):
+    root = _project(tmp_path / "game", age)
     first = _lint(root)
     for record in _records(root):
         record.write_text('{"identity": ')
@@ -157,14 +146,14 @@ def test_a_damaged_record_is_ignored(tmp_path):
     assert len(_records(root)) == 1 and json.loads(_records(root)[0].read_text())["exit"] == 1
 
 
-def test_a_record_left_by_a_warm_run_still_watches_every_linted_file(tmp_path):
+def test_a_record_left_by_a_warm_run_still_watches_every_linted_file(tmp_path, age):
     """A warm run trusts old files' stats and never opens them; its record must list them all the same."""
-    root = _project(tmp_path / "game")
+    root = _project(tmp_path / "game", age)
     _lint(root)
     for record in _records(root):
         record.unlink()
     before = _lint(root)  # served by the result cache, recorded
     assert _records(root)
     (root / "src" / "menu.js").write_text("tt.shareToUser({ openid: 'a', imageUrl: 'https://x/y.png', fail() {} });\n")
-    _age(root)
+    age(root)
     assert "TTM101" not in before[1] and "TTM101" in _lint(root)[1]

@@ -143,30 +143,7 @@ class ResultCache:
         return self._entries
 
     def _load(self) -> dict[str, Entry]:
-        if self._key is None:
-            return {}
-        try:
-            blob = self.path.read_bytes()
-        except OSError:
-            return {}
-        head, mac, body = blob[:len(_FORMAT)], blob[len(_FORMAT):len(_FORMAT) + _MAC_SIZE], \
-            blob[len(_FORMAT) + _MAC_SIZE:]
-        if head != _FORMAT or not hmac.compare_digest(mac, hmac.new(self._key, body, "sha256").digest()):
-            return {}
-        # Unpickling thousands of small objects would trigger the cyclic GC again and again for
-        # nothing: none of them is garbage yet. Then gc.freeze() takes what is alive now (modules, the
-        # plan, these entries: all kept until the run ends, and freed by refcounting after) out of the
-        # collector's sight, so no later collection walks it again.
-        gc_was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            entries = pickle.loads(body)
-            gc.freeze()
-        except Exception:  # a pack from another version of the engine's classes: start cold
-            return {}
-        finally:
-            if gc_was_enabled:
-                gc.enable()
+        entries = read_pack(self.path, self._key)
         if not isinstance(entries, dict):
             return {}
         return {p: e for p, e in entries.items() if isinstance(e, Entry)}
@@ -182,20 +159,53 @@ class ResultCache:
         """Write the pack if it changed, dropping entries of files that no longer exist."""
         if not self._dirty or self._key is None:
             return
-        import tempfile
+        if write_pack(self.root, PACK_NAME, self._key, {p: e for p, e in self.entries.items() if os.path.exists(p)}):
+            self._dirty = False
 
-        entries = {p: e for p, e in self.entries.items() if os.path.exists(p)}
+
+def read_pack(path: Path, key: bytes | None) -> Any:
+    """What a signed pack holds, or None when there is none, it is damaged, or another key signed it."""
+    if key is None:
+        return None
+    try:
+        blob = path.read_bytes()
+    except OSError:
+        return None
+    head, mac, body = blob[:len(_FORMAT)], blob[len(_FORMAT):len(_FORMAT) + _MAC_SIZE], blob[len(_FORMAT) + _MAC_SIZE:]
+    if head != _FORMAT or not hmac.compare_digest(mac, hmac.new(key, body, "sha256").digest()):
+        return None
+    # Unpickling thousands of small objects would trigger the cyclic GC again and again for nothing:
+    # none of them is garbage yet. Then gc.freeze() takes what is alive now (modules, the plan, these
+    # entries: all kept until the run ends, and freed by refcounting after) out of the collector's
+    # sight, so no later collection walks it again.
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        value = pickle.loads(body)
+        gc.freeze()
+    except Exception:  # a pack from another version of the engine's classes: start cold
+        return None
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    return value
+
+
+def write_pack(root: Path, name: str, key: bytes, value: Any) -> bool:
+    """Sign and write `value` to `<root>/.ttminis/cache/<name>` atomically; False when it cannot be."""
+    import tempfile
+
+    try:
+        body = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        folder = stamps.make_cache_dir(root)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".lint.", suffix=".tmp")
         try:
-            body = pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL)
-            stamps.make_cache_dir(self.root)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".lint.", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(_FORMAT + hmac.new(self._key, body, "sha256").digest() + body)
-                os.replace(tmp, self.path)
-            except BaseException:
-                os.unlink(tmp)
-                raise
-        except (OSError, pickle.PicklingError, TypeError, AttributeError):
-            return  # a read-only project (or an unpicklable result) simply runs uncached
-        self._dirty = False
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(_FORMAT + hmac.new(key, body, "sha256").digest() + body)
+            os.replace(tmp, os.path.join(folder, name))
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except (OSError, pickle.PicklingError, TypeError, AttributeError):
+        return False  # a read-only project (or an unpicklable result) simply runs uncached
+    return True

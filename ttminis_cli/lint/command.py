@@ -91,8 +91,10 @@ def lint_once(paths: Sequence[Path], *, fmt: str, select: tuple[str, ...], ignor
               fix: str | None = None, unsafe_fixes: bool = False) -> int:
     """One lint pass, reported; the exit code. `fix`: "fix" writes the fixes, "diff" prints them."""
     from ttminis_cli.lint import replay, runner
+    from ttminis_cli.lint.cache import tool_fingerprint
     from ttminis_cli.lint.finish import finish, skip_note
-    from ttminis_cli.lint.plan import project_roots
+    from ttminis_cli.lint.plan import plan, project_roots
+    from ttminis_cli.lint.plancache import PlanCache
     from ttminis_cli.lint.registry import RULES
     from ttminis_cli.lint.reporters import LintReport, get_reporter
 
@@ -101,7 +103,12 @@ def lint_once(paths: Sequence[Path], *, fmt: str, select: tuple[str, ...], ignor
     project.forget()  # this pass sees the disk as it is now (watch mode lints again and again)
     cfg, salt = load_lint_config(paths, config, select, ignore, include_vendored)
     cwd = Path.cwd()
-    tasks, report_paths, notes, warnings, skipped = plan_tasks(paths, cfg, cwd, force_exclude)
+    # One cache per run, in the project of the first path: nested projects (fixtures, a monorepo's
+    # games) share it rather than each growing a .ttminis/ folder.
+    cache_root = project_roots(paths[:1], cwd).pop()
+    plans = PlanCache(cache_root, tool_fingerprint(), plan)
+    tasks, report_paths, notes, warnings, skipped = plan_tasks(paths, cfg, cwd, force_exclude, plan=plans.plan)
+    plans.save()
     reporter = get_reporter(fmt)(sys.stdout, sys.stderr, rules=RULES)
     if not tasks and not skipped:  # files skipped by the default selection were given: a note says so
         for text in warnings:
@@ -109,9 +116,6 @@ def lint_once(paths: Sequence[Path], *, fmt: str, select: tuple[str, ...], ignor
         raise UserError(f"nothing to lint in {', '.join(map(str, paths))}: no JavaScript, TypeScript or "
                         "game HTML files there", hint="name a project folder or .js/.ts files")
     bar = _ProgressBar() if progress and fmt == "text" and sys.stderr.isatty() else None
-    # One cache per run, in the project of the first path: nested projects (fixtures, a monorepo's
-    # games) share it rather than each growing a .ttminis/ folder.
-    cache_root = project_roots(paths[:1], cwd).pop()
     replay.depends_on(tasks, cache_root)
     try:
         run = runner.run(tasks, cache_root=cache_root, config_salt=salt, on_progress=bar.update if bar else None)
@@ -210,7 +214,7 @@ def _nearest_hint(code: str, rules) -> str:
     return f"did you mean {listed}? `ttminis rules` lists every rule"
 
 
-def plan_tasks(paths: Sequence[Path], cfg, cwd: Path, force_exclude: bool = False):
+def plan_tasks(paths: Sequence[Path], cfg, cwd: Path, force_exclude: bool = False, plan=None):
     """(tasks, report_paths or None, notes, warnings, files the default selection skipped by name or path).
 
     Cross-file rules need the whole project — keys written elsewhere, messages handled in the other
@@ -218,8 +222,9 @@ def plan_tasks(paths: Sequence[Path], cfg, cwd: Path, force_exclude: bool = Fals
     editor linting the open file, `ttminis lint openDataContext/`), the project is read but only
     the given paths are reported on. What was skipped is said of the given paths only.
     """
-    from ttminis_cli.lint.plan import plan, project_roots
+    from ttminis_cli.lint.plan import plan as plan_afresh, project_roots
 
+    plan = plan or plan_afresh  # `plan`: lint.plan.plan, or a PlanCache's plan
     explicit = plan(list(paths), cfg, cwd=cwd, force_exclude=force_exclude)
     roots = project_roots(paths, cwd)
     if not explicit.tasks or {p.resolve() for p in paths} == roots:

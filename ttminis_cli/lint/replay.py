@@ -28,12 +28,11 @@ import os
 import sys
 import time
 import zlib
-from functools import lru_cache
 from typing import Iterable
 
-from ttminis_cli.lint.stamps import CACHE_DIR, RACY_NS, make_cache_dir
+from ttminis_cli.lint import stamps
 
-RUNS = os.path.join(CACHE_DIR, "runs")
+RUNS = os.path.join(stamps.CACHE_DIR, "runs")
 FORMAT = 1
 MAX_RECORDS = 8  # per cache folder: the most recently used argument lists
 # What, besides the arguments and the folder, can change what a run prints.
@@ -44,7 +43,6 @@ ENV_NAMES = frozenset({
 })
 # Installed packages whose upgrade changes what a run prints, beside ttminis itself.
 TOOL_PACKAGES = ("tree_sitter", "tree_sitter_javascript", "tree_sitter_typescript", "typer", "rich")
-PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _identity(argv: list[str]) -> dict:
@@ -58,43 +56,11 @@ def _identity(argv: list[str]) -> dict:
             pass
     return {"format": FORMAT, "argv": argv, "cwd": os.getcwd(), "tty": ttys, "size": size,
             "env": {k: v for k, v in sorted(os.environ.items()) if k in ENV_NAMES or k.startswith("TTMINIS_")},
-            "python": [sys.executable, sys.version], "package": PACKAGE_DIR}
+            "python": [sys.executable, sys.version], "package": stamps.PACKAGE_DIR}
 
 
 def _record_name(identity: dict) -> str:
     return f"{zlib.crc32(json.dumps(identity, sort_keys=True).encode()):08x}.json"
-
-
-def _signature(path: str) -> list[int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return [st.st_size, st.st_mtime_ns, st.st_ino]
-
-
-def _listing(path: str) -> list | None:
-    """A folder's entries as a lint's walk sees them (hidden folders are never walked): for a folder
-    changed too recently for its mtime to tell whether it changed again."""
-    folders, files = [], []
-    try:
-        with os.scandir(path) as entries:
-            for entry in entries:
-                try:
-                    is_dir = entry.is_dir()
-                except OSError:
-                    is_dir = False
-                (folders if is_dir else files).append(entry.name)
-    except OSError:
-        return None
-    return ["listing", sorted(f for f in folders if not f.startswith(".")), sorted(files)]
-
-
-def _holds(path: str, signature: list | None) -> bool:
-    """Whether `path` is as recorded: its stat, or for a folder recorded by its listing, the listing."""
-    if signature and signature[0] == "listing":
-        return _listing(path) == signature
-    return _signature(path) == signature
 
 
 def replay(argv: list[str]) -> int | None:
@@ -121,9 +87,8 @@ def replay(argv: list[str]) -> int | None:
     try:
         if record["identity"] != identity:
             return None
-        for path, signature in zip(record["paths"], record["signatures"]):
-            if not _holds(path, signature):
-                return None
+        if not stamps.holds(record["paths"], record["signatures"]):
+            return None
         streams = {"out": sys.stdout, "err": sys.stderr}
         chunks = [(streams[stream], text) for stream, text in record["output"] if isinstance(text, str)]
         code = record["exit"]
@@ -164,7 +129,7 @@ class Recording:
     def __init__(self, argv: list[str]) -> None:
         self.identity = _identity(argv)
         self.started = time.time_ns()
-        self.read: set[str] = set()
+        self.read = stamps.Reads()
         self.chunks: list[list[str]] = []
         self.cache_root: str | None = None
         self.active = True
@@ -183,31 +148,21 @@ class Recording:
 
     def save(self, code: int) -> None:
         """Write the record, when the run can be replayed and everything it read is old enough."""
-        from ttminis_cli.project import seen_listing
-
         self.release()
+        stamps.stop(self.read)
         if not self.active or self.cache_root is None:
             return
         cwd = self.identity["cwd"]
         if not (cwd == self.cache_root or cwd.startswith(self.cache_root.rstrip(os.sep) + os.sep)):
             return  # a replay looks for records from the current folder up only
-        paths = sorted(_with_probes({p for p in self.read if _is_input(p)} | {cwd}) | set(_tool_files()))
-        signatures = [_signature(p) for p in paths]
-        newest = self.started - RACY_NS
-        for i, signature in enumerate(signatures):
-            if signature is not None and signature[1] >= newest:
-                # Changed just before or during the run, so a later change could keep its mtime. A
-                # folder the walk listed (this run's own cache folder was made in the project's) is
-                # recorded by what the walk saw of it; anything else is recorded another time.
-                seen = seen_listing(os.path.realpath(paths[i]))
-                if seen is None:
-                    return
-                folders, files = seen
-                signatures[i] = ["listing", sorted(f for f in folders if not f.startswith(".")), sorted(files)]
+        paths = sorted(stamps.with_probes(self.read | {cwd}) | set(_tool_files()))
+        signatures = stamps.take(paths, self.started, stamps.noted_listing)
+        if signatures is None:
+            return
         record = {"identity": self.identity, "paths": paths, "signatures": signatures,
                   "output": self.chunks, "exit": code}
         try:
-            folder = os.path.join(make_cache_dir(self.cache_root), "runs")
+            folder = os.path.join(stamps.make_cache_dir(self.cache_root), "runs")
             os.makedirs(folder, exist_ok=True)
             target = os.path.join(folder, _record_name(self.identity))
             tmp = f"{target}.{os.getpid()}.tmp"
@@ -224,21 +179,18 @@ class Recording:
 
 
 _current: Recording | None = None
-_hooked = False
 
 
 def start(argv: list[str]) -> None:
     """Record this process's run of `argv` (a lint that found no record to replay)."""
-    global _current, _hooked
+    global _current
     if not argv or argv[0] != "lint":
         return
     try:
         _current = Recording(argv)
     except OSError:
         return
-    if not _hooked:
-        sys.addaudithook(_audit)
-        _hooked = True
+    stamps.collect(_current.read)
 
 
 def current() -> Recording | None:
@@ -250,6 +202,7 @@ def cancel() -> None:
     """This run is not to be replayed (it writes files, watches, or drew a progress bar)."""
     if _current is not None:
         _current.active = False
+        stamps.stop(_current.read)
 
 
 def depends_on(tasks: Iterable, cache_root: os.PathLike | str) -> None:
@@ -262,63 +215,12 @@ def depends_on(tasks: Iterable, cache_root: os.PathLike | str) -> None:
         _current.cache_root = os.fspath(cache_root)
 
 
-def _audit(event: str, args: tuple) -> None:
-    recording = _current
-    if recording is None or not recording.active:
-        return
-    # The walk lists folders with os.scandir; only the import system uses os.listdir.
-    if event == "open" or event == "os.scandir":
-        path = args[0] if args else None
-        if path is None and event == "os.scandir":
-            path = "."
-        if isinstance(path, (str, bytes, os.PathLike)):
-            recording.read.add(os.path.abspath(os.fsdecode(path)))
-
-
-@lru_cache(maxsize=1)
-def _tool_prefixes() -> tuple[str, ...]:
-    """Folders whose files are the tool's, not the game's: ttminis's own (the identity and _tool_files
-    cover them), the user-wide cache, the system's pseudo-files."""
-    cache = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return tuple(p.rstrip(os.sep) + os.sep for p in (PACKAGE_DIR, os.path.join(cache, "ttminis"), "/dev", "/proc", "/sys"))
-
-
-def _is_input(path: str) -> bool:
-    """A file or folder of the game's: not the tool's, not a module the run imported (those are the
-    interpreter's business: `import` opens them), not a cache folder."""
-    if path.startswith(_tool_prefixes()) or path.endswith((".py", ".pyc", ".so", ".pth")):
-        return False
-    return not any(f"{os.sep}{name}{os.sep}" in path + os.sep for name in (".ttminis", "__pycache__"))
-
-
-def _with_probes(read: set[str]) -> set[str]:
-    """What the run read, and in every folder above it the files whose appearance would change the
-    run: a project's config files (project.find_root looks for them upwards) and ttminis's own
-    (config.find_config). Those folders' other entries do not matter, so their mtimes are not kept."""
-    from ttminis_cli.config import CONFIG_NAME
-    from ttminis_cli.project import CONFIG_FILES
-
-    names = (*CONFIG_FILES, CONFIG_NAME, "pyproject.toml")
-    out = set(read)
-    above: set[str] = set()
-    for path in read:
-        folder = os.path.dirname(path)
-        while folder not in above:
-            above.add(folder)
-            parent = os.path.dirname(folder)
-            if parent == folder:
-                break
-            folder = parent
-    out.update(os.path.join(folder, name) for folder in above - read for name in names)
-    return out
-
-
 def _tool_files() -> list[str]:
     """ttminis's own files and the modules of the packages whose version shapes the output."""
     from importlib.util import find_spec
 
     files = []
-    for folder, dirs, names in os.walk(PACKAGE_DIR):
+    for folder, dirs, names in os.walk(stamps.PACKAGE_DIR):
         dirs[:] = [d for d in dirs if d != "__pycache__"]
         files += [os.path.join(folder, name) for name in names]
     for package in TOOL_PACKAGES:
