@@ -157,3 +157,21 @@ def test_a_record_left_by_a_warm_run_still_watches_every_linted_file(tmp_path, a
     (root / "src" / "menu.js").write_text("tt.shareToUser({ openid: 'a', imageUrl: 'https://x/y.png', fail() {} });\n")
     age(root)
     assert "TTM101" not in before[1] and "TTM101" in _lint(root)[1]
+
+
+def test_keeping_a_runs_output_is_linear():
+    """A bundle's run prints thousands of findings: keeping them must not copy what came before."""
+    import io
+    import time
+
+    from ttminis_cli.lint.replay import _Tee
+
+    def cpu(n: int) -> float:
+        start = time.process_time()
+        tee = _Tee(io.StringIO(), "out", [])
+        for _ in range(n):
+            tee.write("storage.js:1:47: TTM303 cloud-storage values must be strings " * 4)
+        return time.process_time() - start
+
+    small, big = min(cpu(10_000) for _ in range(3)), min(cpu(40_000) for _ in range(3))
+    assert big / small < 8, f"{small:.3f} s for 10,000 writes, {big:.3f} s for 40,000"

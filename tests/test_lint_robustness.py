@@ -226,3 +226,32 @@ def test_analysis_is_linear_in_size_and_findings(unit):
 
     small, big = cpu(1_500), cpu(6_000)
     assert big / small < 8, f"{small:.3f} s for 1,500 units, {big:.3f} s for 6,000"
+
+
+@pytest.mark.parametrize("fmt", ["text", "sarif"])
+def test_reporting_findings_on_one_long_line_is_linear(tmp_path, monkeypatch, fmt):
+    """A code frame shows a window of the line and a SARIF fingerprint its text: neither may copy a
+    bundle's whole line of megabytes once per finding."""
+    import io
+    import time
+
+    from ttminis_cli.lint.diagnostic import Diagnostic
+    from ttminis_cli.lint.registry import RULES
+    from ttminis_cli.lint.reporters import LintReport, get_reporter
+
+    monkeypatch.chdir(tmp_path)
+    unit = "tt.setUserCloudStorage({data:[{key:'k',value:1}],fail:function(){}});"
+
+    def cpu(n: int) -> float:
+        Path("bundle.js").write_text(unit * n)
+        found = [Diagnostic("bundle.js", 1, i * len(unit) + 40, "TTM303", "a number", end_column=i * len(unit) + 41)
+                 for i in range(n)]
+        best = float("inf")
+        for _ in range(3):
+            start = time.process_time()
+            get_reporter(fmt)(io.StringIO(), io.StringIO(), rules=RULES).report(LintReport(found, 1))
+            best = min(best, time.process_time() - start)
+        return best
+
+    small, big = cpu(1_500), cpu(6_000)
+    assert big / small < 8, f"{small:.3f} s for 1,500 findings, {big:.3f} s for 6,000"

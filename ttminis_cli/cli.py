@@ -166,6 +166,8 @@ def lint(
     """Check JS/TS against the platform's domain rules and API contracts.
 
     Engines, libraries, minified, generated and compiled files are skipped, and said so, unless named.
+    Results are cached in .ttminis/cache: a re-run over unchanged files prints the last output again
+    (delete that folder for a cold run).
     """
     from ttminis_cli.lint.command import run_lint
 

@@ -106,17 +106,17 @@ def replay(argv: list[str]) -> int | None:
 
 
 class _Tee:
-    """A text stream that also keeps what is written to it, as (stream name, text) chunks."""
+    """A text stream that also keeps what is written to it, as (stream name, [texts]) chunks."""
 
-    def __init__(self, stream, name: str, chunks: list[list[str]]) -> None:
+    def __init__(self, stream, name: str, chunks: list[tuple[str, list[str]]]) -> None:
         self._stream, self._name, self._chunks = stream, name, chunks
 
     def write(self, text: str) -> int:
         written = self._stream.write(text)
         if self._chunks and self._chunks[-1][0] == self._name:
-            self._chunks[-1][1] += text
+            self._chunks[-1][1].append(text)  # joined once, at the end: adding to a str copies it
         else:
-            self._chunks.append([self._name, text])
+            self._chunks.append((self._name, [text]))
         return written
 
     def __getattr__(self, attr):
@@ -130,7 +130,7 @@ class Recording:
         self.identity = _identity(argv)
         self.started = time.time_ns()
         self.read = stamps.Reads()
-        self.chunks: list[list[str]] = []
+        self.chunks: list[tuple[str, list[str]]] = []
         self.cache_root: str | None = None
         self.active = True
         self._streams = None
@@ -160,7 +160,7 @@ class Recording:
         if signatures is None:
             return
         record = {"identity": self.identity, "paths": paths, "signatures": signatures,
-                  "output": self.chunks, "exit": code}
+                  "output": [[name, "".join(texts)] for name, texts in self.chunks], "exit": code}
         try:
             folder = os.path.join(stamps.make_cache_dir(self.cache_root), "runs")
             os.makedirs(folder, exist_ok=True)

@@ -259,11 +259,13 @@ def code_frame(lines: list[str] | None, d: Diagnostic) -> str:
     start = max(0, min(col - FRAME_WIDTH // 3, len(lines[d.line - 1]) - FRAME_WIDTH))
     out = []
     for number in range(first, last + 1):
-        text = printable(lines[number - 1].expandtabs(1))
-        clipped = text[start:start + FRAME_WIDTH]
+        # Clipped first, then made printable (one character for one: a tab is one space): a bundle's
+        # one line of megabytes is not copied for each of its findings.
+        raw = lines[number - 1]
+        clipped = printable(raw[start:start + FRAME_WIDTH].expandtabs(1))
         if start > 0 and clipped:
             clipped = "…" + clipped[1:]
-        if start + FRAME_WIDTH < len(text):
+        if start + FRAME_WIDTH < len(raw):
             clipped = clipped[:-1] + "…"
         marker = ">" if number == d.line else " "
         out.append(f" {marker} {number:>{gutter}} | {clipped}".rstrip())
@@ -384,10 +386,14 @@ def _sarif_results(diagnostics: Sequence[Diagnostic], index: Mapping[str, int]) 
 
     sources = _SourceLines()
     seen: Counter = Counter()
+    flagged: dict[tuple[str, int], str] = {}  # once per line: a bundle's one line holds all its findings
     results = []
     for d in diagnostics:
-        lines = sources.get(d.path) or []
-        text = " ".join(lines[d.line - 1].split())[:FRAME_WIDTH * 4] if 1 <= d.line <= len(lines) else ""
+        text = flagged.get((d.path, d.line))
+        if text is None:
+            lines = sources.get(d.path) or []
+            text = " ".join(lines[d.line - 1].split())[:FRAME_WIDTH * 4] if 1 <= d.line <= len(lines) else ""
+            flagged[(d.path, d.line)] = text
         seen[(d.code, d.path, text)] += 1
         basis = f"{d.code}\0{d.path}\0{text}\0{seen[(d.code, d.path, text)]}"
         result = _sarif_result(d, index)
