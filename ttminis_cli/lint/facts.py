@@ -60,7 +60,7 @@ def _typed_members(model: FileModel) -> set[str]:
         return set()
     bodies = []
     for node in P.word_nodes(model.root, model.source, _TYPED_HOLDERS, ("identifier", "type_identifier")):
-        parent = node.parent
+        parent = P.parent(node)
         if parent is None or not _same(parent.child_by_field_name("name"), node):
             continue
         if parent.type == "internal_module" and node.type == "identifier" and P.text(node) in ("tt", "wx"):
@@ -158,9 +158,9 @@ def string_consts(model: FileModel) -> StringConsts:
 
 def declarators_of(model: FileModel, name: str) -> list[Node]:
     """Every `… name = …` variable declarator of the file, in order."""
-    return [n.parent for n in P.word_nodes(model.root, model.source, [name], ("identifier",))
-            if n.parent is not None and n.parent.type == "variable_declarator"
-            and _same(n.parent.child_by_field_name("name"), n)]
+    return [P.parent(n) for n in P.word_nodes(model.root, model.source, [name], ("identifier",))
+            if P.parent(n) is not None and P.parent(n).type == "variable_declarator"
+            and _same(P.parent(n).child_by_field_name("name"), n)]
 
 
 def _same(a: Node | None, b: Node | None) -> bool:
@@ -280,7 +280,7 @@ def _handler_function(model: FileModel, arg: Node | None) -> Node | None:
         return arg
     if arg.type == "identifier":
         for node in P.word_nodes(model.root, model.source, [P.text(arg)], ("identifier",)):
-            parent = node.parent
+            parent = P.parent(node)
             if parent is None or not _same(parent.child_by_field_name("name"), node):
                 continue
             if parent.type == "function_declaration":

@@ -215,8 +215,8 @@ def _foreign_members(model: FileModel, guards: Guards, extra: set[str]) -> None:
         others = others if others is not None else other_platform_api()
         if access.api not in others:
             continue
-        optional = access.node.parent is not None and any(c.type in ("optional_chain", "?.")
-                                                          for c in access.node.parent.children)
+        optional = P.parent(access.node) is not None and any(c.type in ("optional_chain", "?.")
+                                                          for c in P.parent(access.node).children)
         if optional or guards.member_tested(access.api, access.node) or guards.other_platform_only(access.node):
             continue
         way = TIKTOK_WAY.get(access.api)
@@ -387,7 +387,7 @@ def _both_keys_fix(model: FileModel, call: Call, options: Node, key_node: Node, 
     works on WeChat and Douyin: Douyin's namespace is `tt` too, so no code is known to run on TikTok alone.
     A value with effects is evaluated once, in a const before the statement, when nothing before it in
     the statement has effects; otherwise only the plain rename is offered, as unsafe."""
-    pair = key_node.parent if key_node.type != "shorthand_property_identifier" else key_node
+    pair = P.parent(key_node) if key_node.type != "shorthand_property_identifier" else key_node
     other = P.text(key_node)
     if pair is None or (pair.type != "pair" and key_node.type != "shorthand_property_identifier"):
         return None
@@ -521,9 +521,9 @@ def _image_url(model: FileModel, call: Call, value: Node) -> None:
 def _promise_used(call: Node) -> bool:
     """`await tt.x({...})`, `tt.x({...}).then(…)`, `return tt.x({...})`: the promise form."""
     n = call
-    p = n.parent
+    p = P.parent(n)
     while p is not None and p.type in P.WRAPPERS:
-        n, p = p, p.parent
+        n, p = p, P.parent(p)
     if p is None:
         return False
     if p.type in ("await_expression", "return_statement"):
