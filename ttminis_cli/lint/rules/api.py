@@ -320,16 +320,16 @@ def _namespace_mistake(model: FileModel, call: Call, api: Api | None) -> None:
 
 
 def _check_options(model: FileModel, call: Call, api: Api, guards: Guards) -> None:
-    options = P.unwrap(P.first_argument(call.node))
+    options = P.unwrap(call.first_argument)
     if options is None or options.type != "object" or options.has_error:
         return  # a literal that did not parse: its keys are unknown (TTM002 says so)
     if guards.other_platform_only(call.node):
         return  # runs on WeChat or Douyin only, with their contract (WeChat's share card needs no imageUrl)
     pairs = model.pairs(options)
     keys = {k for k, _, _ in pairs}
-    renamed = dict(api.renamed)
+    renamed = api.renamed_to
     if api.params is not None:
-        known = {p.name for p in api.params}
+        known = api.params_by_name.keys()
         for key, key_node, value in pairs:
             if key in known:
                 continue
@@ -413,7 +413,7 @@ def _callee_first(call: Call, options: Node, statement: Node) -> bool:
     """Nothing of the statement runs before the options object but the callee's lookup: the call is the
     statement's first expression (maybe awaited), the options its first argument."""
     callee = call.node.child_by_field_name("function")
-    first = P.unwrap(P.first_argument(call.node))
+    first = P.unwrap(call.first_argument)
     return callee is not None and rewrite.pure(callee) and first is not None \
         and (first.start_byte, first.end_byte) == (options.start_byte, options.end_byte) \
         and statement.start_byte in (call.node.start_byte, *(c.start_byte for c in statement.named_children
