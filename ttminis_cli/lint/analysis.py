@@ -69,7 +69,9 @@ def _conditional(model: FileModel) -> dict[tuple[str, str], list[Diagnostic]]:
 
 
 def _result(model: FileModel, suppressions, conditional=None) -> FileResult:
-    diagnostics = tuple(sorted(set(model.diagnostics), key=ORDER))
+    # dict.fromkeys, not set: duplicates go the same way (the first stays), and the sort then meets the
+    # findings in the order rules made them, mostly in order already.
+    diagnostics = tuple(sorted(dict.fromkeys(model.diagnostics), key=ORDER))
     return FileResult(model.ctx.path, diagnostics, collect(model, suppressions, conditional))
 
 

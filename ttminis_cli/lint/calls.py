@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from tree_sitter import Node
 
@@ -53,6 +54,11 @@ class Call:
     # (module specifier, export name): a platform call only if that module exports the platform
     # under that name (a wrapper module); finish decides, once it knows every file's exports.
     condition: tuple[str, str] | None = None
+
+    @cached_property
+    def first_argument(self) -> Node | None:
+        """P.first_argument of the call, found once for the rules and facts that read its options."""
+        return P.first_argument(self.node)
 
 
 @dataclass
@@ -179,7 +185,7 @@ class _Finder:
             spec = P.string_value(source)
             if not spec or not spec.startswith((".", "/")):
                 continue
-            statement = source.parent
+            statement = P.parent(source)
             if statement is not None and statement.type == "import_statement":
                 clause = next((c for c in statement.named_children if c.type == "import_clause"), None)
                 for child in clause.named_children if clause is not None else ():
@@ -194,7 +200,7 @@ class _Finder:
                             if specifier.type == "import_specifier" and name is not None:
                                 self._bind_import(P.text(alias), ("ext", spec, P.property_key(name) or ""))
             elif statement is not None and statement.type == "arguments":  # const api = require('./platform')
-                declarator = statement.parent.parent if statement.parent is not None else None
+                declarator = P.parent(P.parent(statement)) if P.parent(statement) is not None else None
                 if declarator is not None and declarator.type == "variable_declarator":
                     name = declarator.child_by_field_name("name")
                     if name is not None and name.type == "identifier":
@@ -251,12 +257,12 @@ class _Finder:
         if node is None or node.type != "identifier":
             return False
         name = P.text(node)
-        here = node.parent
+        here = P.parent(node)
         while here is not None:
             bound = self.scopes.get(_key(here))
             if bound is not None and name in bound:
                 return bound[name] is None
-            here = here.parent
+            here = P.parent(here)
         return False
 
     def _follow(self, name: str, scope: Node | tuple | None) -> None:
@@ -329,7 +335,7 @@ class _Finder:
     def _is_declaration_name(self, node: Node) -> bool:
         if node.type == "shorthand_property_identifier_pattern":
             return True
-        parent = node.parent
+        parent = P.parent(node)
         if parent is None:
             return False
         t = parent.type
@@ -358,17 +364,17 @@ class _Finder:
         if not self._is_declaration_name(node):
             return
         name = P.text(node)
-        parent = node.parent
+        parent = P.parent(node)
         t = parent.type
         if t == "variable_declarator":
-            decl = parent.parent
+            decl = P.parent(parent)
             ambient = any(a.type == "ambient_declaration" for a in P.ancestors(parent))
             scope = self._scope_of_declaration(parent)
             if parent.child_by_field_name("value") is None:
                 if ambient:  # `declare const tt: …` is the platform object, typed
                     self._bind(scope, name, PLATFORM if name in PLATFORM_NAMES else _global_kind(name))
                     return
-                if decl is not None and decl.parent is not None and decl.parent.type in (
+                if decl is not None and P.parent(decl) is not None and P.parent(decl).type in (
                         "for_in_statement",):
                     self._bind(scope, name, None)
                     return
@@ -400,7 +406,7 @@ class _Finder:
                 if name not in existing:
                     self._bind(self._scope_of_declaration(owner), name, ("pattern", owner, node))
                 return
-            fn = owner.parent if owner.type in ("formal_parameters",) else owner
+            fn = P.parent(owner) if owner.type in ("formal_parameters",) else owner
             self._bind(fn, name, None)
             return
         # parameters
@@ -412,7 +418,7 @@ class _Finder:
         self.scopes.setdefault(_key(scope), {}).setdefault(name, value)
 
     def _scope_of_declaration(self, declarator: Node) -> Node:
-        decl = declarator.parent
+        decl = P.parent(declarator)
         if decl is not None and decl.type == "variable_declaration":  # var: function scoped
             return next((a for a in P.ancestors(declarator) if a.type in _FUNCTIONS), self.root)
         return self._block_of(declarator)
@@ -431,13 +437,13 @@ class _Finder:
 
     def _scope_key(self, node: Node, name: str) -> tuple | None:
         """The scope that binds `name` where `node` stands, or None (a global)."""
-        here = node.parent
+        here = P.parent(node)
         while here is not None:
             key = _key(here)
             bound = self.scopes.get(key)
             if bound is not None and name in bound:
                 return key
-            here = here.parent
+            here = P.parent(here)
         return None
 
     def _binding_kind(self, binding: object, ident: tuple | None = None) -> tuple | None:
@@ -571,7 +577,7 @@ class _Finder:
     def _climb(self, node: Node, kind: tuple) -> None:
         n = node
         while True:
-            p = n.parent
+            p = P.parent(n)
             if p is None:
                 return
             t = p.type
@@ -593,7 +599,7 @@ class _Finder:
                 kind, n = new_kind, p
                 if kind[0] in ("api", "ext-api") and not self._is_called(p) and _key(p) not in self.seen_nodes:
                     self.seen_nodes.add(_key(p))
-                    above = p.parent
+                    above = P.parent(p)
                     chained = above is not None and above.type in ("member_expression", "subscript_expression") \
                         and _same(above.child_by_field_name("object"), p)
                     self.uses.accesses.append(Access(kind[-1], p, chained and kind[0] == "api"))
@@ -637,7 +643,7 @@ class _Finder:
                 return
             if t in ("field_definition", "public_field_definition") and _same(p.child_by_field_name("value"), n):
                 name_node = p.child_by_field_name("property") or p.child_by_field_name("name")
-                self._set_this_member(_key(p.parent), P.text(name_node), kind)
+                self._set_this_member(_key(P.parent(p)), P.text(name_node), kind)
                 return
             if t == "return_statement" or (t == "arrow_function" and _same(p.child_by_field_name("body"), n)):
                 self._function_returns(p, kind)
@@ -646,9 +652,9 @@ class _Finder:
 
     def _is_called(self, member: Node) -> bool:
         n = member
-        p = n.parent
+        p = P.parent(n)
         while p is not None and p.type in P.WRAPPERS:
-            n, p = p, p.parent
+            n, p = p, P.parent(p)
         return p is not None and p.type == "call_expression" and _same(p.child_by_field_name("function"), n)
 
     def _record_call(self, kind: tuple, call: Node, callee_expr: Node) -> None:
@@ -711,14 +717,14 @@ class _Finder:
         if left is None:
             return
         if left.type == "identifier":
-            self.climbed.setdefault(_key(left.parent), kind)
+            self.climbed.setdefault(_key(P.parent(left)), kind)
             name = P.text(left)
             self._follow(name, self._assignment_scope(left, name))
         elif left.type == "member_expression":
             obj = P.unwrap(left.child_by_field_name("object"))
             prop = P.text(left.child_by_field_name("property"))
             if obj is not None and obj.type == "this":
-                self.climbed.setdefault(_key(left.parent), kind)
+                self.climbed.setdefault(_key(P.parent(left)), kind)
                 self._set_this_member(_owner_of_this(obj), prop, kind)
             elif kind == PLATFORM and P.text(left) == "module.exports":
                 self.uses.exports.add("default")
@@ -733,16 +739,16 @@ class _Finder:
     def _this_occurrences(self, names: set[str]) -> list[tuple[Node, tuple]]:
         """`this.<name>` reads to climb from: a member is the platform in its owner only when every
         `this.<name> = …` there gives it the same platform object."""
-        found = [n.parent for n in P.word_nodes(self.root, self.source, names, ("property_identifier",))
-                 if n.parent is not None and n.parent.type == "member_expression"
-                 and _same(n.parent.child_by_field_name("property"), n)
-                 and P.unwrap(n.parent.child_by_field_name("object")) is not None
-                 and P.unwrap(n.parent.child_by_field_name("object")).type == "this"]
+        found = [P.parent(n) for n in P.word_nodes(self.root, self.source, names, ("property_identifier",))
+                 if P.parent(n) is not None and P.parent(n).type == "member_expression"
+                 and _same(P.parent(n).child_by_field_name("property"), n)
+                 and P.unwrap(P.parent(n).child_by_field_name("object")) is not None
+                 and P.unwrap(P.parent(n).child_by_field_name("object")).type == "this"]
         assigned: dict[tuple, list[Node]] = {}
         reads: list[tuple[tuple, Node]] = []
         for member in found:
             owner = (_owner_of_this(member.child_by_field_name("object")), P.text(member.child_by_field_name("property")))
-            parent = member.parent
+            parent = P.parent(member)
             if parent is not None and parent.type == "assignment_expression" and \
                     _same(parent.child_by_field_name("left"), member):
                 assigned.setdefault(owner, []).append(parent)
@@ -765,7 +771,7 @@ class _Finder:
 
     def _note_write(self, node: Node) -> None:
         """Remember an assignment to a followed name (see _binding_kind)."""
-        parent = node.parent
+        parent = P.parent(node)
         if parent is None or node.type != "identifier":
             return
         t = parent.type
@@ -795,7 +801,7 @@ class _Finder:
         if result is None or result in (NULLISH, _CYCLE):
             return
         returns = ("returns", result)
-        holder = fn.parent
+        holder = P.parent(fn)
         if fn.type in ("function_declaration", "generator_function_declaration"):
             name = fn.child_by_field_name("name")
             if name is not None:
@@ -812,8 +818,8 @@ class _Finder:
                 scope = self._scope_of_declaration(holder)
                 self._bind(scope, P.text(name), ("declarator", holder))
                 self._follow(P.text(name), scope)
-        elif holder is not None and holder.type == "pair" and holder.parent is not None:
-            self._set_this_member(_key(holder.parent), P.property_key(holder.child_by_field_name("key")) or "", returns)
+        elif holder is not None and holder.type == "pair" and P.parent(holder) is not None:
+            self._set_this_member(_key(P.parent(holder)), P.property_key(holder.child_by_field_name("key")) or "", returns)
 
 
 

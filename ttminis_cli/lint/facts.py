@@ -16,6 +16,7 @@ from ttminis_cli.lint.records import Facts, Handler, Import, KeyRead, PostedMess
 if TYPE_CHECKING:
     from tree_sitter import Node
 
+    from ttminis_cli.lint.calls import Call
     from ttminis_cli.lint.model import FileModel
 
 STORAGE_WRITE = "setUserCloudStorage"
@@ -60,7 +61,7 @@ def _typed_members(model: FileModel) -> set[str]:
         return set()
     bodies = []
     for node in P.word_nodes(model.root, model.source, _TYPED_HOLDERS, ("identifier", "type_identifier")):
-        parent = node.parent
+        parent = P.parent(node)
         if parent is None or not _same(parent.child_by_field_name("name"), node):
             continue
         if parent.type == "internal_module" and node.type == "identifier" and P.text(node) in ("tt", "wx"):
@@ -158,9 +159,9 @@ def string_consts(model: FileModel) -> StringConsts:
 
 def declarators_of(model: FileModel, name: str) -> list[Node]:
     """Every `… name = …` variable declarator of the file, in order."""
-    return [n.parent for n in P.word_nodes(model.root, model.source, [name], ("identifier",))
-            if n.parent is not None and n.parent.type == "variable_declarator"
-            and _same(n.parent.child_by_field_name("name"), n)]
+    return [P.parent(n) for n in P.word_nodes(model.root, model.source, [name], ("identifier",))
+            if P.parent(n) is not None and P.parent(n).type == "variable_declarator"
+            and _same(P.parent(n).child_by_field_name("name"), n)]
 
 
 def _same(a: Node | None, b: Node | None) -> bool:
@@ -176,9 +177,9 @@ def static_string(node: Node | None, consts: StringConsts) -> str | None:
     return P.string_value(node)
 
 
-def storage_list(model: FileModel, call_node: Node) -> tuple[str, Node] | tuple[None, None]:
+def storage_list(model: FileModel, call: Call) -> tuple[str, Node] | tuple[None, None]:
     """The `data` (or `KVDataList`) array of a setUserCloudStorage options literal."""
-    for key, _, value in model.pairs(P.first_argument(call_node)):
+    for key, _, value in model.pairs(call.first_argument):
         if key in ("data", "KVDataList"):
             return key, value
     return None, None
@@ -194,7 +195,7 @@ def _storage(model: FileModel) -> tuple[tuple[str, ...], bool, tuple[KeyRead, ..
     reads: list[KeyRead] = []
     for call in calls:
         if call.api == STORAGE_WRITE:
-            _, data = storage_list(model, call.node)
+            _, data = storage_list(model, call)
             data = P.unwrap(data)
             if data is None or data.type != "array":
                 unknown = True
@@ -209,7 +210,7 @@ def _storage(model: FileModel) -> tuple[tuple[str, ...], bool, tuple[KeyRead, ..
                 else:
                     written.append(key)
         else:
-            for name, _, value in model.pairs(P.first_argument(call.node)):
+            for name, _, value in model.pairs(call.first_argument):
                 value = P.unwrap(value)
                 if name == "keyList" and value is not None and value.type == "array":
                     for element in value.named_children:
@@ -280,7 +281,7 @@ def _handler_function(model: FileModel, arg: Node | None) -> Node | None:
         return arg
     if arg.type == "identifier":
         for node in P.word_nodes(model.root, model.source, [P.text(arg)], ("identifier",)):
-            parent = node.parent
+            parent = P.parent(node)
             if parent is None or not _same(parent.child_by_field_name("name"), node):
                 continue
             if parent.type == "function_declaration":

@@ -79,7 +79,7 @@ def finish(results: Sequence[FileResult], config: Config, *, report_paths: set[s
             if any(diag.code.startswith(code) for code in ignored):
                 continue
             out.append(diag)
-    return sorted(set(out), key=ORDER)
+    return sorted(dict.fromkeys(out), key=ORDER)  # in the order found: see analysis._result
 
 
 def _per_file_ignores(config: Config, abs_path: str) -> tuple[str, ...]:

@@ -215,10 +215,10 @@ class Guards:
         """Cocos Creator 3's build flags, when the name is imported from 'cc/env'."""
         name = P.text(node)
         for found in P.word_nodes(self.model.root, self.model.source, [name], ("identifier",)):
-            specifier = found.parent
+            specifier = P.parent(found)
             statement = specifier
             while statement is not None and statement.type != "import_statement":
-                statement = statement.parent
+                statement = P.parent(statement)
             if specifier is not None and specifier.type == "import_specifier" and statement is not None \
                     and P.string_value(statement.child_by_field_name("source")) == "cc/env":
                 imported = P.text(specifier.child_by_field_name("name"))
@@ -262,7 +262,7 @@ class Guards:
 def _definition(node: Node) -> tuple[Node | None, bool]:
     """(the value a definition of this name gives it, whether it is written otherwise): a declarator,
     an object-literal key, an assignment to it or to `x.name`; an augmented assignment leaves it unknown."""
-    parent = node.parent
+    parent = P.parent(node)
     if parent is None:
         return None, False
     t = parent.type
@@ -272,7 +272,7 @@ def _definition(node: Node) -> tuple[Node | None, bool]:
         return parent.child_by_field_name("value"), False
     target = node
     if t == "member_expression" and _same(parent.child_by_field_name("property"), node):
-        target, parent = parent, parent.parent
+        target, parent = parent, P.parent(parent)
     if parent is not None and parent.type in ("assignment_expression", "augmented_assignment_expression") \
             and _same(parent.child_by_field_name("left"), target):
         if parent.type == "augmented_assignment_expression":
@@ -355,7 +355,7 @@ def _holder_name(guard: Node) -> str | None:
             body = p.child_by_field_name("body")
             if not returned and (body is None or body.type == "statement_block"):
                 return None
-            holder = p.parent
+            holder = P.parent(p)
             if holder is not None and holder.type == "variable_declarator":
                 return P.text(holder.child_by_field_name("name"))
             if holder is not None and holder.type == "pair":

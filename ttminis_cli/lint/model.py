@@ -87,7 +87,7 @@ class FileModel:
         """P.object_pairs of a node, read once however many rules look at the same options object."""
         if node is None:
             return []
-        key = ("pairs", node.start_byte, node.end_byte, node.kind_id)
+        key = ("pairs", node)  # a node hashes and compares as the node it is, whichever object holds it
         found = self.memo.get(key)
         if found is None:
             found = self.memo[key] = list(P.object_pairs(node))
@@ -106,6 +106,9 @@ class FileModel:
 
     def report(self, rule: RuleInfo, at: Node | Span, message: str, fix: Fix | None = None) -> None:
         span = at if isinstance(at, tuple) else self.span(at)
+        # One string object per distinct message: a bundle's thousands of findings mostly share theirs,
+        # and the cache then pickles (and a warm run unpickles) each message once.
+        message = self.memo.setdefault(("message", message), message)
         self.diagnostics.append(make(rule, self.ctx.path, span, message, fix))
 
     # ---------------------------------------------------------------- edits, for a finding's fix

@@ -284,7 +284,23 @@ class JsonReporter(Reporter):
     def write_diagnostics(self, report: LintReport) -> None:
         # One write: json.dump would hand the stream thousands of small pieces.
         findings = [d.to_json() for d in sorted(report.diagnostics, key=ORDER)]
-        self.out.write(json.dumps(findings, indent=2, ensure_ascii=False) + "\n")
+        self.out.write(indented_json(findings) + "\n")
+
+
+# With an indent, json.dumps runs the pure-Python encoder: about 8 µs a finding, most of a big bundle's
+# report. The C encoder writes the same text when every item is a flat object, as Diagnostic.to_json's
+# are, given the separators that indent=2 would put inside an item; only the list's own layout is left
+# to change, and its item boundary `},\n    {` cannot occur elsewhere (a string's newline is escaped).
+_FLAT_ITEMS = json.JSONEncoder(ensure_ascii=False, separators=(",\n    ", ": "))
+
+
+def indented_json(items: list[dict]) -> str:
+    """json.dumps(items, indent=2, ensure_ascii=False) of a list of flat, non-empty objects (their
+    values strings, numbers, booleans or null)."""
+    if not items:
+        return "[]"
+    body = _FLAT_ITEMS.encode(items)[2:-2].replace("},\n    {", "\n  },\n  {\n    ")
+    return "[\n  {\n    " + body + "\n  }\n]"
 
 
 class GithubReporter(Reporter):

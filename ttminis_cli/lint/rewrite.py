@@ -103,14 +103,14 @@ def statement_of(call: Node) -> Node | None:
     on it), when it stands in a list of statements; None otherwise (a declaration, a condition, the
     single statement of an `if`, a call inside a callback of the statement)."""
     n = call
-    p = n.parent
+    p = P.parent(n)
     while p is not None and p.type != "expression_statement":
         if p.type in _FUNCTIONS or p.type.endswith(("_statement", "_declaration")) or p.type in (
                 "variable_declarator", "lexical_declaration", "arguments", "ternary_expression",
                 "binary_expression", "assignment_expression", "pair", "array", "object"):
             return None
-        n, p = p, p.parent
-    if p is None or p.parent is None or p.parent.type not in _STATEMENT_LISTS:
+        n, p = p, P.parent(p)
+    if p is None or P.parent(p) is None or P.parent(p).type not in _STATEMENT_LISTS:
         return None
     return p
 
@@ -118,7 +118,7 @@ def statement_of(call: Node) -> Node | None:
 def block_scoped(model: FileModel, statement: Node) -> bool:
     """Whether a const put before the statement is local: it stands in a block, or at the top of a
     module (a classic script's top-level consts are shared with every other script of the page)."""
-    parent = statement.parent
+    parent = P.parent(statement)
     if parent is None:
         return False
     if parent.type == "statement_block":

@@ -51,7 +51,7 @@ def scan(root: Node, source: bytes) -> dict[str, list[Node]]:
     for node in P.word_nodes(root, source, WORDS, _TYPES):
         t = node.type
         word = P.text(node)
-        parent = node.parent
+        parent = P.parent(node)
         if parent is None:
             continue
         if t in ("identifier", "shorthand_property_identifier_pattern"):
@@ -64,7 +64,7 @@ def scan(root: Node, source: bytes) -> dict[str, list[Node]]:
                 continue
             if word == "window":
                 add("window_member", parent)
-            call = parent.parent
+            call = P.parent(parent)
             if call is not None and call.type == "call_expression" and _is(call, "function", parent):
                 if word in _DISTINCTIVE:
                     add("distinctive_call", call)
@@ -80,8 +80,8 @@ def scan(root: Node, source: bytes) -> dict[str, list[Node]]:
                 source_node = parent.child_by_field_name("source")
                 if source_node is not None and source_node.type == "string":
                     add("import_source", source_node)
-            elif parent.type == "import" and parent.parent is not None and parent.parent.type == "call_expression":
-                add("import_source", _first_string_argument(parent.parent))
+            elif parent.type == "import" and P.parent(parent) is not None and P.parent(parent).type == "call_expression":
+                add("import_source", _first_string_argument(P.parent(parent)))
     return out
 
 

@@ -9,7 +9,7 @@ the same rows. Members WeChat or Douyin have and TikTok does not document live i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Literal
 
 from ttminis_cli.platform.limits import KEY_MAX_CHARS, VALUE_MAX_CHARS
@@ -41,12 +41,18 @@ class Api:
     notes: str = ""
 
     def param(self, name: str) -> Param | None:
-        return _params_by_name(self).get(name)
+        return self.params_by_name.get(name)
 
+    # Built once per row, kept beside its fields (a cached_property writes the instance's __dict__, which
+    # `frozen` allows): lint asks for every call, and hashing the row for an lru_cache costs more than this.
+    @cached_property
+    def params_by_name(self) -> dict[str, Param]:
+        return {p.name: p for p in self.params or ()}
 
-@lru_cache(maxsize=None)
-def _params_by_name(api: Api) -> dict[str, Param]:
-    return {p.name: p for p in api.params or ()}
+    @cached_property
+    def renamed_to(self) -> dict[str, str]:
+        """`renamed` as a mapping: other platforms' key -> ours."""
+        return dict(self.renamed)
 
 
 CALLBACKS = "success:function fail:function complete:function"

@@ -215,8 +215,8 @@ def _foreign_members(model: FileModel, guards: Guards, extra: set[str]) -> None:
         others = others if others is not None else other_platform_api()
         if access.api not in others:
             continue
-        optional = access.node.parent is not None and any(c.type in ("optional_chain", "?.")
-                                                          for c in access.node.parent.children)
+        optional = P.parent(access.node) is not None and any(c.type in ("optional_chain", "?.")
+                                                          for c in P.parent(access.node).children)
         if optional or guards.member_tested(access.api, access.node) or guards.other_platform_only(access.node):
             continue
         way = TIKTOK_WAY.get(access.api)
@@ -320,16 +320,16 @@ def _namespace_mistake(model: FileModel, call: Call, api: Api | None) -> None:
 
 
 def _check_options(model: FileModel, call: Call, api: Api, guards: Guards) -> None:
-    options = P.unwrap(P.first_argument(call.node))
+    options = P.unwrap(call.first_argument)
     if options is None or options.type != "object" or options.has_error:
         return  # a literal that did not parse: its keys are unknown (TTM002 says so)
     if guards.other_platform_only(call.node):
         return  # runs on WeChat or Douyin only, with their contract (WeChat's share card needs no imageUrl)
     pairs = model.pairs(options)
     keys = {k for k, _, _ in pairs}
-    renamed = dict(api.renamed)
+    renamed = api.renamed_to
     if api.params is not None:
-        known = {p.name for p in api.params}
+        known = api.params_by_name.keys()
         for key, key_node, value in pairs:
             if key in known:
                 continue
@@ -387,7 +387,7 @@ def _both_keys_fix(model: FileModel, call: Call, options: Node, key_node: Node, 
     works on WeChat and Douyin: Douyin's namespace is `tt` too, so no code is known to run on TikTok alone.
     A value with effects is evaluated once, in a const before the statement, when nothing before it in
     the statement has effects; otherwise only the plain rename is offered, as unsafe."""
-    pair = key_node.parent if key_node.type != "shorthand_property_identifier" else key_node
+    pair = P.parent(key_node) if key_node.type != "shorthand_property_identifier" else key_node
     other = P.text(key_node)
     if pair is None or (pair.type != "pair" and key_node.type != "shorthand_property_identifier"):
         return None
@@ -413,7 +413,7 @@ def _callee_first(call: Call, options: Node, statement: Node) -> bool:
     """Nothing of the statement runs before the options object but the callee's lookup: the call is the
     statement's first expression (maybe awaited), the options its first argument."""
     callee = call.node.child_by_field_name("function")
-    first = P.unwrap(P.first_argument(call.node))
+    first = P.unwrap(call.first_argument)
     return callee is not None and rewrite.pure(callee) and first is not None \
         and (first.start_byte, first.end_byte) == (options.start_byte, options.end_byte) \
         and statement.start_byte in (call.node.start_byte, *(c.start_byte for c in statement.named_children
@@ -521,9 +521,9 @@ def _image_url(model: FileModel, call: Call, value: Node) -> None:
 def _promise_used(call: Node) -> bool:
     """`await tt.x({...})`, `tt.x({...}).then(…)`, `return tt.x({...})`: the promise form."""
     n = call
-    p = n.parent
+    p = P.parent(n)
     while p is not None and p.type in P.WRAPPERS:
-        n, p = p, p.parent
+        n, p = p, P.parent(p)
     if p is None:
         return False
     if p.type in ("await_expression", "return_statement"):

@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 from ttminis_cli.lint import parse as P
 from ttminis_cli.lint import rewrite
-from ttminis_cli.lint.diagnostic import Fix, RuleInfo, Severity
+from ttminis_cli.lint.diagnostic import Edit, Fix, RuleInfo, Severity
 from ttminis_cli.lint.facts import STORAGE_READS, STORAGE_WRITE, static_string, storage_list, string_consts
-from ttminis_cli.lint.records import Facts
+from ttminis_cli.lint.records import Facts, Span
 from ttminis_cli.platform.limits import KEY_MAX_CHARS, VALUE_MAX_CHARS, js_length
 
 if TYPE_CHECKING:
+    from ttminis_cli.lint.calls import Call
     from ttminis_cli.lint.model import FileModel
 
 _LONG_KEY = "k" * (KEY_MAX_CHARS + 1)
@@ -86,17 +87,17 @@ def check_file(model: FileModel) -> None:
     consts = string_consts(model)
     for call in calls:
         if call.api == STORAGE_WRITE:
-            _check_write(model, call.node, consts)
+            _check_write(model, call, consts)
         else:
-            for key, _, value in model.pairs(P.first_argument(call.node)):
+            for key, _, value in model.pairs(call.first_argument):
                 value = P.unwrap(value)
                 if key == "keyList" and value is not None and value.type == "array":
                     for element in value.named_children:
                         _check_key(model, static_string(element, consts), element)
 
 
-def _check_write(model: FileModel, call_node, consts) -> None:
-    _, data = storage_list(model, call_node)
+def _check_write(model: FileModel, call: Call, consts) -> None:
+    _, data = storage_list(model, call)
     data = P.unwrap(data)
     if data is None or data.type != "array":
         return
@@ -126,8 +127,9 @@ def _check_value(model: FileModel, value, consts) -> None:
     kind = P.literal_kind(value)
     if kind in _NOT_STRING:
         fix = "JSON.stringify(x)" if kind in ("object", "array") else "String(x)"
-        model.report(TTM303, value, f"cloud-storage values must be strings, this is {_NOT_STRING[kind]}: "
-                                    f"write {fix}", _string_fix(model, kind, value))
+        span = model.span(value)  # the finding's and its fix's: worked out once
+        model.report(TTM303, span, f"cloud-storage values must be strings, this is {_NOT_STRING[kind]}: "
+                                   f"write {fix}", _string_fix(model, kind, value, span))
         return
     text = static_string(value, consts)
     if text is not None and js_length(text) > VALUE_MAX_CHARS:
@@ -135,18 +137,18 @@ def _check_value(model: FileModel, value, consts) -> None:
                                     f"{VALUE_MAX_CHARS}: store less or split it over several keys")
 
 
-def _string_fix(model: FileModel, kind: str, value) -> Fix | None:
+def _string_fix(model: FileModel, kind: str, value, span: Span) -> Fix | None:
     """`10` → `'10'` and `true` → `'true'` (what String() makes of them), other numbers through
     `String(…)`: safe. An object or array through `JSON.stringify(…)` is unsafe: whoever reads the key
     must now JSON.parse it. null gets no fix (meant as no value, most likely)."""
     text = P.text(P.unwrap(value))
     if kind == "boolean" or (kind == "number" and rewrite.DECIMAL.fullmatch(text)):
         quoted = rewrite.string_literal(model, text)
-        return Fix(f"Write `{quoted}`", True, (model.replace(value, quoted),))
+        return Fix(f"Write `{quoted}`", True, (Edit(*span, quoted),))
     if kind == "number":
-        return Fix(f"Write `String({text})`", True, (model.replace(value, f"String({text})"),))
+        return Fix(f"Write `String({text})`", True, (Edit(*span, f"String({text})"),))
     if kind in ("object", "array"):
-        return Fix("Write it through `JSON.stringify(…)`", False, (model.replace(value, f"JSON.stringify({text})"),))
+        return Fix("Write it through `JSON.stringify(…)`", False, (Edit(*span, f"JSON.stringify({text})"),))
     return None
 
 
