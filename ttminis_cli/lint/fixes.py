@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+from bisect import bisect_left, bisect_right, insort
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
@@ -75,9 +76,10 @@ def apply(text: str, diagnostics: Sequence[Diagnostic], unsafe: bool = False) ->
     moved into a const would take its values' TTM303 with it) — the inner finding is fixed first.
     """
     lines = _Lines(text)
-    spans = [(_span(lines, d), d) for d in diagnostics]
+    spans = sorted(((_span(lines, d), i, d) for i, d in enumerate(diagnostics)), key=lambda s: s[0])
+    span_starts = [a for (a, _), _, _ in spans]
     chosen: list[tuple[int, int, int, Edit, Diagnostic]] = []  # (start, end, order, edit, finding)
-    taken: list[tuple[int, int]] = []
+    taken = _Taken()
     candidates = sorted((d for d in diagnostics if wanted(d, unsafe)),
                         key=lambda d: min(((e.line, e.column) for e in d.fix.edits), default=(0, 0)))
     fixed: list[Diagnostic] = []
@@ -86,13 +88,15 @@ def apply(text: str, diagnostics: Sequence[Diagnostic], unsafe: bool = False) ->
         edits = [(lines.offset(e.line, e.column), lines.offset(e.end_line, e.end_column), e) for e in diag.fix.edits]
         if not edits or any(start > end for start, end, _ in edits) or (diag.fix.isolated and isolated):
             continue
-        if any(_overlaps(start, end, a, b) for start, end, _ in edits for a, b in taken):
+        if any(taken.overlaps(start, end) for start, end, _ in edits):
             continue
-        if any(start < end and start <= a and b <= end and (a, b) != (start, end) and other is not diag
-               for start, end, _ in edits for (a, b), other in spans):
+        # The findings whose span starts inside an edit's: they would vanish with the text it replaces.
+        if any(start < end and b <= end and (a, b) != (start, end) and other is not diag
+               for start, end, _ in edits
+               for (a, b), _, other in spans[bisect_left(span_starts, start):bisect_right(span_starts, end)]):
             continue
         for start, end, edit in edits:
-            taken.append((start, end))
+            taken.add(start, end)
             chosen.append((start, end, len(chosen), edit, diag))
         fixed.append(diag)
         isolated = isolated or diag.fix.isolated
@@ -104,6 +108,27 @@ def apply(text: str, diagnostics: Sequence[Diagnostic], unsafe: bool = False) ->
         last = end
     out.append(text[last:])
     return "".join(out), fixed
+
+
+class _Taken:
+    """The text ranges fixes have taken, sorted. No range lies strictly inside another (that would
+    overlap), so their ends rise with their starts: the ranges an edit could overlap are the last few
+    that start before it ends, and a look stops at the first that ends before it starts. Fixes come in
+    the order of their text, so a range is almost always added at the end."""
+
+    def __init__(self) -> None:
+        self.ranges: list[tuple[int, int]] = []
+
+    def add(self, start: int, end: int) -> None:
+        insort(self.ranges, (start, end))
+
+    def overlaps(self, start: int, end: int) -> bool:
+        i = bisect_left(self.ranges, (end, end)) - 1
+        while i >= 0 and self.ranges[i][1] >= start:
+            if _overlaps(start, end, *self.ranges[i]):
+                return True
+            i -= 1
+        return False
 
 
 def _overlaps(start: int, end: int, a: int, b: int) -> bool:
