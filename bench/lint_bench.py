@@ -340,10 +340,10 @@ def bench_tree(tree: Path, repeat: int) -> int:
     print(f"{'ttminis lint, cold cache (best)':40} {min(cold):8.3f}")
     print(f"{'ttminis lint, warm: unchanged (replayed)':40} {warm:8.3f}")
     print(f"{'ttminis lint, warm: one file edited':40} {after_edit:8.3f}  ({target.relative_to(tree)})")
-    print(f"{'  of which start-up (ttminis --version)':40} {startup:8.3f}")
+    print(f"{'CLI start-up (ttminis --version)':40} {startup:8.3f}  (a replay answers before it)")
     print(f"lint cold / parse floor = {min(cold) / floor:.2f}  (target <= 2)")
-    print(f"lint cold / lint warm   = {min(cold) / warm:.1f}  (target >= 20; start-up alone allows at most "
-          f"{min(cold) / startup:.1f}); after one edit {min(cold) / after_edit:.1f}")
+    print(f"lint cold / lint warm   = {min(cold) / warm:.1f}  (target >= 20); after one edit "
+          f"{min(cold) / after_edit:.1f}")
     return 0
 
 
