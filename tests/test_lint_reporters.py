@@ -246,3 +246,21 @@ def test_rule_markdown_carries_every_section_of_the_doc():
     assert "HTML-runtime" in rule_markdown(RULES["TTM503"])
     html = RuleInfo("TTM502", "external-resource", Severity.ERROR, "s", bad="<script src=x>", bad_path="index.html")
     assert "```html\n<script src=x>\n```" in rule_markdown(html)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_flat_values = st.one_of(st.text(), st.integers(), st.booleans(), st.none(), st.sampled_from(
+    ["},\n    {", '"}, {"', "\n  },\n  {\n    ", "\\", "é 世界"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.dictionaries(st.text(min_size=1), _flat_values, min_size=1), max_size=6))
+def test_the_json_layout_is_exactly_json_dumps_with_indent_2(items):
+    """The JSON reporter lays findings out with the C encoder: byte for byte what indent=2 writes."""
+    import json
+
+    from ttminis_cli.lint.reporters import indented_json
+
+    assert indented_json(items) == json.dumps(items, indent=2, ensure_ascii=False)
