@@ -154,11 +154,7 @@ class StringConsts:
 
 
 def string_consts(model: FileModel) -> StringConsts:
-    """The file's StringConsts, one for the rules and the facts that look names up."""
-    found = model.memo.get("string consts")
-    if found is None:
-        found = model.memo["string consts"] = StringConsts(model)
-    return found
+    return StringConsts(model)
 
 
 def declarators_of(model: FileModel, name: str) -> list[Node]:
