@@ -111,6 +111,7 @@ class _Finder:
         self.source = source
         self.scan = scan
         self.scopes: dict[tuple, dict[str, object]] = {}  # scope key -> name -> kind or declarator
+        self.bound_names: set[str] = set()  # every name some scope binds: the others are globals at once
         # Every `name = …` of the names followed so far, and writes that make a binding unknowable
         # (`x += …`, `x++`): a binding is the platform only if every value it is given can only be.
         self.writes: dict[str, list[Node]] = {}
@@ -415,6 +416,7 @@ class _Finder:
             self._bind(fn, name, None)
 
     def _bind(self, scope: Node, name: str, value: object) -> None:
+        self.bound_names.add(name)
         self.scopes.setdefault(_key(scope), {}).setdefault(name, value)
 
     def _scope_of_declaration(self, declarator: Node) -> Node:
@@ -437,6 +439,8 @@ class _Finder:
 
     def _scope_key(self, node: Node, name: str) -> tuple | None:
         """The scope that binds `name` where `node` stands, or None (a global)."""
+        if name not in self.bound_names:
+            return None
         here = P.parent(node)
         while here is not None:
             key = _key(here)
@@ -806,6 +810,7 @@ class _Finder:
             name = fn.child_by_field_name("name")
             if name is not None:
                 scope = self._block_of(fn)
+                self.bound_names.add(P.text(name))
                 self.scopes.setdefault(_key(scope), {})[P.text(name)] = returns
                 self._follow(P.text(name), scope)
         elif fn.type == "method_definition":

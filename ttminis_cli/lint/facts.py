@@ -177,12 +177,27 @@ def static_string(node: Node | None, consts: StringConsts) -> str | None:
     return P.string_value(node)
 
 
-def storage_list(model: FileModel, call: Call) -> tuple[str, Node] | tuple[None, None]:
-    """The `data` (or `KVDataList`) array of a setUserCloudStorage options literal."""
+def storage_entries(model: FileModel, call: Call) -> tuple[tuple[tuple[str, Node, str | None], ...], ...] | None:
+    """The elements of a setUserCloudStorage call's `data` (or `KVDataList`) array literal, read once for
+    the storage rules and the facts: per element its `key` and `value` properties in source order, each
+    (name, value node, the key's static string or None); None when that list is not an array literal."""
+    memo_key = ("storage entries", call.node)
+    if memo_key in model.memo:
+        return model.memo[memo_key]
+    data = None
     for key, _, value in model.pairs(call.first_argument):
         if key in ("data", "KVDataList"):
-            return key, value
-    return None, None
+            data = value
+            break
+    data = P.unwrap(data)
+    found = None
+    if data is not None and data.type == "array":
+        consts = string_consts(model)
+        found = tuple(tuple((name, value, static_string(value, consts) if name == "key" else None)
+                            for name, _, value in model.pairs(element) if name in ("key", "value"))
+                      for element in data.named_children)
+    model.memo[memo_key] = found
+    return found
 
 
 def _storage(model: FileModel) -> tuple[tuple[str, ...], bool, tuple[KeyRead, ...]]:
@@ -195,16 +210,15 @@ def _storage(model: FileModel) -> tuple[tuple[str, ...], bool, tuple[KeyRead, ..
     reads: list[KeyRead] = []
     for call in calls:
         if call.api == STORAGE_WRITE:
-            _, data = storage_list(model, call)
-            data = P.unwrap(data)
-            if data is None or data.type != "array":
+            elements = storage_entries(model, call)
+            if elements is None:
                 unknown = True
                 continue
-            for element in data.named_children:
+            for entries in elements:
                 key = None
-                for name, _, value in model.pairs(element):
+                for name, _, static in entries:
                     if name == "key":
-                        key = static_string(value, consts)
+                        key = static
                 if key is None:
                     unknown = True
                 else:

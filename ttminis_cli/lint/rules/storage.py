@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 from ttminis_cli.lint import parse as P
 from ttminis_cli.lint import rewrite
 from ttminis_cli.lint.diagnostic import Edit, Fix, RuleInfo, Severity
-from ttminis_cli.lint.facts import STORAGE_READS, STORAGE_WRITE, static_string, storage_list, string_consts
+from ttminis_cli.lint.facts import STORAGE_READS, STORAGE_WRITE, static_string, storage_entries, string_consts
 from ttminis_cli.lint.records import Facts, Span
 from ttminis_cli.platform.limits import KEY_MAX_CHARS, VALUE_MAX_CHARS, js_length
 
@@ -97,15 +97,13 @@ def check_file(model: FileModel) -> None:
 
 
 def _check_write(model: FileModel, call: Call, consts) -> None:
-    _, data = storage_list(model, call)
-    data = P.unwrap(data)
-    if data is None or data.type != "array":
+    elements = storage_entries(model, call)
+    if elements is None:
         return
     seen: dict[str, object] = {}  # key -> its first node
-    for element in data.named_children:
-        for name, _, value in model.pairs(element):
+    for entries in elements:
+        for name, value, key in entries:
             if name == "key":
-                key = static_string(value, consts)
                 _check_key(model, key, value)
                 if key is not None:
                     if key in seen:
@@ -113,7 +111,7 @@ def _check_write(model: FileModel, call: Call, consts) -> None:
                                                     f"{model.span(seen[key])[0]}); only one value is kept: write it once")
                     else:
                         seen[key] = value
-            elif name == "value":
+            else:
                 _check_value(model, value, consts)
 
 
