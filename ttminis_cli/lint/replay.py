@@ -87,7 +87,8 @@ def replay(argv: list[str]) -> int | None:
     try:
         if record["identity"] != identity:
             return None
-        if not stamps.holds(record["paths"], record["signatures"]):
+        paths, signatures = record["paths"], record["signatures"]
+        if len(paths) != len(signatures) or not stamps.holds(paths, signatures):
             return None
         streams = {"out": sys.stdout, "err": sys.stderr}
         chunks = [(streams[stream], text) for stream, text in record["output"] if isinstance(text, str)]
