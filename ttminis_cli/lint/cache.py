@@ -68,22 +68,13 @@ PARSER_PACKAGES = ("tree_sitter", "tree_sitter_javascript", "tree_sitter_typescr
 
 
 def tool_fingerprint() -> str:
-    """The tool version, the size and mtime of every lint and platform source file, and where and
-    when the parser packages were installed (a reinstall rewrites their files)."""
-    from importlib.util import find_spec
-
+    """The tool version, the size and mtime of every lint and platform file (sources and data), and
+    where and when the parser packages were installed (a reinstall rewrites their files)."""
     from ttminis_cli import __version__
 
     package = Path(__file__).resolve().parent.parent
     h = hashlib.sha256(__version__.encode())
-    sources = [os.path.join(dirpath, name)
-               for folder in (package / "lint", package / "platform")
-               for dirpath, _, filenames in sorted(os.walk(folder))
-               for name in sorted(filenames) if name.endswith((".py", ".json", ".toml"))]
-    for name in PARSER_PACKAGES:
-        spec = find_spec(name)
-        sources.append(spec.origin if spec and spec.origin else name)
-    for path in sources:
+    for path in stamps.tool_files((package / "lint", package / "platform"), PARSER_PACKAGES):
         try:
             st = os.stat(path)
         except OSError:

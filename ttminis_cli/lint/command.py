@@ -90,7 +90,7 @@ def lint_once(paths: Sequence[Path], *, fmt: str, select: tuple[str, ...], ignor
               include_vendored: bool = False, force_exclude: bool = False, quiet_notes: bool = False,
               fix: str | None = None, unsafe_fixes: bool = False) -> int:
     """One lint pass, reported; the exit code. `fix`: "fix" writes the fixes, "diff" prints them."""
-    from ttminis_cli.lint import replay, runner
+    from ttminis_cli.lint import replay, runner, stamps
     from ttminis_cli.lint.cache import tool_fingerprint
     from ttminis_cli.lint.finish import finish, skip_note
     from ttminis_cli.lint.plan import plan, project_roots
@@ -101,12 +101,14 @@ def lint_once(paths: Sequence[Path], *, fmt: str, select: tuple[str, ...], ignor
     from ttminis_cli import project
 
     project.forget()  # this pass sees the disk as it is now (watch mode lints again and again)
+    stamps.new_pass()
     cfg, salt = load_lint_config(paths, config, select, ignore, include_vendored)
     cwd = Path.cwd()
     # One cache per run, in the project of the first path: nested projects (fixtures, a monorepo's
     # games) share it rather than each growing a .ttminis/ folder.
     cache_root = project_roots(paths[:1], cwd).pop()
-    plans = PlanCache(cache_root, tool_fingerprint(), plan)
+    tool = tool_fingerprint()
+    plans = PlanCache(cache_root, tool, plan)
     tasks, report_paths, notes, warnings, skipped = plan_tasks(paths, cfg, cwd, force_exclude, plan=plans.plan)
     plans.save()
     reporter = get_reporter(fmt)(sys.stdout, sys.stderr, rules=RULES)
@@ -118,7 +120,8 @@ def lint_once(paths: Sequence[Path], *, fmt: str, select: tuple[str, ...], ignor
     bar = _ProgressBar() if progress and fmt == "text" and sys.stderr.isatty() else None
     replay.depends_on(tasks, cache_root)
     try:
-        run = runner.run(tasks, cache_root=cache_root, config_salt=salt, on_progress=bar.update if bar else None)
+        run = runner.run(tasks, cache_root=cache_root, config_salt=salt, on_progress=bar.update if bar else None,
+                         tool=tool)
     finally:
         if bar:
             bar.stop()

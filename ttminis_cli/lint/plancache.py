@@ -32,7 +32,6 @@ class PlanCache:
         self.root = root
         self._salt = salt
         self._plan = plan
-        stamps.new_pass()
         self._key = user_key()
         self._plans: dict | None = None
         self._dirty = False
@@ -57,8 +56,7 @@ class PlanCache:
             if stamps.holds(read, signatures):
                 self.plans[key] = found  # the most recently used last
                 stamps.note(read, signatures)  # what a replay must watch, as if the walk had read it
-                return LintPlan(list(planned.tasks), list(planned.skipped), list(planned.notes),
-                                list(planned.warnings))
+                return _copy(planned)
             self._dirty = True
         started = time.time_ns()
         reads = stamps.Reads()
@@ -74,8 +72,7 @@ class PlanCache:
                                          | {t.ctx.project_root for t in planned.tasks}))
         signatures = stamps.take(read, started, stamps.walked_listing)
         if signatures is not None and self._key is not None:
-            self.plans[key] = (read, signatures, LintPlan(list(planned.tasks), list(planned.skipped),
-                                                          list(planned.notes), list(planned.warnings)))
+            self.plans[key] = (read, signatures, _copy(planned))
             while len(self.plans) > MAX_PLANS:
                 del self.plans[next(iter(self.plans))]
             self._dirty = True
@@ -84,3 +81,8 @@ class PlanCache:
     def save(self) -> None:
         if self._dirty and self._key is not None and write_pack(self.root, PLANS_NAME, self._key, self.plans):
             self._dirty = False
+
+
+def _copy(planned: LintPlan) -> LintPlan:
+    """A plan of its own lists: what a caller appends to must not change the cached one."""
+    return LintPlan(list(planned.tasks), list(planned.skipped), list(planned.notes), list(planned.warnings))

@@ -41,8 +41,8 @@ ENV_NAMES = frozenset({
     "JUPYTER_COLUMNS", "JUPYTER_LINES", "LANG", "LC_ALL", "LC_CTYPE", "PYTHONIOENCODING", "PYTHONUTF8",
     "PYTHONPATH", "PYTHONHOME", "HOME", "XDG_CACHE_HOME",
 })
-# Installed packages whose upgrade changes what a run prints, beside ttminis itself.
-TOOL_PACKAGES = ("tree_sitter", "tree_sitter_javascript", "tree_sitter_typescript", "typer", "rich")
+# Installed packages whose upgrade changes how a run prints, beside ttminis and its parser.
+OUTPUT_PACKAGES = ("typer", "rich")
 
 
 def _identity(argv: list[str]) -> dict:
@@ -218,16 +218,9 @@ def depends_on(tasks: Iterable, cache_root: os.PathLike | str) -> None:
 
 def _tool_files() -> list[str]:
     """ttminis's own files and the modules of the packages whose version shapes the output."""
-    from importlib.util import find_spec
+    from ttminis_cli.lint.cache import PARSER_PACKAGES
 
-    files = []
-    for folder, dirs, names in os.walk(stamps.PACKAGE_DIR):
-        dirs[:] = [d for d in dirs if d != "__pycache__"]
-        files += [os.path.join(folder, name) for name in names]
-    for package in TOOL_PACKAGES:
-        spec = find_spec(package)
-        files.append(spec.origin if spec and spec.origin else f"<{package} missing>")
-    return files
+    return stamps.tool_files((stamps.PACKAGE_DIR,), (*PARSER_PACKAGES, *OUTPUT_PACKAGES))
 
 
 def _prune(folder: str) -> None:

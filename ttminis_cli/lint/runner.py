@@ -40,12 +40,13 @@ def cpu_count() -> int:
 
 
 def run(tasks: Sequence, *, cache_root: Path | None, config_salt: str = "",
-        on_progress: Progress | None = None, jobs: int | None = None) -> RunResult:
+        on_progress: Progress | None = None, jobs: int | None = None, tool: str | None = None) -> RunResult:
     """Analyse every task (a FileTask). With a cache root, a result comes from its cache when nothing
-    it depends on changed, and fresh results are stored there."""
+    it depends on changed, and fresh results are stored there. `tool`: cache.tool_fingerprint(), when
+    the caller has it already."""
     from ttminis_cli.lint.engine import reusable
 
-    task_key = task_keys(f"{tool_fingerprint()}\0{config_salt}")
+    task_key = task_keys(f"{tool or tool_fingerprint()}\0{config_salt}")
     cache = ResultCache(cache_root, user_key()) if cache_root is not None else None
     out = RunResult()
     slots: list = [None] * len(tasks)

@@ -24,6 +24,22 @@ PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 Signature = list  # [size, mtime_ns, inode], or ["listing", folders, files], or None: absent
 
 
+def tool_files(folders: Iterable[str | os.PathLike], packages: Iterable[str]) -> list[str]:
+    """Every file below `folders` (compiled caches aside), in order, then the module file of each
+    installed package: what a cached step's tool is made of (an edit or a reinstall changes their stats)."""
+    from importlib.util import find_spec
+
+    files = []
+    for top in folders:
+        for folder, dirs, names in os.walk(top):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            files += [os.path.join(folder, name) for name in sorted(names)]
+    for package in packages:
+        spec = find_spec(package)
+        files.append(spec.origin if spec and spec.origin else f"<{package} missing>")
+    return files
+
+
 def make_cache_dir(root: str | os.PathLike) -> str:
     """`<root>/.ttminis/cache`, created with a .gitignore that keeps it out of commits; raises OSError."""
     folder = os.path.join(root, CACHE_DIR)
