@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from functools import cached_property
 
 from tree_sitter import Node
 
@@ -54,11 +53,11 @@ class Call:
     # (module specifier, export name): a platform call only if that module exports the platform
     # under that name (a wrapper module); finish decides, once it knows every file's exports.
     condition: tuple[str, str] | None = None
+    # P.first_argument of the call, found once for the rules and facts that read its options.
+    first_argument: Node | None = field(init=False, repr=False, compare=False)
 
-    @cached_property
-    def first_argument(self) -> Node | None:
-        """P.first_argument of the call, found once for the rules and facts that read its options."""
-        return P.first_argument(self.node)
+    def __post_init__(self) -> None:
+        self.first_argument = P.first_argument(self.node)
 
 
 @dataclass

@@ -13,6 +13,7 @@ records passed along are in lint/records.py.
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from ttminis_cli.config import Config
@@ -32,10 +33,18 @@ def analyze(task: FileTask, source: bytes) -> FileResult:
         return FileResult(task.ctx.path, (), None, content, True)
     from ttminis_cli.lint import analysis
 
+    # One file's analysis makes millions of short-lived objects and next to no cyclic garbage (its
+    # tree, memos and findings are freed by reference counting when it ends): the collector would
+    # only walk them again and again, 8% of a big bundle's time.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         result = analysis.analyze(task, source)
     except Exception as exc:  # one bad file must not stop a project's lint
         result = analysis.failed(task, exc)
+    finally:
+        if collecting:
+            gc.enable()
     return result._replace(content=content) if content else result
 
 

@@ -90,7 +90,7 @@ class FileModel:
         key = ("pairs", node)  # a node hashes and compares as the node it is, whichever object holds it
         found = self.memo.get(key)
         if found is None:
-            found = self.memo[key] = list(P.object_pairs(node))
+            found = self.memo[key] = P.object_pairs(node)
         return found
 
     @property

@@ -193,25 +193,32 @@ _LITERAL_KINDS = {"string": "string", "template_string": "string", "number": "nu
                   "class": "class", "new_expression": "instance"}
 
 
-def object_pairs(node: Node | None) -> Iterator[tuple[str, Node, Node]]:
+def object_pairs(node: Node | None) -> list[tuple[str, Node, Node]]:
     """(key, key node, value node) of an object literal's plain properties, methods and shorthands."""
     node = unwrap(node)
     if node is None or node.type != "object":
-        return
+        return []
+    out = []
     for child in node.named_children:
-        if child.type == "pair":
+        t = child.type
+        if t == "pair":
             key_node = child.child_by_field_name("key")
             value = child.child_by_field_name("value")
-            key = property_key(key_node)
-            if key is not None and value is not None:
-                yield key, key_node, value
-        elif child.type == "shorthand_property_identifier":
-            yield text(child), child, child
-        elif child.type == "method_definition":
+            if key_node is None or value is None:
+                continue
+            # A plain name, the common key, read here: this runs for every options object of a bundle.
+            key = key_node.text.decode("utf-8", "replace") if key_node.type == "property_identifier" \
+                else property_key(key_node)
+            if key is not None:
+                out.append((key, key_node, value))
+        elif t == "shorthand_property_identifier":
+            out.append((text(child), child, child))
+        elif t == "method_definition":
             key_node = child.child_by_field_name("name")
             key = property_key(key_node)
             if key is not None:
-                yield key, key_node, child
+                out.append((key, key_node, child))
+    return out
 
 
 def property_key(node: Node | None) -> str | None:
