@@ -52,6 +52,30 @@ def test_entries_round_trip(tmp_path):
     assert (tmp_path / CACHE_DIR / ".gitignore").read_text().strip().endswith("*")
 
 
+def test_a_file_result_round_trips_with_every_field_of_its_findings_and_fixes(tmp_path):
+    import pickle
+
+    from ttminis_cli.config import Config
+    from ttminis_cli.lint.diagnostic import Edit, Fix
+    from ttminis_cli.lint.engine import analyze
+    from ttminis_cli.lint.plan import plan
+
+    src = tmp_path / "game.js"
+    src.write_text("tt.setUserCloudStorage({ data: [{ key: 'a', value: 1 }, { key: 'b', value: null }] });\n"
+                   "tt.shareToUser({ openid: 'x' });\n")
+    result = analyze(plan([src], Config(), cwd=tmp_path).tasks[0], src.read_bytes())
+    assert {d.fix is None for d in result.diagnostics} == {True, False}  # findings with and without a fix
+    again = pickle.loads(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+    assert again == result
+    for before, after in zip(result.diagnostics, again.diagnostics, strict=True):
+        assert vars(after) == vars(before)
+        assert after.severity is before.severity
+        if after.fix is not None:
+            assert type(after.fix) is Fix and all(type(e) is Edit for e in after.fix.edits)
+    with pytest.raises(AttributeError):  # still a frozen record
+        again.diagnostics[0].line = 2
+
+
 def test_task_key_depends_on_salt_and_task():
     base = task_key("tool+config", ("task", "main"))
     assert base == task_key("tool+config", ("task", "main"))

@@ -10,9 +10,10 @@ strings, numbers and spans only, so a warm run unpickles them without loading tr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import NamedTuple
 
-from ttminis_cli.lint.diagnostic import Diagnostic
+from ttminis_cli.lint.diagnostic import Diagnostic, Edit, Fix
 from ttminis_cli.lint.selection import Skipped
 
 Span = tuple[int, int, int, int]  # 1-based line, column, end line, end column
@@ -46,6 +47,42 @@ class FileResult(NamedTuple):
     facts: object
     content: str = ""  # what the default selection makes of the bytes: selection.MINIFIED, GENERATED or ""
     skipped: bool = False  # left unanalysed for that (the task's sniff)
+
+    def __reduce__(self):
+        # A bundle's result holds tens of thousands of findings, pickled into the cache and out of worker
+        # processes: as plain tuples, which pickle writes in C, rather than a state dict per Diagnostic and a
+        # Python call per Fix and Edit, it is written in half the time and read no slower.
+        return _file_result, (self.path, tuple(map(_packed, self.diagnostics)), *self[2:])
+
+
+_FIELDS = ("path", "line", "column", "code", "message", "severity", "end_line", "end_column", "name", "fix")
+_values = attrgetter(*_FIELDS)
+
+
+def _packed(diagnostic: Diagnostic) -> tuple:
+    values = _values(diagnostic)
+    fix = values[-1]
+    if fix is None:
+        return values
+    return (*values[:-1], (fix.title, fix.safe, tuple(map(tuple, fix.edits)), fix.isolated))
+
+
+def _file_result(path: str, packed: tuple[tuple, ...], *rest) -> FileResult:
+    return FileResult(path, tuple(map(_diagnostic, packed)), *rest)
+
+
+def _diagnostic(values: tuple) -> Diagnostic:
+    diagnostic = _new(Diagnostic)  # its fields as they were: no __init__ to run again
+    state = dict(zip(_FIELDS, values))
+    fix = values[-1]
+    if fix is not None:
+        title, safe, edits, isolated = fix
+        state["fix"] = _new_tuple(Fix, (title, safe, tuple([_new_tuple(Edit, e) for e in edits]), isolated))
+    _set(diagnostic, "__dict__", state)
+    return diagnostic
+
+
+_new, _set, _new_tuple = object.__new__, object.__setattr__, tuple.__new__  # C calls, not the classes' Python ones
 
 
 @dataclass
