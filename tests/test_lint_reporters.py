@@ -251,16 +251,18 @@ def test_rule_markdown_carries_every_section_of_the_doc():
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-_flat_values = st.one_of(st.text(), st.integers(), st.booleans(), st.none(), st.sampled_from(
-    ["},\n    {", '"}, {"', "\n  },\n  {\n    ", "\\", "é 世界"]))
+_texts = st.one_of(st.text(), st.sampled_from(["},\n    {", '"}, {"', "\n  },\n  {\n    ", "\\", "é 世界", "%s %d"]))
+_any_diagnostic = st.builds(Diagnostic, path=_texts, line=st.integers(1, 10**7), column=st.integers(1, 10**7),
+                         code=_texts, message=_texts, severity=st.sampled_from(list(Severity)),
+                         end_line=st.integers(0, 10**7), end_column=st.integers(0, 10**7), name=_texts)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.dictionaries(st.text(min_size=1), _flat_values, min_size=1), max_size=6))
-def test_the_json_layout_is_exactly_json_dumps_with_indent_2(items):
-    """The JSON reporter lays findings out with the C encoder: byte for byte what indent=2 writes."""
+@given(st.lists(_any_diagnostic, max_size=6))
+def test_the_json_layout_is_exactly_json_dumps_with_indent_2(diagnostics):
+    """The JSON reporter lays findings out by hand: byte for byte what indent=2 writes of to_json()."""
     import json
 
-    from ttminis_cli.lint.reporters import indented_json
+    from ttminis_cli.lint.reporters import findings_json
 
-    assert indented_json(items) == json.dumps(items, indent=2, ensure_ascii=False)
+    assert findings_json(diagnostics) == json.dumps([d.to_json() for d in diagnostics], indent=2, ensure_ascii=False)
