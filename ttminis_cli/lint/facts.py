@@ -154,7 +154,11 @@ class StringConsts:
 
 
 def string_consts(model: FileModel) -> StringConsts:
-    return StringConsts(model)
+    """The file's StringConsts, one per file: the storage rules and facts look names up in the same one."""
+    found = model.memo.get("string consts")
+    if found is None:
+        found = model.memo["string consts"] = StringConsts(model)
+    return found
 
 
 def declarators_of(model: FileModel, name: str) -> list[Node]:
@@ -177,13 +181,14 @@ def static_string(node: Node | None, consts: StringConsts) -> str | None:
     return P.string_value(node)
 
 
-def storage_entries(model: FileModel, call: Call) -> tuple[tuple[tuple[str, Node, str | None], ...], ...] | None:
+def storage_entries(model: FileModel, call: Call) -> list[list[tuple[str, Node, str | None]]] | None:
     """The elements of a setUserCloudStorage call's `data` (or `KVDataList`) array literal, read once for
     the storage rules and the facts: per element its `key` and `value` properties in source order, each
     (name, value node, the key's static string or None); None when that list is not an array literal."""
     memo_key = ("storage entries", call.node)
-    if memo_key in model.memo:
-        return model.memo[memo_key]
+    found = model.memo.get(memo_key, model)  # the model itself: not yet read (None is an answer)
+    if found is not model:
+        return found
     data = None
     for key, _, value in model.pairs(call.first_argument):
         if key in ("data", "KVDataList"):
@@ -193,9 +198,16 @@ def storage_entries(model: FileModel, call: Call) -> tuple[tuple[tuple[str, Node
     found = None
     if data is not None and data.type == "array":
         consts = string_consts(model)
-        found = tuple(tuple((name, value, static_string(value, consts) if name == "key" else None)
-                            for name, _, value in model.pairs(element) if name in ("key", "value"))
-                      for element in data.named_children)
+        found = []
+        # An element's pairs straight from P.object_pairs, not model.pairs: only this reads them, once.
+        for element in data.named_children:
+            entries = []
+            for name, _, value in P.object_pairs(element):
+                if name == "key":
+                    entries.append((name, value, static_string(value, consts)))
+                elif name == "value":
+                    entries.append((name, value, None))
+            found.append(entries)
     model.memo[memo_key] = found
     return found
 

@@ -78,6 +78,11 @@ RULES = (TTM301, TTM302, TTM303, TTM304, TTM305)
 _KEY_APIS = (STORAGE_WRITE, "removeUserCloudStorage", *STORAGE_READS)
 _NOT_STRING = {"number": "a number", "boolean": "a boolean", "object": "an object", "array": "an array",
                "null": "null"}
+# TTM303's message per kind, built once: a bundle can have one finding per call.
+_NOT_STRING_MESSAGES = {
+    kind: f"cloud-storage values must be strings, this is {what}: "
+          f"write {'JSON.stringify(x)' if kind in ('object', 'array') else 'String(x)'}"
+    for kind, what in _NOT_STRING.items()}
 
 
 def check_file(model: FileModel) -> None:
@@ -122,12 +127,12 @@ def _check_key(model: FileModel, key: str | None, node) -> None:
 
 
 def _check_value(model: FileModel, value, consts) -> None:
-    kind = P.literal_kind(value)
-    if kind in _NOT_STRING:
-        fix = "JSON.stringify(x)" if kind in ("object", "array") else "String(x)"
+    literal = P.unwrap(value)
+    kind = P.literal_kind(literal)
+    message = _NOT_STRING_MESSAGES.get(kind)
+    if message is not None:
         span = model.span(value)  # the finding's and its fix's: worked out once
-        model.report(TTM303, span, f"cloud-storage values must be strings, this is {_NOT_STRING[kind]}: "
-                                   f"write {fix}", _string_fix(model, kind, value, span))
+        model.report(TTM303, span, message, _string_fix(model, kind, literal, span))
         return
     text = static_string(value, consts)
     if text is not None and js_length(text) > VALUE_MAX_CHARS:
@@ -135,11 +140,12 @@ def _check_value(model: FileModel, value, consts) -> None:
                                     f"{VALUE_MAX_CHARS}: store less or split it over several keys")
 
 
-def _string_fix(model: FileModel, kind: str, value, span: Span) -> Fix | None:
+def _string_fix(model: FileModel, kind: str, literal, span: Span) -> Fix | None:
     """`10` → `'10'` and `true` → `'true'` (what String() makes of them), other numbers through
     `String(…)`: safe. An object or array through `JSON.stringify(…)` is unsafe: whoever reads the key
-    must now JSON.parse it. null gets no fix (meant as no value, most likely)."""
-    text = P.text(P.unwrap(value))
+    must now JSON.parse it. null gets no fix (meant as no value, most likely). `literal` is the value
+    unwrapped, `span` the value's own."""
+    text = P.text(literal)
     if kind == "boolean" or (kind == "number" and rewrite.DECIMAL.fullmatch(text)):
         quoted = rewrite.string_literal(model, text)
         return Fix(f"Write `{quoted}`", True, (Edit(*span, quoted),))
