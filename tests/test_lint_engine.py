@@ -4,16 +4,20 @@
 from __future__ import annotations
 
 import pickle
+from dataclasses import FrozenInstanceError
 from pathlib import Path
 
 import pytest
 
 from ttminis_cli.config import Config, LintConfig
 from ttminis_cli.errors import UserError
+from ttminis_cli.lint.diagnostic import Diagnostic, Edit, Fix
 from ttminis_cli.lint.engine import analyze, lint
 from ttminis_cli.lint.finish import finish, selected
+from ttminis_cli.lint.model import make
 from ttminis_cli.lint.plan import plan
 from ttminis_cli.lint.records import FileContext, FileTask
+from ttminis_cli.lint.rules.storage import TTM303
 
 SDK = '<script src="https://developers.tiktok.com/js/minis.js"></script>'
 
@@ -124,6 +128,16 @@ def test_analyze_never_raises_and_its_result_pickles(source):
     result = analyze(FileTask(ctx, "js"), source)
     assert pickle.loads(pickle.dumps(result)) == result
     assert all(d.path == "x.js" and d.line >= 1 and d.column >= 1 for d in result.diagnostics)
+
+
+def test_make_builds_the_diagnostic_its_constructor_would():
+    fix = Fix("Write `'1'`", True, (Edit(1, 2, 1, 3, "'1'"),))
+    made = make(TTM303, "x.js", (1, 2, 1, 3), "m", fix)
+    built = Diagnostic("x.js", 1, 2, TTM303.code, "m", TTM303.severity, 1, 3, TTM303.name, fix)
+    assert list(vars(made).items()) == list(vars(built).items())
+    assert pickle.dumps(made) == pickle.dumps(built)
+    with pytest.raises(FrozenInstanceError):
+        made.line = 2
 
 
 def test_columns_count_characters_not_bytes(tmp_path):

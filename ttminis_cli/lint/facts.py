@@ -153,8 +153,6 @@ class StringConsts:
         return self.known[name]
 
 
-def string_consts(model: FileModel) -> StringConsts:
-    return StringConsts(model)
 
 
 def declarators_of(model: FileModel, name: str) -> list[Node]:
@@ -168,67 +166,77 @@ def _same(a: Node | None, b: Node | None) -> bool:
     return a is not None and b is not None and a.start_byte == b.start_byte and a.end_byte == b.end_byte
 
 
-def static_string(node: Node | None, consts: StringConsts) -> str | None:
+def static_string(node: Node | None, model: FileModel) -> str | None:
+    """A string literal's value, or that of the `const` a name is bound to; else None."""
     node = P.unwrap(node)
     if node is None:
         return None
     if node.type == "identifier":
+        consts = model.memo.get("string consts")  # one per file: every lookup shares what it found
+        if consts is None:
+            consts = model.memo["string consts"] = StringConsts(model)
         return consts.get(P.text(node))
     return P.string_value(node)
 
 
-def storage_entries(model: FileModel, call: Call) -> tuple[tuple[tuple[str, Node, str | None], ...], ...] | None:
-    """The elements of a setUserCloudStorage call's `data` (or `KVDataList`) array literal, read once for
-    the storage rules and the facts: per element its `key` and `value` properties in source order, each
-    (name, value node, the key's static string or None); None when that list is not an array literal."""
-    memo_key = ("storage entries", call.node)
-    if memo_key in model.memo:
-        return model.memo[memo_key]
+def storage_writes(model: FileModel) -> list[tuple[Call, list[list[tuple[str, Node, str | None]]] | None]]:
+    """The file's setUserCloudStorage calls in order, each with the elements of its `data` (or
+    `KVDataList`) array literal, read once for the storage rules and the facts: per element its `key`
+    and `value` properties in source order, each (name, value node, the key's static string or None);
+    None when that list is not an array literal."""
+    found = model.memo.get("storage writes")
+    if found is None:
+        found = model.memo["storage writes"] = [(call, _storage_entries(model, call))
+                                                for call in model.uses.calls if call.api == STORAGE_WRITE]
+    return found
+
+
+def _storage_entries(model: FileModel, call: Call) -> list[list[tuple[str, Node, str | None]]] | None:
     data = None
     for key, _, value in model.pairs(call.first_argument):
         if key in ("data", "KVDataList"):
             data = value
             break
     data = P.unwrap(data)
-    found = None
-    if data is not None and data.type == "array":
-        consts = string_consts(model)
-        found = tuple(tuple((name, value, static_string(value, consts) if name == "key" else None)
-                            for name, _, value in model.pairs(element) if name in ("key", "value"))
-                      for element in data.named_children)
-    model.memo[memo_key] = found
+    if data is None or data.type != "array":
+        return None
+    found = []
+    # An element's pairs straight from P.object_pairs, not model.pairs: only this reads them, once.
+    for element in data.named_children:
+        entries = []
+        for name, _, value in P.object_pairs(element):
+            if name == "key":
+                entries.append((name, value, static_string(value, model)))
+            elif name == "value":
+                entries.append((name, value, None))
+        found.append(entries)
     return found
 
 
 def _storage(model: FileModel) -> tuple[tuple[str, ...], bool, tuple[KeyRead, ...]]:
-    calls = [c for c in model.uses.calls if c.api == STORAGE_WRITE or c.api in STORAGE_READS]
-    if not calls:
-        return (), False, ()
-    consts = string_consts(model)
     written: list[str] = []
     unknown = False
-    reads: list[KeyRead] = []
-    for call in calls:
-        if call.api == STORAGE_WRITE:
-            elements = storage_entries(model, call)
-            if elements is None:
+    for _, elements in storage_writes(model):
+        if elements is None:
+            unknown = True
+            continue
+        for entries in elements:
+            key = None
+            for name, _, static in entries:
+                if name == "key":
+                    key = static
+            if key is None:
                 unknown = True
-                continue
-            for entries in elements:
-                key = None
-                for name, _, static in entries:
-                    if name == "key":
-                        key = static
-                if key is None:
-                    unknown = True
-                else:
-                    written.append(key)
-        else:
+            else:
+                written.append(key)
+    reads: list[KeyRead] = []
+    for call in model.uses.calls:
+        if call.api in STORAGE_READS:
             for name, _, value in model.pairs(call.first_argument):
                 value = P.unwrap(value)
                 if name == "keyList" and value is not None and value.type == "array":
                     for element in value.named_children:
-                        key = static_string(element, consts)
+                        key = static_string(element, model)
                         if key is not None:
                             reads.append(KeyRead(key, call.api, model.span(element)))
     return tuple(written), unknown, tuple(reads)

@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Callable, Sequence
 from ttminis_cli.lint import parse as P
 from ttminis_cli.lint import rewrite
 from ttminis_cli.lint.diagnostic import Edit, Fix, RuleInfo, Severity
-from ttminis_cli.lint.facts import STORAGE_READS, STORAGE_WRITE, static_string, storage_entries, string_consts
+from ttminis_cli.lint.facts import STORAGE_READS, static_string, storage_writes
 from ttminis_cli.lint.records import Facts, Span
 from ttminis_cli.platform.limits import KEY_MAX_CHARS, VALUE_MAX_CHARS, js_length
 
 if TYPE_CHECKING:
-    from ttminis_cli.lint.calls import Call
+    from tree_sitter import Node
+
     from ttminis_cli.lint.model import FileModel
 
 _LONG_KEY = "k" * (KEY_MAX_CHARS + 1)
@@ -75,32 +76,31 @@ TTM305 = RuleInfo(
 
 RULES = (TTM301, TTM302, TTM303, TTM304, TTM305)
 
-_KEY_APIS = (STORAGE_WRITE, "removeUserCloudStorage", *STORAGE_READS)
+_KEY_READERS = ("removeUserCloudStorage", *STORAGE_READS)
 _NOT_STRING = {"number": "a number", "boolean": "a boolean", "object": "an object", "array": "an array",
                "null": "null"}
+# TTM303's message per kind, built once: a bundle can have one finding per call.
+_NOT_STRING_MESSAGES = {
+    kind: f"cloud-storage values must be strings, this is {what}: "
+          f"write {'JSON.stringify(x)' if kind in ('object', 'array') else 'String(x)'}"
+    for kind, what in _NOT_STRING.items()}
 
 
 def check_file(model: FileModel) -> None:
-    calls = [c for c in model.uses.calls if c.api in _KEY_APIS and not c.namespace_mistake]
-    if not calls:
-        return
-    consts = string_consts(model)
-    for call in calls:
-        if call.api == STORAGE_WRITE:
-            _check_write(model, call, consts)
-        else:
+    for call, elements in storage_writes(model):
+        if elements is not None and not call.namespace_mistake:
+            _check_write(model, elements)
+    for call in model.uses.calls:
+        if call.api in _KEY_READERS and not call.namespace_mistake:
             for key, _, value in model.pairs(call.first_argument):
                 value = P.unwrap(value)
                 if key == "keyList" and value is not None and value.type == "array":
                     for element in value.named_children:
-                        _check_key(model, static_string(element, consts), element)
+                        _check_key(model, static_string(element, model), element)
 
 
-def _check_write(model: FileModel, call: Call, consts) -> None:
-    elements = storage_entries(model, call)
-    if elements is None:
-        return
-    seen: dict[str, object] = {}  # key -> its first node
+def _check_write(model: FileModel, elements: list[list[tuple[str, Node, str | None]]]) -> None:
+    seen: dict[str, Node] = {}  # key -> its first node
     for entries in elements:
         for name, value, key in entries:
             if name == "key":
@@ -112,7 +112,7 @@ def _check_write(model: FileModel, call: Call, consts) -> None:
                     else:
                         seen[key] = value
             else:
-                _check_value(model, value, consts)
+                _check_value(model, value)
 
 
 def _check_key(model: FileModel, key: str | None, node) -> None:
@@ -121,25 +121,26 @@ def _check_key(model: FileModel, key: str | None, node) -> None:
                                    f"{KEY_MAX_CHARS}: use a shorter name")
 
 
-def _check_value(model: FileModel, value, consts) -> None:
-    kind = P.literal_kind(value)
-    if kind in _NOT_STRING:
-        fix = "JSON.stringify(x)" if kind in ("object", "array") else "String(x)"
+def _check_value(model: FileModel, value) -> None:
+    literal = P.unwrap(value)
+    kind = P.literal_kind(literal)
+    message = _NOT_STRING_MESSAGES.get(kind)
+    if message is not None:
         span = model.span(value)  # the finding's and its fix's: worked out once
-        model.report(TTM303, span, f"cloud-storage values must be strings, this is {_NOT_STRING[kind]}: "
-                                   f"write {fix}", _string_fix(model, kind, value, span))
+        model.report(TTM303, span, message, _string_fix(model, kind, literal, span))
         return
-    text = static_string(value, consts)
+    text = static_string(value, model)
     if text is not None and js_length(text) > VALUE_MAX_CHARS:
         model.report(TTM302, value, f"cloud-storage value is {js_length(text)} characters; values may have at most "
                                     f"{VALUE_MAX_CHARS}: store less or split it over several keys")
 
 
-def _string_fix(model: FileModel, kind: str, value, span: Span) -> Fix | None:
+def _string_fix(model: FileModel, kind: str, literal, span: Span) -> Fix | None:
     """`10` → `'10'` and `true` → `'true'` (what String() makes of them), other numbers through
     `String(…)`: safe. An object or array through `JSON.stringify(…)` is unsafe: whoever reads the key
-    must now JSON.parse it. null gets no fix (meant as no value, most likely)."""
-    text = P.text(P.unwrap(value))
+    must now JSON.parse it. null gets no fix (meant as no value, most likely). `literal` is the value
+    unwrapped, `span` the value's own."""
+    text = P.text(literal)
     if kind == "boolean" or (kind == "number" and rewrite.DECIMAL.fullmatch(text)):
         quoted = rewrite.string_literal(model, text)
         return Fix(f"Write `{quoted}`", True, (Edit(*span, quoted),))
