@@ -153,8 +153,6 @@ class StringConsts:
         return self.known[name]
 
 
-
-
 def declarators_of(model: FileModel, name: str) -> list[Node]:
     """Every `… name = …` variable declarator of the file, in order."""
     return [P.parent(n) for n in P.word_nodes(model.root, model.source, [name], ("identifier",))

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import NamedTuple
 
-from ttminis_cli.lint.diagnostic import Diagnostic, Edit, Fix
+from ttminis_cli.lint.diagnostic import FIELDS, Diagnostic, Edit, Fix, diagnostic_of
 from ttminis_cli.lint.selection import Skipped
 
 Span = tuple[int, int, int, int]  # 1-based line, column, end line, end column
@@ -55,8 +55,7 @@ class FileResult(NamedTuple):
         return _file_result, (self.path, tuple(map(_packed, self.diagnostics)), *self[2:])
 
 
-_FIELDS = ("path", "line", "column", "code", "message", "severity", "end_line", "end_column", "name", "fix")
-_values = attrgetter(*_FIELDS)
+_values = attrgetter(*FIELDS)
 
 
 def _packed(diagnostic: Diagnostic) -> tuple:
@@ -72,17 +71,15 @@ def _file_result(path: str, packed: tuple[tuple, ...], *rest) -> FileResult:
 
 
 def _diagnostic(values: tuple) -> Diagnostic:
-    diagnostic = _new(Diagnostic)  # its fields as they were: no __init__ to run again
-    state = dict(zip(_FIELDS, values))
     fix = values[-1]
     if fix is not None:
         title, safe, edits, isolated = fix
-        state["fix"] = _new_tuple(Fix, (title, safe, tuple([_new_tuple(Edit, e) for e in edits]), isolated))
-    _set(diagnostic, "__dict__", state)
-    return diagnostic
+        fix = _new_tuple(Fix, (title, safe, tuple([_new_tuple(Edit, e) for e in edits]), isolated))
+        values = (*values[:-1], fix)
+    return diagnostic_of(values)
 
 
-_new, _set, _new_tuple = object.__new__, object.__setattr__, tuple.__new__  # C calls, not the classes' Python ones
+_new_tuple = tuple.__new__  # a C call, not the named tuples' Python __new__
 
 
 @dataclass
