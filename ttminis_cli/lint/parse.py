@@ -146,6 +146,10 @@ def string_value(node: Node | None) -> str | None:
     if node is None:
         return None
     if node.type == "string":
+        if node.named_child_count == 1:  # the common case, one fragment: no list to build and join
+            only = node.named_child(0)
+            if only.type == "string_fragment":
+                return text(only)
         parts = []
         for child in node.named_children:
             if child.type == "string_fragment":
@@ -202,10 +206,13 @@ def object_pairs(node: Node | None) -> list[tuple[str, Node, Node]]:
     for child in node.named_children:
         t = child.type
         if t == "pair":
-            key_node = child.child_by_field_name("key")
-            value = child.child_by_field_name("value")
-            if key_node is None or value is None:
-                continue
+            parts = child.named_children
+            if len(parts) == 2 and not child.has_error:  # key and value (a comment between them is a third)
+                key_node, value = parts
+            else:
+                key_node, value = child.child_by_field_name("key"), child.child_by_field_name("value")
+                if key_node is None or value is None:
+                    continue
             # A plain name, the common key, read here: this runs for every options object of a bundle.
             key = key_node.text.decode("utf-8", "replace") if key_node.type == "property_identifier" \
                 else property_key(key_node)
