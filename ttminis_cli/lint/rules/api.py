@@ -324,31 +324,39 @@ def _check_options(model: FileModel, call: Call, api: Api, guards: Guards) -> No
     options = P.unwrap(call.first_argument)
     if options is None or options.type != "object" or options.has_error:
         return  # a literal that did not parse: its keys are unknown (TTM002 says so)
-    if guards.other_platform_only(call.node):
-        return  # runs on WeChat or Douyin only, with their contract (WeChat's share card needs no imageUrl)
     pairs = model.pairs(options)
     keys = {k for k, _, _ in pairs}
     # Every child a pair: no spread, told without reading the children again.
     spread = len(pairs) != options.named_child_count and P.has_spread(options)
     params = api.params_by_name
     renamed = api.renamed_to
-    if api.params is not None:
-        if not params.keys() >= keys:
-            _unknown_keys(model, call, options, pairs, keys, api)
-        if not spread:
-            _missing_keys(model, call, keys, api)
-    for key, key_node, value in pairs:
+    unknown = api.params is not None and not params.keys() >= keys
+    missing = api.params is not None and not spread and not _required(call.api) <= keys
+    # The values to read: the others are of their param's type by their node type alone.
+    to_read = []
+    for key, _, value in pairs:
         param = params.get(key) or (params.get(renamed[key]) if key in renamed else None)
-        if param is None:
-            continue
+        if param is not None and (param.type == "1|2" or (key == "imageUrl" and call.api in _SHARE_CALLS)
+                                  or value.type not in _FITS.get(param.type, ())):
+            to_read.append((key, param, value))
+    no_fail = api.style == "callback" and "success" in keys and not any(k in keys for k in _CALLBACK_KEYS) \
+        and not spread
+    if not (unknown or missing or to_read or no_fail):
+        return  # nothing to report wherever it runs: the branch it sits in, read up the tree, cannot matter
+    if guards.other_platform_only(call.node):
+        return  # runs on WeChat or Douyin only, with their contract (WeChat's share card needs no imageUrl)
+    if unknown:
+        _unknown_keys(model, call, options, pairs, keys, api)
+    if missing:
+        _missing_keys(model, call, keys, api)
+    for key, param, value in to_read:
         if param.type == "1|2":
             _template_type(model, call, value)
-        elif value.type not in _FITS.get(param.type, ()):
+        else:
             _param_type(model, call, param.name, param.type, value)
         if key == "imageUrl" and call.api in _SHARE_CALLS:
             _image_url(model, call, value)
-    if api.style == "callback" and "success" in keys and not any(k in keys for k in _CALLBACK_KEYS) \
-            and not spread and not _promise_used(call.node):
+    if no_fail and not _promise_used(call.node):
         model.report(TTM207, call.callee, f"{call.api} has a success callback but no fail (or complete): add "
                                           "`fail(err) { … }` so the game does not wait forever when it fails")
 
@@ -380,8 +388,6 @@ def _unknown_keys(model: FileModel, call: Call, options: Node, pairs: list[tuple
 
 def _missing_keys(model: FileModel, call: Call, keys: set[str], api: Api) -> None:
     """TTM202 when a required key is absent (under its name and its other platforms' name)."""
-    if _required(call.api) <= keys:
-        return
     renamed = api.renamed_to
     present = keys | {renamed[k] for k in keys if k in renamed}
     missing = [p.name for p in api.params if p.required and p.name not in present and not _misspelt(p.name, keys)]
