@@ -60,7 +60,7 @@ class Guards:
         self.by_api: dict[str, list[Node]] | None = None
         self._values: dict[str, bool | None] = {}  # a name's value on TikTok (see _name_value)
         self._evaluating: set[str] = set()
-        self._exits_by_block: dict[tuple, list[tuple[int, Node]]] = {}
+        self._exits_by_block: dict[Node, list[tuple[int, Node]]] = {}
 
     # ------------------------------------------------------------------ feature tests
 
@@ -165,10 +165,9 @@ class Guards:
     def _early_exits(self, block: Node) -> list[tuple[int, Node]]:
         """The `if (…) return/throw` statements directly in a block, in order, found once per block: a
         bundle's program holds tens of thousands of statements, and every call in it asks."""
-        key = (block.start_byte, block.end_byte, block.kind_id)
-        found = self._exits_by_block.get(key)
+        found = self._exits_by_block.get(block)
         if found is None:
-            found = self._exits_by_block[key] = [
+            found = self._exits_by_block[block] = [
                 (child.start_byte, child) for child in block.named_children
                 if child.type == "if_statement" and _exits(child.child_by_field_name("consequence"))]
         return found

@@ -166,6 +166,7 @@ def check_file(model: FileModel) -> None:
     guards = Guards(model)
     extra = set(model.ctx.extra_apis)
     _foreign_members(model, guards, extra)
+    open_data_rules = model.open_data and model.ctx.domain_rules
     for call in model.uses.calls:
         if call.api in _OBJECT_MEMBERS or call.inferred or call.condition:
             continue
@@ -192,7 +193,7 @@ def check_file(model: FileModel) -> None:
             continue
         # In the open data domain a main-only API is TTM102's (or TTM104's) error; a version hint would
         # only suggest guarding a call that cannot work there at all.
-        wrong_domain = model.open_data and model.ctx.domain_rules and api.domain == "main"
+        wrong_domain = open_data_rules and api.domain == "main"
         if api.guard and not wrong_domain and not (guards.feature_tested(call) or guards.in_try(call)
                                                    or guards.other_platform_only(call.node)):
             host = _host(call)
@@ -323,52 +324,76 @@ def _check_options(model: FileModel, call: Call, api: Api, guards: Guards) -> No
     options = P.unwrap(call.first_argument)
     if options is None or options.type != "object" or options.has_error:
         return  # a literal that did not parse: its keys are unknown (TTM002 says so)
-    if guards.other_platform_only(call.node):
-        return  # runs on WeChat or Douyin only, with their contract (WeChat's share card needs no imageUrl)
     pairs = model.pairs(options)
     keys = {k for k, _, _ in pairs}
+    # Every child a pair: no spread, told without reading the children again.
+    spread = len(pairs) != options.named_child_count and P.has_spread(options)
+    params = api.params_by_name
     renamed = api.renamed_to
-    if api.params is not None:
-        known = api.params_by_name.keys()
-        for key, key_node, value in pairs:
-            if key in known:
-                continue
-            if key in renamed:
-                if renamed[key] in keys:
-                    continue  # both names: the call serves TikTok and WeChat/Douyin alike
-                model.report(TTM203, key_node, f"{call.api} takes its list as `{renamed[key]}` on TikTok, not "
-                                               f"`{key}` (the WeChat/Douyin name): rename it to `{renamed[key]}`",
-                             _both_keys_fix(model, call, options, key_node, value, renamed[key]))
-                continue
-            suggestion = _suggest(key, known)
-            fix = None
-            if suggestion is not None and suggestion not in keys:
-                # A different case is the same word misspelt; another near name is a guess.
-                fix = Fix(f"Rename `{key}` to `{suggestion}`", suggestion.lower() == key.lower(),
-                          (rewrite.rename_key(model, key_node, suggestion),))
-            hint = f"did you mean `{suggestion}`?" if suggestion else f"it takes {', '.join(sorted(known))}"
-            model.report(TTM203, key_node, f"{call.api} does not take `{key}`; {hint}", fix)
-        if not P.has_spread(options):
-            present = keys | {renamed[k] for k in keys if k in renamed}
-            missing = [p.name for p in api.params if p.required and p.name not in present
-                       and not _misspelt(p.name, keys)]
-            if missing:
-                model.report(TTM202, call.callee, f"{call.api} needs {', '.join('`' + m + '`' for m in missing)}; "
-                                                  "add it to the options object")
-    for key, key_node, value in pairs:
-        param = api.param(key) or api.param(renamed.get(key, ""))
-        if param is None:
-            continue
+    unknown = api.params is not None and not params.keys() >= keys
+    missing = api.params is not None and not spread and not _required(call.api) <= keys
+    # The values to read: the others are of their param's type by their node type alone.
+    to_read = []
+    for key, _, value in pairs:
+        param = params.get(key) or (params.get(renamed[key]) if key in renamed else None)
+        if param is not None and (param.type == "1|2" or (key == "imageUrl" and call.api in _SHARE_CALLS)
+                                  or value.type not in _FITS.get(param.type, ())):
+            to_read.append((key, param, value))
+    no_fail = api.style == "callback" and "success" in keys and not any(k in keys for k in _CALLBACK_KEYS) \
+        and not spread
+    if not (unknown or missing or to_read or no_fail):
+        return  # nothing to report wherever it runs: the branch it sits in, read up the tree, cannot matter
+    if guards.other_platform_only(call.node):
+        return  # runs on WeChat or Douyin only, with their contract (WeChat's share card needs no imageUrl)
+    if unknown:
+        _unknown_keys(model, call, options, pairs, keys, api)
+    if missing:
+        _missing_keys(model, call, keys, api)
+    for key, param, value in to_read:
         if param.type == "1|2":
             _template_type(model, call, value)
         else:
             _param_type(model, call, param.name, param.type, value)
         if key == "imageUrl" and call.api in _SHARE_CALLS:
             _image_url(model, call, value)
-    if api.style == "callback" and "success" in keys and not any(k in keys for k in _CALLBACK_KEYS) \
-            and not P.has_spread(options) and not _promise_used(call.node):
+    if no_fail and not _promise_used(call.node):
         model.report(TTM207, call.callee, f"{call.api} has a success callback but no fail (or complete): add "
                                           "`fail(err) { … }` so the game does not wait forever when it fails")
+
+
+def _unknown_keys(model: FileModel, call: Call, options: Node, pairs: list[tuple[str, Node, Node]],
+                  keys: set[str], api: Api) -> None:
+    """TTM203 on each key the API does not take."""
+    known = api.params_by_name.keys()
+    renamed = api.renamed_to
+    for key, key_node, value in pairs:
+        if key in known:
+            continue
+        if key in renamed:
+            if renamed[key] in keys:
+                continue  # both names: the call serves TikTok and WeChat/Douyin alike
+            model.report(TTM203, key_node, f"{call.api} takes its list as `{renamed[key]}` on TikTok, not "
+                                           f"`{key}` (the WeChat/Douyin name): rename it to `{renamed[key]}`",
+                         _both_keys_fix(model, call, options, key_node, value, renamed[key]))
+            continue
+        suggestion = _suggest(key, known)
+        fix = None
+        if suggestion is not None and suggestion not in keys:
+            # A different case is the same word misspelt; another near name is a guess.
+            fix = Fix(f"Rename `{key}` to `{suggestion}`", suggestion.lower() == key.lower(),
+                      (rewrite.rename_key(model, key_node, suggestion),))
+        hint = f"did you mean `{suggestion}`?" if suggestion else f"it takes {', '.join(sorted(known))}"
+        model.report(TTM203, key_node, f"{call.api} does not take `{key}`; {hint}", fix)
+
+
+def _missing_keys(model: FileModel, call: Call, keys: set[str], api: Api) -> None:
+    """TTM202 when a required key is absent (under its name and its other platforms' name)."""
+    renamed = api.renamed_to
+    present = keys | {renamed[k] for k in keys if k in renamed}
+    missing = [p.name for p in api.params if p.required and p.name not in present and not _misspelt(p.name, keys)]
+    if missing:
+        model.report(TTM202, call.callee, f"{call.api} needs {', '.join('`' + m + '`' for m in missing)}; "
+                                          "add it to the options object")
 
 
 def _suggest(key: str, known: set[str]) -> str | None:
@@ -431,6 +456,14 @@ def _guard_fix(model: FileModel, call: Call, host: str) -> Fix | None:
                rewrite.wrap_in_if(model, statement, f"{host}.canIUse('{call.api}')"))
 
 
+@lru_cache(maxsize=None)
+def _required(name: str) -> frozenset[str]:
+    """The keys an API needs, once per API in a process: every call with options asks."""
+    from ttminis_cli.platform.api import API
+
+    return frozenset(p.name for p in API[name].params or () if p.required)
+
+
 def _misspelt(required: str, keys: set[str]) -> bool:
     """A required key present under a near spelling is TTM203's to report, not TTM202's too."""
     return any(k.lower() == required.lower() for k in keys)
@@ -444,6 +477,17 @@ _WRONG = {
     "kv[]": {"string", "number", "boolean", "object", "function"},
     "function": {"string", "number", "boolean", "array", "object"},
 }
+# Values whose node type alone shows they are of the param's type, or no literal at all: the common
+# options (a callback, a list, a name), whose kind _param_type need not read.
+_NO_LITERAL = frozenset({"identifier", "member_expression", "call_expression"})
+_FITS = {typ: _NO_LITERAL | types for typ, types in {
+    "string": {"string"},
+    "number": {"number"},
+    "boolean": {"true", "false"},
+    "string[]": {"array"},
+    "kv[]": {"array"},
+    "function": {"function_expression", "arrow_function", "function", "method_definition"},
+}.items()}
 _DESCRIBE = {"string[]": "an array of strings", "kv[]": "an array of { key, value }", "boolean": "a boolean",
              "string": "a string", "number": "a number", "function": "a function"}
 
