@@ -34,8 +34,9 @@ ROOT_NAMES = PLATFORM_NAMES + GLOBAL_NAMES + ("TTMinis",) + WEB_NAMES
 INFERRED_MEMBERS = ("getOpenDataContext", "setUserCloudStorage", "getUserCloudStorage", "getFriendCloudStorage",
                     "removeUserCloudStorage")
 
-_NAMES = frozenset(ROOT_NAMES)
-_DISTINCTIVE = frozenset(INFERRED_MEMBERS)
+# Compared as bytes, as the nodes' text comes: every word is ASCII.
+_NAMES = frozenset(w.encode() for w in ROOT_NAMES)
+_DISTINCTIVE = frozenset(w.encode() for w in INFERRED_MEMBERS)
 WORDS = tuple(sorted({*ROOT_NAMES, *INFERRED_MEMBERS, "export", "import", "require", "toDataURL"}))
 _TYPES = frozenset({"identifier", "shorthand_property_identifier_pattern", "property_identifier", "export",
                     "import"})
@@ -48,27 +49,28 @@ def scan(root: Node, source: bytes) -> dict[str, list[Node]]:
         if node is not None:
             out.setdefault(key, []).append(node)
 
+    # Each hit's parent is looked up once here; the call finder asks for the same ones from its cache.
     for node in P.word_nodes(root, source, WORDS, _TYPES):
         t = node.type
-        word = P.text(node)
+        word = node.text
         parent = P.parent(node)
         if parent is None:
             continue
-        if t in ("identifier", "shorthand_property_identifier_pattern"):
+        if t == "identifier" or t == "shorthand_property_identifier_pattern":
             if word in _NAMES:
-                add("root", node)
-            if word == "require" and parent.type == "call_expression" and _is(parent, "function", node):
+                out.setdefault("root", []).append(node)
+            elif word == b"require" and parent.type == "call_expression" and _is(parent, "function", node):
                 add("import_source", _first_string_argument(parent))
         elif t == "property_identifier":
             if parent.type != "member_expression" or not _is(parent, "property", node):
                 continue
-            if word == "window":
+            if word == b"window":
                 add("window_member", parent)
             call = P.parent(parent)
             if call is not None and call.type == "call_expression" and _is(call, "function", parent):
                 if word in _DISTINCTIVE:
-                    add("distinctive_call", call)
-                elif word == "toDataURL":
+                    out.setdefault("distinctive_call", []).append(call)
+                elif word == b"toDataURL":
                     add("todataurl", node)
         elif t == "export" and parent.type == "export_statement":
             add("export", parent)
