@@ -49,20 +49,27 @@ def scan(root: Node, source: bytes) -> dict[str, list[Node]]:
         if node is not None:
             out.setdefault(key, []).append(node)
 
-    # Each hit's parent is looked up once here; the call finder asks for the same ones from its cache.
+    # The member expression the last root name is the object of: the property of `tt.getOpenDataContext`
+    # is found to be its own without a parent lookup, the dearest step of a hit.
+    member = None
     for node in P.word_nodes(root, source, WORDS, _TYPES):
         t = node.type
         word = node.text
-        parent = P.parent(node)
-        if parent is None:
-            continue
+        if t == "property_identifier" and member is not None and _is(member, "property", node):
+            parent = member
+        else:
+            parent = P.parent(node)
+            if parent is None:
+                continue
         if t == "identifier" or t == "shorthand_property_identifier_pattern":
             if word in _NAMES:
                 out.setdefault("root", []).append(node)
+                if parent.type == "member_expression":
+                    member = parent
             elif word == b"require" and parent.type == "call_expression" and _is(parent, "function", node):
                 add("import_source", _first_string_argument(parent))
         elif t == "property_identifier":
-            if parent.type != "member_expression" or not _is(parent, "property", node):
+            if parent is not member and (parent.type != "member_expression" or not _is(parent, "property", node)):
                 continue
             if word == b"window":
                 add("window_member", parent)
