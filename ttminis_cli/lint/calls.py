@@ -106,10 +106,11 @@ def _key(node: Node) -> tuple[int, int, int]:
 
 
 def _same(a: Node | None, b: Node | None) -> bool:
-    """Whether two nodes have one key (see _key), compared without building the keys: the climb asks
-    this of every step."""
-    return a is not None and b is not None and a.start_byte == b.start_byte and a.end_byte == b.end_byte \
-        and a.kind_id == b.kind_id
+    """Whether two nodes have one key (see _key). The climb asks this of every step, mostly of one node
+    reached twice, which `==` (one node of one tree) tells at a fraction of the cost of reading the keys."""
+    if a is None or b is None:
+        return False
+    return a == b or (a.start_byte == b.start_byte and a.end_byte == b.end_byte and a.kind_id == b.kind_id)
 
 
 class _Finder:
@@ -668,9 +669,11 @@ class _Finder:
         child; (None, None) when it is not called."""
         n = member
         p = P.parent(n)
-        while p is not None and p.type in P.WRAPPERS:
+        t = p.type if p is not None else None
+        while t in P.WRAPPERS:
             n, p = p, P.parent(p)
-        if p is not None and p.type == "call_expression":
+            t = p.type if p is not None else None
+        if t == "call_expression":
             callee = p.child_by_field_name("function")
             if _same(callee, n):
                 return p, callee
