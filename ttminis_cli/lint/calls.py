@@ -42,6 +42,10 @@ _NAME_FIELDS = {"variable_declarator": "name", "assignment_pattern": "left", "pa
                 "generator_function_declaration": "name", "catch_clause": "parameter", "arrow_function": "parameter"}
 _DECLARING = frozenset({*_NAME_FIELDS, *_PARAM_WRAPPERS, "import_specifier", "import_clause", "namespace_import",
                         "object_pattern", "array_pattern"})
+# Where an identifier is written (see _note_write), and where it is declared or written.
+_WRITING = frozenset({"assignment_expression", "augmented_assignment_expression", "update_expression",
+                      "array_pattern", "object_pattern", "pair_pattern", "shorthand_property_identifier_pattern"})
+_BINDING = _DECLARING | _WRITING
 _MAX_DEPTH = 40
 _NAME_NODES = ("identifier", "shorthand_property_identifier_pattern")
 
@@ -166,6 +170,11 @@ class _Finder:
                 occurrences = self._take_pending()
             references = []  # the occurrences that are not a declaration's name
             for node in occurrences:
+                parent = P.parent(node)
+                # Most occurrences are an object or a callee (`tt.x`, `tt()`): nothing to bind or note.
+                if node.type == "identifier" and parent is not None and parent.type not in _BINDING:
+                    references.append(node)
+                    continue
                 if self._is_declaration_name(node):
                     self._bind_declaration(node)
                 else:
@@ -799,6 +808,8 @@ class _Finder:
         if parent is None or node.type != "identifier":
             return
         t = parent.type
+        if t not in _WRITING:
+            return
         if t == "assignment_expression" and _same(parent.child_by_field_name("left"), node):
             self.writes.setdefault(P.text(node), []).append(parent)
         elif t in ("augmented_assignment_expression", "update_expression") or (
