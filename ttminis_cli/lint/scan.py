@@ -49,8 +49,8 @@ def scan(root: Node, source: bytes) -> dict[str, list[Node]]:
         if node is not None:
             out.setdefault(key, []).append(node)
 
-    # The member expression the last root name is the object of: the property of `tt.getOpenDataContext`
-    # is found to be its own without a parent lookup, the dearest step of a hit.
+    # The member expression the last root name is the object of (`tt.getOpenDataContext`): a property hit
+    # that is its property is placed without a parent lookup, a hit's dearest step.
     member = None
     for node in P.word_nodes(root, source, WORDS, _TYPES):
         t = node.type
@@ -63,7 +63,7 @@ def scan(root: Node, source: bytes) -> dict[str, list[Node]]:
                 continue
         if t == "identifier" or t == "shorthand_property_identifier_pattern":
             if word in _NAMES:
-                out.setdefault("root", []).append(node)
+                add("root", node)
                 if parent.type == "member_expression":
                     member = parent
             elif word == b"require" and parent.type == "call_expression" and _is(parent, "function", node):
@@ -76,7 +76,7 @@ def scan(root: Node, source: bytes) -> dict[str, list[Node]]:
             call = P.parent(parent)
             if call is not None and call.type == "call_expression" and _is(call, "function", parent):
                 if word in _DISTINCTIVE:
-                    out.setdefault("distinctive_call", []).append(call)
+                    add("distinctive_call", call)
                 elif word == b"toDataURL":
                     add("todataurl", node)
         elif t == "export" and parent.type == "export_statement":
