@@ -36,6 +36,16 @@ _BLOCKS = frozenset({"statement_block", "program", "for_statement", "for_in_stat
                      "class_body"})
 _PARAM_WRAPPERS = frozenset({"required_parameter", "optional_parameter", "assignment_pattern",
                              "rest_pattern", "formal_parameters"})
+# Where a name can be declared: the parent's child that is the name, or every name in it (no field).
+_NAME_FIELDS = {"variable_declarator": "name", "assignment_pattern": "left", "pair_pattern": "value",
+                "function_declaration": "name", "function_expression": "name", "class_declaration": "name",
+                "generator_function_declaration": "name", "catch_clause": "parameter", "arrow_function": "parameter"}
+_DECLARING = frozenset({*_NAME_FIELDS, *_PARAM_WRAPPERS, "import_specifier", "import_clause", "namespace_import",
+                        "object_pattern", "array_pattern"})
+# Where an identifier is written (see _note_write), and where it is declared or written.
+_WRITING = frozenset({"assignment_expression", "augmented_assignment_expression", "update_expression",
+                      "array_pattern", "object_pattern", "pair_pattern", "shorthand_property_identifier_pattern"})
+_BINDING = _DECLARING | _WRITING
 _MAX_DEPTH = 40
 _NAME_NODES = ("identifier", "shorthand_property_identifier_pattern")
 
@@ -100,7 +110,11 @@ def _key(node: Node) -> tuple[int, int, int]:
 
 
 def _same(a: Node | None, b: Node | None) -> bool:
-    return a is not None and b is not None and _key(a) == _key(b)
+    """Whether two nodes have one key (see _key). The climb asks this of every step, mostly of one node
+    reached twice, which `==` (one node of one tree) tells at a fraction of the cost of reading the keys."""
+    if a is None or b is None:
+        return False
+    return a == b or (a.start_byte == b.start_byte and a.end_byte == b.end_byte and a.kind_id == b.kind_id)
 
 
 class _Finder:
@@ -123,7 +137,7 @@ class _Finder:
         # says nothing of the others). Byte ranges per name: to search next, and searched.
         self.pending: dict[str, list[tuple[int, int]]] = {}
         self.searched: dict[str, _Spans] = {}
-        self.visited: set[tuple] = set()
+        self.visited: set[Node] = set()  # a node is itself however it was reached: no key needed
         self.declarations_read: dict[str, _Spans] = {}  # ranges whose declarations of a name are bound
         # `this.ctx = …`, per owner (a class body or object literal; None: the file), decided once every
         # `this.<name> = …` of the owner has been seen.
@@ -132,7 +146,7 @@ class _Finder:
         self.memo: dict[tuple, tuple | None] = {}
         self.evaluating: set[tuple] = set()
         self.uses = Uses()
-        self.seen_calls: set[tuple] = set()
+        self.seen_calls: set[Node] = set()
         self.seen_nodes: set[tuple] = set()
         self.new_members: set[str] = set()
 
@@ -150,20 +164,28 @@ class _Finder:
         for _ in range(12):
             if first:
                 occurrences = sorted(self.scan.get("root", []), key=lambda n: n.start_byte)
-                self.visited.update(_key(n) for n in occurrences)
+                self.visited.update(occurrences)
                 first = False
             else:
                 occurrences = self._take_pending()
+            references = []  # the occurrences that are not a declaration's name
             for node in occurrences:
-                self._declare(node)
+                parent = P.parent(node)
+                # Most occurrences are an object or a callee (`tt.x`, `tt()`): nothing to bind or note.
+                if node.type == "identifier" and parent is not None and parent.type not in _BINDING:
+                    references.append(node)
+                    continue
+                if self._is_declaration_name(node):
+                    self._bind_declaration(node)
+                else:
+                    references.append(node)
                 self._note_write(node)
             if members:
                 extra.extend(self._this_occurrences(members))
-            for node in occurrences:
-                if not self._is_declaration_name(node):
-                    kind = self._resolve(node, P.text(node))
-                    if kind is not None and kind not in (NULLISH, _CYCLE):
-                        self._climb(node, kind)
+            for node in references:
+                kind = self._resolve(node, P.text(node))
+                if kind is not None and kind not in (NULLISH, _CYCLE):
+                    self._climb(node, kind)
             for node, kind in extra:
                 self._climb(node, kind)
             extra = []
@@ -241,7 +263,7 @@ class _Finder:
         found = self.scan.get("distinctive_call", [])
         out = []
         for call in found:
-            if _key(call) in self.seen_calls:
+            if call in self.seen_calls:
                 continue
             member = P.unwrap(call.child_by_field_name("function"))
             obj = member.child_by_field_name("object") if member is not None else None
@@ -296,9 +318,8 @@ class _Finder:
         self.pending = {}
         out = []
         for node in found:
-            key = _key(node)
-            if key not in self.visited:
-                self.visited.add(key)
+            if node not in self.visited:
+                self.visited.add(node)
                 out.append(node)
         return sorted(out, key=lambda n: n.start_byte)
 
@@ -339,30 +360,17 @@ class _Finder:
         if parent is None:
             return False
         t = parent.type
-        if t == "variable_declarator":
-            return _same(parent.child_by_field_name("name"), node)
-        if t in _PARAM_WRAPPERS or t in ("catch_clause", "import_specifier", "import_clause",
-                                          "namespace_import", "class_declaration", "function_declaration",
-                                          "function_expression", "generator_function_declaration",
-                                          "pair_pattern", "object_pattern", "array_pattern"):
-            if t == "assignment_pattern":
-                return _same(parent.child_by_field_name("left"), node)
-            if t == "pair_pattern":
-                return _same(parent.child_by_field_name("value"), node)
-            if t in ("function_declaration", "function_expression", "class_declaration",
-                     "generator_function_declaration"):
-                return _same(parent.child_by_field_name("name"), node)
-            if t == "catch_clause":
-                return _same(parent.child_by_field_name("parameter"), node)
-            return True
-        if t == "arrow_function":
-            return _same(parent.child_by_field_name("parameter"), node)
-        return False
+        if t not in _DECLARING:
+            return False
+        field = _NAME_FIELDS.get(t)
+        return field is None or _same(parent.child_by_field_name(field), node)
 
     def _declare(self, node: Node) -> None:
-        """Record what a declaration of `node`'s name binds in its scope."""
-        if not self._is_declaration_name(node):
-            return
+        """Record what a declaration of `node`'s name binds in its scope, if it is a declaration's name."""
+        if self._is_declaration_name(node):
+            self._bind_declaration(node)
+
+    def _bind_declaration(self, node: Node) -> None:
         name = P.text(node)
         parent = P.parent(node)
         t = parent.type
@@ -600,16 +608,28 @@ class _Finder:
                 if new_kind is None:
                     return
                 kind, n = new_kind, p
-                if kind[0] in ("api", "ext-api") and not self._is_called(p) and _key(p) not in self.seen_nodes:
-                    self.seen_nodes.add(_key(p))
-                    above = P.parent(p)
-                    chained = above is not None and above.type in ("member_expression", "subscript_expression") \
-                        and _same(above.child_by_field_name("object"), p)
-                    self.uses.accesses.append(Access(kind[-1], p, chained and kind[0] == "api"))
-                self._web_member(kind, p)
+                if kind[0] in ("api", "ext-api"):
+                    call, callee = self._call_of(p)
+                    if call is not None:  # the usual climb's end, taken here: the next steps would find it again
+                        self._record_call(kind, call, callee)
+                        kind = _call_result(kind, call)
+                        if kind is None:
+                            return
+                        n = call
+                    elif _key(p) not in self.seen_nodes:
+                        self.seen_nodes.add(_key(p))
+                        above = P.parent(p)
+                        chained = above is not None and above.type in ("member_expression", "subscript_expression") \
+                            and _same(above.child_by_field_name("object"), p)
+                        self.uses.accesses.append(Access(kind[-1], p, chained and kind[0] == "api"))
+                elif kind[0] == "web-member":
+                    self._web_member(kind, p)
                 continue
-            if t == "call_expression" and _same(p.child_by_field_name("function"), n):
-                self._record_call(kind, p, n)
+            if t == "call_expression":
+                callee = p.child_by_field_name("function")
+                if not _same(callee, n):
+                    return
+                self._record_call(kind, p, callee)
                 kind = _call_result(kind, p)
                 if kind is None:
                     return
@@ -653,19 +673,29 @@ class _Finder:
                 return
             return
 
-    def _is_called(self, member: Node) -> bool:
+    def _call_of(self, member: Node) -> tuple[Node, Node] | tuple[None, None]:
+        """The call whose callee `member` is (through parentheses and casts), and the call's function
+        child; (None, None) when it is not called."""
         n = member
         p = P.parent(n)
-        while p is not None and p.type in P.WRAPPERS:
+        t = p.type if p is not None else None
+        while t in P.WRAPPERS:
             n, p = p, P.parent(p)
-        return p is not None and p.type == "call_expression" and _same(p.child_by_field_name("function"), n)
+            t = p.type if p is not None else None
+        if t == "call_expression":
+            callee = p.child_by_field_name("function")
+            if _same(callee, n):
+                return p, callee
+        return None, None
 
-    def _record_call(self, kind: tuple, call: Node, callee_expr: Node) -> None:
-        if _key(call) in self.seen_calls:
+    def _record_call(self, kind: tuple, call: Node, at: Node) -> None:
+        """Record a call of a `kind` callee once, however many climbs reach it; `at`, the call's function
+        child, is where findings point."""
+        if call in self.seen_calls:
             return
-        self.seen_calls.add(_key(call))
-        at = call.child_by_field_name("function") or callee_expr
-        optional = any(c.type in ("optional_chain", "?.") for c in call.children)  # JS / TypeScript trees
+        self.seen_calls.add(call)
+        # A plain call has two children, its function and arguments; `?.` (JS and TypeScript trees) is a third.
+        optional = call.child_count > 2 and any(c.type in ("optional_chain", "?.") for c in call.children)
         if kind[0] == "api":
             self.uses.calls.append(Call(kind[1], call, at, optional))
             if kind[1] == "postMessage":
@@ -685,7 +715,7 @@ class _Finder:
         self.uses.web.append(WebUse(what, node, at, value))
 
     def _web_member(self, kind: tuple, member: Node) -> None:
-        if kind[0] == "web-member" and kind[1:] == ("navigator", "clipboard"):
+        if kind[1:] == ("navigator", "clipboard"):
             self._web("read:navigator.clipboard", member, member, None)
 
     def _bind_declarator(self, declarator: Node, kind: tuple) -> None:
@@ -778,6 +808,8 @@ class _Finder:
         if parent is None or node.type != "identifier":
             return
         t = parent.type
+        if t not in _WRITING:
+            return
         if t == "assignment_expression" and _same(parent.child_by_field_name("left"), node):
             self.writes.setdefault(P.text(node), []).append(parent)
         elif t in ("augmented_assignment_expression", "update_expression") or (

@@ -34,8 +34,9 @@ ROOT_NAMES = PLATFORM_NAMES + GLOBAL_NAMES + ("TTMinis",) + WEB_NAMES
 INFERRED_MEMBERS = ("getOpenDataContext", "setUserCloudStorage", "getUserCloudStorage", "getFriendCloudStorage",
                     "removeUserCloudStorage")
 
-_NAMES = frozenset(ROOT_NAMES)
-_DISTINCTIVE = frozenset(INFERRED_MEMBERS)
+# Compared as bytes, as the nodes' text comes: every word is ASCII.
+_NAMES = frozenset(w.encode() for w in ROOT_NAMES)
+_DISTINCTIVE = frozenset(w.encode() for w in INFERRED_MEMBERS)
 WORDS = tuple(sorted({*ROOT_NAMES, *INFERRED_MEMBERS, "export", "import", "require", "toDataURL"}))
 _TYPES = frozenset({"identifier", "shorthand_property_identifier_pattern", "property_identifier", "export",
                     "import"})
@@ -48,27 +49,35 @@ def scan(root: Node, source: bytes) -> dict[str, list[Node]]:
         if node is not None:
             out.setdefault(key, []).append(node)
 
+    # The member expression the last root name is the object of (`tt.getOpenDataContext`): a property hit
+    # that is its property is placed without a parent lookup, a hit's dearest step.
+    member = None
     for node in P.word_nodes(root, source, WORDS, _TYPES):
         t = node.type
-        word = P.text(node)
-        parent = P.parent(node)
-        if parent is None:
-            continue
-        if t in ("identifier", "shorthand_property_identifier_pattern"):
+        word = node.text
+        if t == "property_identifier" and member is not None and _is(member, "property", node):
+            parent = member
+        else:
+            parent = P.parent(node)
+            if parent is None:
+                continue
+        if t == "identifier" or t == "shorthand_property_identifier_pattern":
             if word in _NAMES:
                 add("root", node)
-            if word == "require" and parent.type == "call_expression" and _is(parent, "function", node):
+                if parent.type == "member_expression":
+                    member = parent
+            elif word == b"require" and parent.type == "call_expression" and _is(parent, "function", node):
                 add("import_source", _first_string_argument(parent))
         elif t == "property_identifier":
-            if parent.type != "member_expression" or not _is(parent, "property", node):
+            if parent is not member and (parent.type != "member_expression" or not _is(parent, "property", node)):
                 continue
-            if word == "window":
+            if word == b"window":
                 add("window_member", parent)
             call = P.parent(parent)
             if call is not None and call.type == "call_expression" and _is(call, "function", parent):
                 if word in _DISTINCTIVE:
                     add("distinctive_call", call)
-                elif word == "toDataURL":
+                elif word == b"toDataURL":
                     add("todataurl", node)
         elif t == "export" and parent.type == "export_statement":
             add("export", parent)
@@ -87,7 +96,10 @@ def scan(root: Node, source: bytes) -> dict[str, list[Node]]:
 
 def _is(parent: Node, field: str, node: Node) -> bool:
     child = parent.child_by_field_name(field)
-    return child is not None and child.start_byte == node.start_byte and child.end_byte == node.end_byte
+    if child is None:
+        return False
+    # `==` (one node of one tree) is the usual answer, and far cheaper than reading both spans.
+    return child == node or (child.start_byte == node.start_byte and child.end_byte == node.end_byte)
 
 
 def _first_string_argument(call: Node) -> Node | None:
