@@ -220,3 +220,20 @@ def test_findings_through_a_wrapper_module_need_the_module_to_export_the_platfor
                                    "platform.ts": "export const api = { shareToUser() {} };\n"})
     assert codes(other) == []
     assert codes(wrapper, report_paths={"game.js"}) == [("game.js", 2, "TTM101")]
+
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_clashing = st.builds(Diagnostic, path=st.sampled_from(["a.js", "b.js"]), line=st.integers(1, 3),
+                      column=st.integers(1, 3), code=st.sampled_from(["TTM101", "TTM303"]),
+                      message=st.sampled_from(["first", "second"]))
+
+
+@given(st.lists(_clashing, max_size=30))
+def test_unique_sorted_keeps_the_first_of_equal_findings_in_order(diagnostics):
+    from ttminis_cli.lint.diagnostic import ORDER, unique_sorted
+
+    expected = sorted(dict.fromkeys(diagnostics), key=ORDER)
+    got = unique_sorted(diagnostics)
+    assert len(got) == len(expected) and all(a is b for a, b in zip(got, expected))

@@ -9,7 +9,7 @@ from dataclasses import replace
 from ttminis_cli.lint import suppression
 from ttminis_cli.lint import parse as P
 from ttminis_cli.lint.calls import Uses, find_uses
-from ttminis_cli.lint.diagnostic import ORDER, Diagnostic
+from ttminis_cli.lint.diagnostic import Diagnostic, unique_sorted
 from ttminis_cli.lint.facts import collect
 from ttminis_cli.lint.model import FileModel, make
 from ttminis_cli.lint.records import Facts, FileResult, FileTask
@@ -69,9 +69,7 @@ def _conditional(model: FileModel) -> dict[tuple[str, str], list[Diagnostic]]:
 
 
 def _result(model: FileModel, suppressions, conditional=None) -> FileResult:
-    # dict.fromkeys, not set: duplicates go the same way (the first stays), and the sort then meets the
-    # findings in the order rules made them, mostly in order already.
-    diagnostics = tuple(sorted(dict.fromkeys(model.diagnostics), key=ORDER))
+    diagnostics = tuple(unique_sorted(model.diagnostics))
     return FileResult(model.ctx.path, diagnostics, collect(model, suppressions, conditional))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from enum import Enum
 from operator import attrgetter
-from typing import NamedTuple
+from typing import NamedTuple, Sequence
 
 
 class Severity(str, Enum):
@@ -87,6 +87,14 @@ class Diagnostic:
 # Diagnostic's compared fields, in order: sorting by this key is sorting by `<`, without a Python-level
 # comparison per pair (thousands in a big project's findings).
 ORDER = attrgetter("path", "line", "column", "code")
+
+
+def unique_sorted(diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
+    """The findings in ORDER, the first of each set of equal ones kept (equal: the same ORDER key).
+    `sorted(dict.fromkeys(…), key=ORDER)` without Diagnostic's hash, which is Python code: a bundle's
+    sixty thousand findings are keyed and compared as plain tuples instead."""
+    first = dict(zip(map(ORDER, reversed(diagnostics)), reversed(diagnostics)))  # the last write wins
+    return [first[key] for key in sorted(first)]
 FIELDS = tuple(f.name for f in fields(Diagnostic))
 
 

@@ -10,7 +10,7 @@ from typing import Sequence
 
 from ttminis_cli.config import Config
 from ttminis_cli.lint import selection
-from ttminis_cli.lint.diagnostic import ORDER, Diagnostic
+from ttminis_cli.lint.diagnostic import Diagnostic, unique_sorted
 from ttminis_cli.lint.plan import glob_match
 from ttminis_cli.lint.records import Facts, FileResult
 from ttminis_cli.lint.selection import Skipped
@@ -79,7 +79,7 @@ def finish(results: Sequence[FileResult], config: Config, *, report_paths: set[s
             if any(diag.code.startswith(code) for code in ignored):
                 continue
             out.append(diag)
-    return sorted(dict.fromkeys(out), key=ORDER)  # in the order found: see analysis._result
+    return unique_sorted(out)
 
 
 def _per_file_ignores(config: Config, abs_path: str) -> tuple[str, ...]:
