@@ -4,6 +4,7 @@ helpers over nodes. Everything here iterates; nothing recurses, so 5,000-deep ne
 
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Iterator
@@ -57,21 +58,24 @@ def parent(node: Node) -> Node | None:
 
 
 _WORD_EDGE = rb"[A-Za-z0-9_$\x80-\xff]"  # bytes that continue a JavaScript identifier (any non-ASCII)
-_MAX_ALTERNATIVES = 48  # more words than this: every identifier is matched and looked up in a set instead
-_IDENTIFIER = re.compile(rb"[A-Za-z_$\x80-\xff][A-Za-z0-9_$\x80-\xff]*")
 
 
 @lru_cache(maxsize=256)
 def word_regex(words: tuple[str, ...]):
-    """A compiled pattern for whole-word occurrences of `words` in source bytes."""
-    ordered = sorted((w.encode() for w in words), key=len, reverse=True)
-    if len(ordered) <= 3:  # the word first, its start checked after: the engine then skips to the word
-        return re.compile(b"(?:" + b"|".join(re.escape(w) + rb"(?<!" + _WORD_EDGE + re.escape(w) + b")"
-                                            for w in ordered) + rb")(?!" + _WORD_EDGE + b")")
-    alternatives = b"|".join(re.escape(w) for w in ordered)
-    first = b"".join(sorted({re.escape(w[:1]) for w in ordered}))
-    return re.compile(rb"(?<!" + _WORD_EDGE + rb")(?=[" + first + rb"])(?:" + alternatives + rb")(?!"
-                      + _WORD_EDGE + rb")")
+    """A compiled pattern for whole-word occurrences of `words` in source bytes.
+
+    The words are grouped by their common first bytes, which come before the check that no identifier
+    byte precedes them: the engine then skips in C to where a group's prefix starts, and tries only that
+    group's words there (a minified bundle follows hundreds of names, `a0` … `a19950`)."""
+    groups: dict[bytes, list[bytes]] = {}
+    for word in {w.encode() for w in words}:
+        groups.setdefault(word[:1], []).append(word)
+    alternatives = []
+    for group in sorted(groups.values()):
+        prefix = os.path.commonprefix(group)
+        rests = b"|".join(re.escape(w[len(prefix):]) for w in sorted(group, key=len, reverse=True))
+        alternatives.append(re.escape(prefix) + rb"(?<!" + _WORD_EDGE + re.escape(prefix) + rb")(?:" + rests + b")")
+    return re.compile(b"(?:" + b"|".join(alternatives) + rb")(?!" + _WORD_EDGE + b")")
 
 
 def word_nodes(root: Node, source: bytes, words, types, start: int = 0, end: int | None = None,
@@ -89,9 +93,6 @@ def word_nodes(root: Node, source: bytes, words, types, start: int = 0, end: int
         return []
     if len(words) == 1 and len(words[0]) > 3:  # a short word is part of too many others: a regex skips them in C
         hits = _word_hits(source, words[0].encode(), start, end)
-    elif len(words) > _MAX_ALTERNATIVES:  # an alternation tries every word at each start: linear in none
-        wanted = {w.encode() for w in words}
-        hits = (m.span() for m in _IDENTIFIER.finditer(source, start, end) if m.group() in wanted)
     else:
         hits = (m.span() for m in word_regex(words).finditer(source, start, end))
     out = []

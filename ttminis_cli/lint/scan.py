@@ -49,23 +49,28 @@ def scan(root: Node, source: bytes) -> dict[str, list[Node]]:
         if node is not None:
             out.setdefault(key, []).append(node)
 
-    # The member expression the last root name is the object of (`tt.getOpenDataContext`): a property hit
-    # that is its property is placed without a parent lookup, a hit's dearest step.
-    member = None
-    for node in P.word_nodes(root, source, WORDS, _TYPES):
-        t = node.type
-        word = node.text
-        if t == "property_identifier" and member is not None and _is(member, "property", node):
-            parent = member
+    # The member expression the last root name is the object of (`tt.getOpenDataContext`), and its
+    # property: a hit that is that property is placed without a descent or a parent lookup, a hit's
+    # dearest steps.
+    member = prop = None
+    for match in P.word_regex(WORDS).finditer(source):
+        start, end = match.span()
+        if prop is not None and prop.start_byte == start and prop.end_byte == end:
+            node, parent = prop, member
         else:
+            node = root.descendant_for_byte_range(start, end)
+            if node is None or node.type not in _TYPES or node.start_byte != start or node.end_byte != end:
+                continue
             parent = P.parent(node)
             if parent is None:
                 continue
+        t = node.type
+        word = node.text
         if t == "identifier" or t == "shorthand_property_identifier_pattern":
             if word in _NAMES:
                 add("root", node)
                 if parent.type == "member_expression":
-                    member = parent
+                    member, prop = parent, parent.child_by_field_name("property")
             elif word == b"require" and parent.type == "call_expression" and _is(parent, "function", node):
                 add("import_source", _first_string_argument(parent))
         elif t == "property_identifier":
