@@ -282,3 +282,48 @@ def test_fixing_many_findings_is_linear():
 
     small, big = cpu(1_500), cpu(6_000)
     assert big / small < 8, f"{small:.3f} s for 1,500 fixes, {big:.3f} s for 6,000"
+
+
+from hypothesis import given as _given  # noqa: E402
+from hypothesis import settings as _settings  # noqa: E402
+from hypothesis import strategies as _st  # noqa: E402
+
+_WORDISH = "ab$_1"
+
+
+def _whole_words(words: tuple[str, ...], text: bytes, start: int, end: int) -> list[tuple[int, int]]:
+    """The reference: left to right, at a start no identifier byte precedes, the longest word that no
+    identifier byte follows before `end` (as for finditer, the text ends there: word_nodes then keeps only
+    hits that are a whole node)."""
+    identifier = set(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$") | set(range(0x80, 0x100))
+    ordered = sorted({w.encode() for w in words}, key=len, reverse=True)
+    out, at = [], start
+    while at < end:
+        found = None
+        if at == 0 or text[at - 1] not in identifier:
+            for word in ordered:
+                after = at + len(word)
+                if after <= end and text[at:after] == word and (after >= end or text[after] not in identifier):
+                    found = after
+                    break
+        if found is None:
+            at += 1
+        else:
+            out.append((at, found))
+            at = found
+    return out
+
+
+@_settings(max_examples=400, deadline=None)
+@_given(_st.lists(_st.text(_WORDISH, min_size=1, max_size=4).filter(lambda w: not w[0].isdigit()),
+                  min_size=1, max_size=60),
+        _st.text(_WORDISH + ".( é", max_size=120), _st.integers(0, 5), _st.integers(0, 5))
+def test_the_word_pattern_finds_exactly_the_whole_words(words, text, lead, trail):
+    """parse.word_regex, for few words and for many sharing their first bytes (a minified bundle's)."""
+    from ttminis_cli.lint.parse import word_regex
+
+    source = text.encode()
+    start, end = min(lead, len(source)), max(len(source) - trail, 0)
+    expected = _whole_words(tuple(words), source, start, end) if start < end else []
+    found = [m.span() for m in word_regex(tuple(sorted(set(words)))).finditer(source, start, end)] if start < end else []
+    assert found == expected
