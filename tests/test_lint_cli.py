@@ -287,6 +287,25 @@ def test_subprocess_exit_codes_and_no_colour_in_a_pipe(tmp_path):
     assert _ttminis("lint", "--format", "yaml", cwd=root).returncode == 2
 
 
+def test_a_lint_ends_with_all_its_output_written_even_to_a_reader_that_stops(tmp_path):
+    """A lint leaves without the interpreter's teardown (__main__._leave): its output is flushed first,
+    and a reader that stops early (`| head`) gets no traceback."""
+    calls = "".join(f"tt.setUserCloudStorage({{ data: [{{ key: 'k{i}', value: {i} }}], fail() {{}} }});\n"
+                    for i in range(3000))
+    root = make_project(tmp_path / "g", calls)
+    env = {k: v for k, v in _env(tmp_path).items() if k != "PYTHONUNBUFFERED"}  # buffered, as a pipe is
+    whole = subprocess.run([sys.executable, "-m", "ttminis_cli", "lint", "--format", "json", "--no-progress"],
+                           cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert whole.returncode == 1 and len(json.loads(whole.stdout)) == 3000, whole.stderr
+    proc = subprocess.Popen([sys.executable, "-m", "ttminis_cli", "lint", "--format=json", "--no-progress"], cwd=root,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.read(100).startswith(b"[")
+    proc.stdout.close()  # the reader stops
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) in (0, 1)
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr, stderr
+
+
 def test_a_one_file_run_imports_only_what_it_uses(tmp_path):
     """The pre-commit case: no colour library, no process pool, no watcher, no schema validator."""
     root = make_project(tmp_path / "g", MAIN_VIOLATION)
