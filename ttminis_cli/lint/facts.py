@@ -166,10 +166,15 @@ def _same(a: Node | None, b: Node | None) -> bool:
 
 def static_string(node: Node | None, model: FileModel) -> str | None:
     """A string literal's value, or that of the `const` a name is bound to; else None."""
-    node = P.unwrap(node)
     if node is None:
         return None
-    if node.type == "identifier":
+    t = node.type
+    if t in P.WRAPPERS:  # P.unwrap() only for a wrapper: most values are none
+        node = P.unwrap(node)
+        if node is None:
+            return None
+        t = node.type
+    if t == "identifier":
         consts = model.memo.get("string consts")  # one per file: every lookup shares what it found
         if consts is None:
             consts = model.memo["string consts"] = StringConsts(model)
@@ -177,11 +182,15 @@ def static_string(node: Node | None, model: FileModel) -> str | None:
     return P.string_value(node)
 
 
-def storage_writes(model: FileModel) -> list[tuple[Call, list[list[tuple[str, Node, str | None]]] | None]]:
+# (name, value node, a key's static string or None, a value's P.literal_kind)
+StorageEntry = tuple[str, "Node", "str | None"]
+
+
+def storage_writes(model: FileModel) -> list[tuple[Call, list[list[StorageEntry]] | None]]:
     """The file's setUserCloudStorage calls in order, each with the elements of its `data` (or
     `KVDataList`) array literal, read once for the storage rules and the facts: per element its `key`
-    and `value` properties in source order, each (name, value node, the key's static string or None);
-    None when that list is not an array literal."""
+    and `value` properties in source order, each a StorageEntry; None when that list is not an array
+    literal."""
     found = model.memo.get("storage writes")
     if found is None:
         found = model.memo["storage writes"] = [(call, _storage_entries(model, call))
@@ -189,7 +198,7 @@ def storage_writes(model: FileModel) -> list[tuple[Call, list[list[tuple[str, No
     return found
 
 
-def _storage_entries(model: FileModel, call: Call) -> list[list[tuple[str, Node, str | None]]] | None:
+def _storage_entries(model: FileModel, call: Call) -> list[list[StorageEntry]] | None:
     data = None
     for key, _, value in model.pairs(call.first_argument):
         if key in ("data", "KVDataList"):
@@ -206,7 +215,7 @@ def _storage_entries(model: FileModel, call: Call) -> list[list[tuple[str, Node,
             if name == "key":
                 entries.append((name, value, static_string(value, model)))
             elif name == "value":
-                entries.append((name, value, None))
+                entries.append((name, value, P.literal_kind(value)))
         found.append(entries)
     return found
 

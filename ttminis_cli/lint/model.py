@@ -4,6 +4,7 @@ one way rules report a finding."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from ttminis_cli.lint import parse as P
@@ -78,12 +79,9 @@ class FileModel:
     deferred: list[tuple[str, Span, str]] = field(default_factory=list)
     memo: dict = field(default_factory=dict)  # what rules work out once per file: pairs, rewrite's quote
 
-    @property
+    @cached_property  # an attribute once read: span() asks for it per finding
     def columns(self) -> Columns:
-        found = self.memo.get("columns")
-        if found is None:
-            found = self.memo["columns"] = Columns(self.source)
-        return found
+        return Columns(self.source)
 
     def pairs(self, node: Node | None) -> list[tuple[str, Node, Node]]:
         """P.object_pairs of a node, read once however many rules look at the same options object."""

@@ -143,14 +143,19 @@ _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0
 
 def string_value(node: Node | None) -> str | None:
     """The value of a string literal (or a template string without substitutions), else None."""
-    node = unwrap(node)
     if node is None:
         return None
-    if node.type == "string":
+    t = node.type
+    if t in WRAPPERS:  # unwrap() only for a wrapper: callers mostly pass a node already unwrapped
+        node = unwrap(node)
+        if node is None:
+            return None
+        t = node.type
+    if t == "string":
         if node.named_child_count == 1:  # the common case, one fragment: no list to build and join
             only = node.named_child(0)
             if only.type == "string_fragment":
-                return text(only)
+                return only.text.decode("utf-8", "replace")
         parts = []
         for child in node.named_children:
             if child.type == "string_fragment":
@@ -158,7 +163,7 @@ def string_value(node: Node | None) -> str | None:
             elif child.type == "escape_sequence":
                 parts.append(_unescape(text(child)))
         return "".join(parts)
-    if node.type == "template_string":
+    if t == "template_string":
         if any(c.type == "template_substitution" for c in node.named_children):
             return None
         raw = text(node)[1:-1]
@@ -181,15 +186,18 @@ def _unescape(seq: str) -> str:
 
 def literal_kind(node: Node | None) -> str | None:
     """The JavaScript type of a literal: string, number, boolean, array, object, function, null, or None."""
-    node = unwrap(node)
     if node is None:
         return None
-    kind = _LITERAL_KINDS.get(node.type)
-    if kind == "string" and node.type == "template_string" and string_value(node) is None:
-        return "string"
-    if node.type == "unary_expression" and node.named_children and node.named_children[0].type == "number":
-        return "number"
-    return kind
+    t = node.type
+    if t in WRAPPERS:  # unwrap() only for a wrapper: callers mostly pass a node already unwrapped
+        node = unwrap(node)
+        if node is None:
+            return None
+        t = node.type
+    if t == "unary_expression":  # `-1`
+        operand = node.named_child(0)
+        return "number" if operand is not None and operand.type == "number" else None
+    return _LITERAL_KINDS.get(t)
 
 
 _LITERAL_KINDS = {"string": "string", "template_string": "string", "number": "number", "true": "boolean",
@@ -200,21 +208,25 @@ _LITERAL_KINDS = {"string": "string", "template_string": "string", "number": "nu
 
 def object_pairs(node: Node | None) -> list[tuple[str, Node, Node]]:
     """(key, key node, value node) of an object literal's plain properties, methods and shorthands."""
-    node = unwrap(node)
-    if node is None or node.type != "object":
+    if node is None:
         return []
+    if node.type != "object":  # unwrapped only when it is not already the object: this runs per options object
+        node = unwrap(node)
+        if node is None or node.type != "object":
+            return []
     out = []
     for child in node.named_children:
         t = child.type
         if t == "pair":
-            parts = child.named_children
-            if len(parts) == 2 and not child.has_error:  # key and value (a comment between them is a third)
-                key_node, value = parts
+            # key, `:`, value (a comment among them is a fourth): the two read by index, which is cheaper on
+            # a fresh tree than listing the pair's children; this runs for every options object of a bundle.
+            if child.child_count == 3 and not child.has_error:
+                key_node, value = child.child(0), child.child(2)
             else:
                 key_node, value = child.child_by_field_name("key"), child.child_by_field_name("value")
                 if key_node is None or value is None:
                     continue
-            # A plain name, the common key, read here: this runs for every options object of a bundle.
+            # A plain name, the common key, read here rather than through property_key.
             key = key_node.text.decode("utf-8", "replace") if key_node.type == "property_identifier" \
                 else property_key(key_node)
             if key is not None:

@@ -41,6 +41,8 @@ def string_literal(model: FileModel, text: str) -> str:
     quote = model.memo.get("quote")
     if quote is None:
         quote = model.memo["quote"] = '"' if model.source.count(b'"') > model.source.count(b"'") else "'"
+    if text.isalnum():  # nothing to escape (a number's or a boolean's text, the common fix): quoted as it is
+        return quote + text + quote
     return js_string(text, quote)
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 from ttminis_cli.lint import parse as P
 from ttminis_cli.lint import rewrite
 from ttminis_cli.lint.diagnostic import Edit, Fix, RuleInfo, Severity
-from ttminis_cli.lint.facts import STORAGE_READS, static_string, storage_writes
+from ttminis_cli.lint.facts import STORAGE_READS, StorageEntry, static_string, storage_writes
 from ttminis_cli.lint.records import Facts, Span
 from ttminis_cli.platform.limits import KEY_MAX_CHARS, VALUE_MAX_CHARS, js_length
 
@@ -99,11 +99,12 @@ def check_file(model: FileModel) -> None:
                         _check_key(model, static_string(element, model), element)
 
 
-def _check_write(model: FileModel, elements: list[list[tuple[str, Node, str | None]]]) -> None:
+def _check_write(model: FileModel, elements: list[list[StorageEntry]]) -> None:
     seen: dict[str, Node] = {}  # key -> its first node
     for entries in elements:
-        for name, value, key in entries:
+        for name, value, static_or_kind in entries:
             if name == "key":
+                key = static_or_kind
                 _check_key(model, key, value)
                 if key is not None:
                     if key in seen:
@@ -112,7 +113,7 @@ def _check_write(model: FileModel, elements: list[list[tuple[str, Node, str | No
                     else:
                         seen[key] = value
             else:
-                _check_value(model, value)
+                _check_value(model, value, static_or_kind)
 
 
 def _check_key(model: FileModel, key: str | None, node) -> None:
@@ -121,13 +122,12 @@ def _check_key(model: FileModel, key: str | None, node) -> None:
                                    f"{KEY_MAX_CHARS}: use a shorter name")
 
 
-def _check_value(model: FileModel, value) -> None:
-    literal = P.unwrap(value)
-    kind = P.literal_kind(literal)
+def _check_value(model: FileModel, value: Node, kind: str | None) -> None:
+    """`kind` is the value's P.literal_kind."""
     message = _NOT_STRING_MESSAGES.get(kind)
     if message is not None:
         span = model.span(value)  # the finding's and its fix's: worked out once
-        model.report(TTM303, span, message, _string_fix(model, kind, literal, span))
+        model.report(TTM303, span, message, _string_fix(model, kind, P.unwrap(value), span))
         return
     text = static_string(value, model)
     if text is not None and js_length(text) > VALUE_MAX_CHARS:
