@@ -166,15 +166,10 @@ def _same(a: Node | None, b: Node | None) -> bool:
 
 def static_string(node: Node | None, model: FileModel) -> str | None:
     """A string literal's value, or that of the `const` a name is bound to; else None."""
+    node = P.unwrap(node)
     if node is None:
         return None
-    t = node.type
-    if t in P.WRAPPERS:  # P.unwrap() only for a wrapper: most values are none
-        node = P.unwrap(node)
-        if node is None:
-            return None
-        t = node.type
-    if t == "identifier":
+    if node.type == "identifier":
         consts = model.memo.get("string consts")  # one per file: every lookup shares what it found
         if consts is None:
             consts = model.memo["string consts"] = StringConsts(model)
@@ -182,7 +177,8 @@ def static_string(node: Node | None, model: FileModel) -> str | None:
     return P.string_value(node)
 
 
-# (name, value node, a key's static string or None, a value's P.literal_kind)
+# ("key" or "value", its value node, then for a key its static string, for a value its P.literal_kind;
+# either may be None)
 StorageEntry = tuple[str, "Node", "str | None"]
 
 

@@ -143,14 +143,10 @@ _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0
 
 def string_value(node: Node | None) -> str | None:
     """The value of a string literal (or a template string without substitutions), else None."""
+    node = unwrap(node)
     if node is None:
         return None
     t = node.type
-    if t in WRAPPERS:  # unwrap() only for a wrapper: callers mostly pass a node already unwrapped
-        node = unwrap(node)
-        if node is None:
-            return None
-        t = node.type
     if t == "string":
         if node.named_child_count == 1:  # the common case, one fragment: no list to build and join
             only = node.named_child(0)
@@ -186,14 +182,10 @@ def _unescape(seq: str) -> str:
 
 def literal_kind(node: Node | None) -> str | None:
     """The JavaScript type of a literal: string, number, boolean, array, object, function, null, or None."""
+    node = unwrap(node)
     if node is None:
         return None
     t = node.type
-    if t in WRAPPERS:  # unwrap() only for a wrapper: callers mostly pass a node already unwrapped
-        node = unwrap(node)
-        if node is None:
-            return None
-        t = node.type
     if t == "unary_expression":  # `-1`
         operand = node.named_child(0)
         return "number" if operand is not None and operand.type == "number" else None
