@@ -274,6 +274,14 @@ def test_the_quick_benchmark_prints_every_figure():
         assert figure in proc.stdout
 
 
+def test_the_locality_benchmark_prints_both_ways_and_their_ratio():
+    proc = subprocess.run([sys.executable, str(REPO / "bench" / "locality_bench.py"), "--calls", "500",
+                           "--repeat", "1"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    for figure in ("500 calls", "stage by stage", "call by call", "staged / per call = "):
+        assert figure in proc.stdout
+
+
 def test_the_tree_benchmark_lints_a_folder_as_it_is(tmp_path):
     tree = Path(shutil.copytree(REPO / "tests" / "fixtures" / "lint" / "cocos-build", tmp_path / "games" / "cocos"))
     proc = subprocess.run([sys.executable, str(REPO / "bench" / "lint_bench.py"), "--tree", str(tree.parent),
