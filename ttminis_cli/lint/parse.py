@@ -189,10 +189,10 @@ def literal_kind(node: Node | None) -> str | None:
     if t == "unary_expression":  # `-1`
         operand = node.named_child(0)
         return "number" if operand is not None and operand.type == "number" else None
-    return _LITERAL_KINDS.get(t)
+    return LITERAL_KINDS.get(t)
 
 
-_LITERAL_KINDS = {"string": "string", "template_string": "string", "number": "number", "true": "boolean",
+LITERAL_KINDS = {"string": "string", "template_string": "string", "number": "number", "true": "boolean",
                   "false": "boolean", "array": "array", "object": "object", "arrow_function": "function",
                   "function_expression": "function", "function": "function", "null": "null",
                   "class": "class", "new_expression": "instance"}

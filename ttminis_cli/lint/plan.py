@@ -10,7 +10,7 @@ from typing import NamedTuple, Sequence
 
 from ttminis_cli.config import Config
 from ttminis_cli.errors import UserError
-from ttminis_cli.lint import selection
+from ttminis_cli.lint import selection, stamps
 from ttminis_cli.lint.records import FileContext, FileTask, LintPlan
 from ttminis_cli.lint.selection import Skipped
 from ttminis_cli.project import NOT_SEARCHED, Project, find_root, load_project, remember_listing
@@ -105,27 +105,13 @@ class _Planner:
     def _list(self, dirpath: str) -> tuple[list[str], list[os.DirEntry], set[str]] | None:
         """(sub-folder names, other entries, the sub-folders that are symlinks) of a folder, symlinks
         followed; None (and a warning) when it cannot be read."""
-        dirnames: list[str] = []
-        files: list[os.DirEntry] = []
-        links: set[str] = set()
         try:
-            with os.scandir(dirpath) as entries:
-                for entry in entries:
-                    try:
-                        is_dir = entry.is_dir()
-                    except OSError:
-                        is_dir = False
-                    if is_dir:
-                        dirnames.append(entry.name)
-                        if entry.is_symlink():
-                            links.add(entry.name)
-                    else:
-                        files.append(entry)
+            folders, files = stamps.folder_entries(dirpath)
         except OSError as err:
             self.result.warnings.append(f"cannot read {self._display(err.filename or dirpath)}: "
                                         f"{err.strerror or err}; skipped")
             return None
-        return dirnames, files, links
+        return [e.name for e in folders], files, {e.name for e in folders if e.is_symlink()}
 
     def add_file(self, folder: str, name: str, fallback: Path, *, explicit: bool, real_dir: str | None = None,
                  entry: os.DirEntry | None = None, siblings: set[str] | None = None,

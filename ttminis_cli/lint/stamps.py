@@ -59,20 +59,28 @@ def signature(path: str) -> Signature | None:
     return [st.st_size, st.st_mtime_ns, st.st_ino]
 
 
+def folder_entries(path: str) -> tuple[list[os.DirEntry], list[os.DirEntry]]:
+    """(sub-folders, other entries) of a folder, symlinks followed, as the lint's walk divides them: an
+    entry whose kind cannot be read counts as a file. Raises OSError when the folder cannot be read."""
+    folders: list[os.DirEntry] = []
+    files: list[os.DirEntry] = []
+    with os.scandir(path) as entries:
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()
+            except OSError:
+                is_dir = False
+            (folders if is_dir else files).append(entry)
+    return folders, files
+
+
 def listing(path: str) -> Signature | None:
     """A folder's entries as a lint's walk sees them (hidden folders are never walked)."""
-    folders, files = [], []
     try:
-        with os.scandir(path) as entries:
-            for entry in entries:
-                try:
-                    is_dir = entry.is_dir()
-                except OSError:
-                    is_dir = False
-                (folders if is_dir else files).append(entry.name)
+        folders, files = folder_entries(path)
     except OSError:
         return None
-    return _listing(folders, files)
+    return _listing((e.name for e in folders), (e.name for e in files))
 
 
 def _listing(folders: Iterable[str], files: Iterable[str]) -> Signature:

@@ -477,17 +477,12 @@ _WRONG = {
     "kv[]": {"string", "number", "boolean", "object", "function"},
     "function": {"string", "number", "boolean", "array", "object"},
 }
-# Values whose node type alone shows they are of the param's type, or no literal at all: the common
-# options (a callback, a list, a name), whose kind _param_type need not read.
-_NO_LITERAL = frozenset({"identifier", "member_expression", "call_expression"})
-_FITS = {typ: _NO_LITERAL | types for typ, types in {
-    "string": {"string"},
-    "number": {"number"},
-    "boolean": {"true", "false"},
-    "string[]": {"array"},
-    "kv[]": {"array"},
-    "function": {"function_expression", "arrow_function", "function", "method_definition"},
-}.items()}
+# Values whose node type alone shows _param_type has nothing to say, so their kind need not be read: a
+# literal whose kind (parse's table) is not a wrong one for the param, or no literal at all (a name, a
+# call, a method) — the common options: a callback, a list, a name.
+_NO_LITERAL = frozenset({"identifier", "member_expression", "call_expression", "method_definition"})
+_FITS = {typ: _NO_LITERAL | {t for t, kind in P.LITERAL_KINDS.items() if kind not in wrong}
+         for typ, wrong in _WRONG.items()}
 _DESCRIBE = {"string[]": "an array of strings", "kv[]": "an array of { key, value }", "boolean": "a boolean",
              "string": "a string", "number": "a number", "function": "a function"}
 
