@@ -50,6 +50,11 @@ class Api:
         return {p.name: p for p in self.params or ()}
 
     @cached_property
+    def required(self) -> frozenset[str]:
+        """The names of the params a call must give."""
+        return frozenset(p.name for p in self.params or () if p.required)
+
+    @cached_property
     def renamed_to(self) -> dict[str, str]:
         """`renamed` as a mapping: other platforms' key -> ours."""
         return dict(self.renamed)

@@ -331,7 +331,7 @@ def _check_options(model: FileModel, call: Call, api: Api, guards: Guards) -> No
     params = api.params_by_name
     renamed = api.renamed_to
     unknown = api.params is not None and not params.keys() >= keys
-    missing = api.params is not None and not spread and not _required(call.api) <= keys
+    missing = api.params is not None and not spread and not api.required <= keys
     # The values to read: the others are of their param's type by their node type alone.
     to_read = []
     for key, _, value in pairs:
@@ -454,14 +454,6 @@ def _guard_fix(model: FileModel, call: Call, host: str) -> Fix | None:
         return None
     return Fix(f"Wrap it in `if ({host}.canIUse('{call.api}'))`", False,
                rewrite.wrap_in_if(model, statement, f"{host}.canIUse('{call.api}')"))
-
-
-@lru_cache(maxsize=None)
-def _required(name: str) -> frozenset[str]:
-    """The keys an API needs, once per API in a process: every call with options asks."""
-    from ttminis_cli.platform.api import API
-
-    return frozenset(p.name for p in API[name].params or () if p.required)
 
 
 def _misspelt(required: str, keys: set[str]) -> bool:
