@@ -13,7 +13,7 @@ from ttminis_cli.lint.diagnostic import Diagnostic, unique_sorted
 from ttminis_cli.lint.facts import collect
 from ttminis_cli.lint.model import FileModel, make
 from ttminis_cli.lint.records import Facts, FileResult, FileTask
-from ttminis_cli.lint.rules import FAMILIES, api, domain, general, runtime
+from ttminis_cli.lint.rules import FAMILIES, PER_CALL, api, domain, general, runtime
 from ttminis_cli.lint.scan import scan as scan_file
 
 _BINARY_SNIFF = 8192
@@ -44,9 +44,22 @@ def _analyze_js(ctx, language: str, source: bytes) -> FileModel:
     scan = scan_file(tree.root_node, source)
     uses = find_uses(language, tree.root_node, source, scan)
     model = FileModel(ctx, language, source, tree, uses, scan)
-    for family in FAMILIES:
-        family.check_file(model)
+    _check(model, FAMILIES)
     return model
+
+
+def _check(model: FileModel, families) -> None:
+    """The families' file-wide checks, then their per-call checks call by call: each call's options
+    are read once for all of them while its part of the tree is fresh in the CPU's caches, and what
+    they read of it is let go before the next (a bundle has tens of thousands of calls)."""
+    for family in families:
+        family.check_file(model)
+    checks = [family.call_check(model) for family in families if family in PER_CALL]
+    if checks:
+        for call in model.uses.calls:
+            for check in checks:
+                check(call)
+            model.pairs_read.clear()
 
 
 def _conditional(model: FileModel) -> dict[tuple[str, str], list[Diagnostic]]:
@@ -60,8 +73,7 @@ def _conditional(model: FileModel) -> dict[tuple[str, str], list[Diagnostic]]:
     for condition, group in groups.items():
         as_platform = FileModel(model.ctx, model.language, model.source, model.tree,
                                 Uses(calls=group, accesses=model.uses.accesses))
-        for family in CONDITIONAL_FAMILIES:
-            family.check_file(as_platform)
+        _check(as_platform, CONDITIONAL_FAMILIES)
         for _, span, message in as_platform.deferred:
             as_platform.report(api.TTM201, span, message)
         out[condition] = as_platform.diagnostics

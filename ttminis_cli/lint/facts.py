@@ -182,16 +182,35 @@ def static_string(node: Node | None, model: FileModel) -> str | None:
 StorageEntry = tuple[str, "Node", "str | None"]
 
 
-def storage_writes(model: FileModel) -> list[tuple[Call, list[list[StorageEntry]] | None]]:
-    """The file's setUserCloudStorage calls in order, each with the elements of its `data` (or
-    `KVDataList`) array literal, read once for the storage rules and the facts: per element its `key`
-    and `value` properties in source order, each a StorageEntry; None when that list is not an array
-    literal."""
-    found = model.memo.get("storage writes")
-    if found is None:
-        found = model.memo["storage writes"] = [(call, _storage_entries(model, call))
-                                                for call in model.uses.calls if call.api == STORAGE_WRITE]
-    return found
+def write_entries(model: FileModel, call: Call) -> list[list[StorageEntry]] | None:
+    """The elements of a setUserCloudStorage call's `data` (or `KVDataList`) array literal, read once for
+    the storage rules: per element its `key` and `value` properties in source order, each a
+    StorageEntry; None when that list is not an array literal. What the call writes (its keys, or that
+    they cannot be read) is noted in the model for the facts, so the nodes need not be kept."""
+    entries = _storage_entries(model, call)
+    _noted_writes(model)[call.node] = _keys_of(entries)
+    return entries
+
+
+def _noted_writes(model: FileModel) -> dict:
+    noted = model.memo.get("storage writes")
+    if noted is None:
+        noted = model.memo["storage writes"] = {}
+    return noted
+
+
+def _keys_of(entries: list[list[StorageEntry]] | None) -> tuple[str | None, ...] | None:
+    """The keys a write's elements name (None for one whose key is not a static string)."""
+    if entries is None:
+        return None
+    keys = []
+    for element in entries:
+        key = None
+        for name, _, static in element:
+            if name == "key":
+                key = static
+        keys.append(key)
+    return tuple(keys)
 
 
 def _storage_entries(model: FileModel, call: Call) -> list[list[StorageEntry]] | None:
@@ -219,15 +238,15 @@ def _storage_entries(model: FileModel, call: Call) -> list[list[StorageEntry]] |
 def _storage(model: FileModel) -> tuple[tuple[str, ...], bool, tuple[KeyRead, ...]]:
     written: list[str] = []
     unknown = False
-    for _, elements in storage_writes(model):
-        if elements is None:
+    noted = _noted_writes(model)
+    for call in model.uses.calls:
+        if call.api != STORAGE_WRITE:
+            continue
+        keys = noted[call.node] if call.node in noted else _keys_of(_storage_entries(model, call))
+        if keys is None:
             unknown = True
             continue
-        for entries in elements:
-            key = None
-            for name, _, static in entries:
-                if name == "key":
-                    key = static
+        for key in keys:
             if key is None:
                 unknown = True
             else:

@@ -77,7 +77,10 @@ class FileModel:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     # Findings that stand only if no file of the project declares the member: (name, span, message).
     deferred: list[tuple[str, Span, str]] = field(default_factory=list)
-    memo: dict = field(default_factory=dict)  # what rules work out once per file: pairs, rewrite's quote
+    memo: dict = field(default_factory=dict)  # what rules work out once per file: guards, rewrite's quote
+    # Options objects' pairs read by the rules, by node: shared by the rules of one call, then cleared
+    # (see analysis._check) so that a bundle's tens of thousands of calls do not keep their nodes.
+    pairs_read: dict = field(default_factory=dict)
 
     @cached_property  # an attribute once read: span() asks for it per finding
     def columns(self) -> Columns:
@@ -87,10 +90,10 @@ class FileModel:
         """P.object_pairs of a node, read once however many rules look at the same options object."""
         if node is None:
             return []
-        key = ("pairs", node)  # a node hashes and compares as the node it is, whichever object holds it
-        found = self.memo.get(key)
+        # A node hashes and compares as the node it is, whichever object holds it.
+        found = self.pairs_read.get(node)
         if found is None:
-            found = self.memo[key] = P.object_pairs(node)
+            found = self.pairs_read[node] = P.object_pairs(node)
         return found
 
     @property

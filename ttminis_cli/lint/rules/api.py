@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from ttminis_cli.lint import parse as P
 from ttminis_cli.lint import rewrite
@@ -161,22 +161,29 @@ _LOCAL_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0", "[::1]")
 
 
 def check_file(model: FileModel) -> None:
+    """TTM208 on another platform's object members the code uses; the per-call rules are call_check's."""
+    _foreign_members(model, _guards(model), set(model.ctx.extra_apis))
+
+
+def call_check(model: FileModel) -> Callable[[Call], None]:
+    """The per-call rules (TTM201–209 on a call), as a function the analysis runs on each call in turn,
+    with the call's other checks (lint/analysis.py)."""
     from ttminis_cli.platform.api import API, TIKTOK_WAY, other_platform_api
 
-    guards = Guards(model)
+    guards = _guards(model)
     extra = set(model.ctx.extra_apis)
-    _foreign_members(model, guards, extra)
     open_data_rules = model.open_data and model.ctx.domain_rules
-    for call in model.uses.calls:
+
+    def check(call: Call) -> None:
         if call.api in _OBJECT_MEMBERS or call.inferred or call.condition:
-            continue
+            return
         api = API.get(call.api)
         if call.namespace_mistake:
             _namespace_mistake(model, call, api)
-            continue
+            return
         if api is None:
             if call.api in extra:
-                continue
+                return
             others = other_platform_api()
             if call.api in others:
                 if not (guards.feature_tested(call) or guards.other_platform_only(call.node)):
@@ -184,13 +191,13 @@ def check_file(model: FileModel) -> None:
                     hint = f"on TikTok use {way}" if way else "remove it or feature-test it (`if (tt.x)`) first"
                     model.report(TTM208, call.callee, f"{call.api} is a {others[call.api]} mini-game API that "
                                                       f"TikTok Minis does not document; {hint}")
-                continue
+                return
             nearest = typo_of(call.api, model.ctx.extra_apis)
             if nearest is not None:  # a name no platform has but close to one that is: a typo
                 model.deferred.append((call.api, model.span(call.callee),
                                        f"{call.api} is not an API of any mini-game platform; did you mean "
                                        f"{nearest}?{_where(nearest, API, others)}"))
-            continue
+            return
         # In the open data domain a main-only API is TTM102's (or TTM104's) error; a version hint would
         # only suggest guarding a call that cannot work there at all.
         wrong_domain = open_data_rules and api.domain == "main"
@@ -202,6 +209,16 @@ def check_file(model: FileModel) -> None:
                          f"`{host}.canIUse('{call.api}')` before calling it (or feature-test `{host}.{call.api}`)",
                          _guard_fix(model, call, host))
         _check_options(model, call, api, guards)
+
+    return check
+
+
+def _guards(model: FileModel) -> Guards:
+    """The file's one Guards (built lazily, shared by the file's and the calls' checks)."""
+    guards = model.memo.get("guards")
+    if guards is None:
+        guards = model.memo["guards"] = Guards(model)
+    return guards
 
 
 def _foreign_members(model: FileModel, guards: Guards, extra: set[str]) -> None:

@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING, Callable, Sequence
 from ttminis_cli.lint import parse as P
 from ttminis_cli.lint import rewrite
 from ttminis_cli.lint.diagnostic import Edit, Fix, RuleInfo, Severity
-from ttminis_cli.lint.facts import STORAGE_READS, StorageEntry, static_string, storage_writes
+from ttminis_cli.lint.facts import STORAGE_READS, STORAGE_WRITE, StorageEntry, static_string, write_entries
 from ttminis_cli.lint.records import Facts, Span
 from ttminis_cli.platform.limits import KEY_MAX_CHARS, VALUE_MAX_CHARS, js_length
 
 if TYPE_CHECKING:
     from tree_sitter import Node
 
+    from ttminis_cli.lint.calls import Call
     from ttminis_cli.lint.model import FileModel
 
 _LONG_KEY = "k" * (KEY_MAX_CHARS + 1)
@@ -87,16 +88,25 @@ _NOT_STRING_MESSAGES = {
 
 
 def check_file(model: FileModel) -> None:
-    for call, elements in storage_writes(model):
-        if elements is not None and not call.namespace_mistake:
-            _check_write(model, elements)
-    for call in model.uses.calls:
-        if call.api in _KEY_READERS and not call.namespace_mistake:
+    """Nothing file-wide: the storage rules are about one call each (call_check)."""
+
+
+def call_check(model: FileModel) -> Callable[[Call], None]:
+    """TTM301–304 on one call, as a function the analysis runs on each call in turn (lint/analysis.py)."""
+
+    def check(call: Call) -> None:
+        if call.api == STORAGE_WRITE:
+            elements = write_entries(model, call)  # noted for the facts even where not checked
+            if elements is not None and not call.namespace_mistake:
+                _check_write(model, elements)
+        elif call.api in _KEY_READERS and not call.namespace_mistake:
             for key, _, value in model.pairs(call.first_argument):
                 value = P.unwrap(value)
                 if key == "keyList" and value is not None and value.type == "array":
                     for element in value.named_children:
                         _check_key(model, static_string(element, model), element)
+
+    return check
 
 
 def _check_write(model: FileModel, elements: list[list[StorageEntry]]) -> None:
