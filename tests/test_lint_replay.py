@@ -38,7 +38,7 @@ def _lint(root: Path, *args: str, env: dict | None = None) -> tuple[int, str, st
 
 
 def _records(root: Path) -> list[Path]:
-    return sorted((root / CACHE_DIR / "runs").glob("*.json"))
+    return sorted((root / CACHE_DIR / "runs").glob("*.run"))
 
 
 def _replays(root: Path, *args: str, env: dict | None = None) -> bool:
@@ -143,7 +143,38 @@ def test_a_damaged_record_is_ignored(tmp_path, age):
     for record in _records(root):
         record.write_text('{"identity": ')
     assert _lint(root) == first
-    assert len(_records(root)) == 1 and json.loads(_records(root)[0].read_text())["exit"] == 1
+    assert len(_records(root)) == 1 and json.loads(_records(root)[0].read_bytes().partition(b"\n")[0])["exit"] == 1
+
+
+def test_a_record_cut_short_is_ignored(tmp_path, age):
+    """The output follows the record's line as bytes: a record whose bytes are not all there (a full
+    disk) is no record."""
+    root = _project(tmp_path / "game", age)
+    first = _lint(root)
+    for record in _records(root):
+        data = record.read_bytes()
+        record.write_bytes(data[:-5])
+    assert not _replays(root)
+    assert _lint(root) == first
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a file name of bytes that are not UTF-8")
+def test_a_file_name_that_is_not_utf8_replays_byte_for_byte(tmp_path, age):
+    root = _project(tmp_path / "game", age)
+    (root / "src" / os.fsdecode(b"caf\xe9.js")).write_text(
+        "tt.setUserCloudStorage({ data: [{ key: 'level', value: 3 }], fail() {} });\n")
+    age(root)
+
+    def run() -> tuple[int, bytes, bytes]:
+        proc = subprocess.run([sys.executable, "-m", "ttminis_cli", "lint", "--no-progress"], cwd=root,
+                              capture_output=True, timeout=120)
+        return proc.returncode, proc.stdout, proc.stderr
+
+    first = run()
+    assert first[0] == 1 and b"src/caf\xe9.js:1:" in first[1]
+    (root / CACHE_DIR / PACK_NAME).unlink()
+    assert run() == first
+    assert not (root / CACHE_DIR / PACK_NAME).exists()  # replayed, not linted
 
 
 def test_a_record_left_by_a_warm_run_still_watches_every_linted_file(tmp_path, age):

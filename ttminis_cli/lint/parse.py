@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Iterator
 
 # tree_sitter is imported where a parse or a query needs it: a warm cached run never does.
 if TYPE_CHECKING:
-    from tree_sitter import Language, Node, Parser, Tree
+    from tree_sitter import Language, Node, Parser, Tree, TreeCursor
 
 
 @lru_cache(maxsize=None)
@@ -55,6 +55,25 @@ def parent(node: Node) -> Node | None:
     keeps its tree alive, so a node of another tree never meets a stale entry; parse() forgets the
     last tree's."""
     return _parents[node]
+
+
+def leaf_at(cursor: TreeCursor, root: Node, byte: int) -> Node:
+    """The leaf at `byte` (or the first after it), by one descent of `cursor` from `root`; its nearest
+    three ancestors are noted for parent() on the way back up. One descent rather than four: finding a
+    node by its offset and then each parent descends from the root every time, and in a one-line bundle
+    those descents are most of what placing a platform name costs. Three: `tt` → `tt.x` → `tt.x()` →
+    what holds the call, as far as the call finder climbs from most of them."""
+    cursor.reset(root)
+    while cursor.goto_first_child_for_byte(byte) is not None:
+        pass
+    leaf = node = cursor.node
+    for _ in range(3):
+        if not cursor.goto_parent():
+            break
+        up = cursor.node
+        _parents[node] = up
+        node = up
+    return leaf
 
 
 _WORD_EDGE = rb"[A-Za-z0-9_$\x80-\xff]"  # bytes that continue a JavaScript identifier (any non-ASCII)

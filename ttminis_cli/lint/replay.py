@@ -13,9 +13,10 @@ run looked changes a file's or a folder's mtime. Like the result cache, a run th
 changed within the last two seconds (stamps.RACY_NS) leaves no record — but for a folder the walk
 listed, which is recorded by the names the walk saw in it (its mtime could not tell a later change).
 
-Records are JSON, so nothing in one is ever executed; and each names every file by inode and
-nanosecond mtime, which no checkout of a repository reproduces, so a record committed by mistake or
-copied from elsewhere never replays.
+A record is a line of JSON followed by the output's bytes (the line gives each chunk's length: a
+bundle's output of megabytes is written and read as it is, not escaped into a JSON string), so nothing
+in one is ever executed; and each names every file by inode and nanosecond mtime, which no checkout of
+a repository reproduces, so a record committed by mistake or copied from elsewhere never replays.
 
 This module is imported before anything else (`python -m ttminis_cli`, the `ttminis` script): it
 uses the standard library's cheapest modules only.
@@ -33,7 +34,8 @@ from typing import Iterable
 from ttminis_cli.lint import stamps
 
 RUNS = os.path.join(stamps.CACHE_DIR, "runs")
-FORMAT = 1
+FORMAT = 2
+SUFFIX = ".run"
 MAX_RECORDS = 8  # per cache folder: the most recently used argument lists
 # What, besides the arguments and the folder, can change what a run prints.
 ENV_NAMES = frozenset({
@@ -60,7 +62,7 @@ def _identity(argv: list[str]) -> dict:
 
 
 def _record_name(identity: dict) -> str:
-    return f"{zlib.crc32(json.dumps(identity, sort_keys=True).encode()):08x}.json"
+    return f"{zlib.crc32(json.dumps(identity, sort_keys=True).encode()):08x}{SUFFIX}"
 
 
 def replay(argv: list[str]) -> int | None:
@@ -77,7 +79,8 @@ def replay(argv: list[str]) -> int | None:
     while True:
         try:
             with open(os.path.join(folder, RUNS, name), "rb") as fh:
-                record = json.loads(fh.read())
+                head, _, body = fh.read().partition(b"\n")
+            record = json.loads(head)
             break
         except (OSError, ValueError):
             parent = os.path.dirname(folder)
@@ -91,9 +94,17 @@ def replay(argv: list[str]) -> int | None:
         if len(paths) != len(signatures) or not stamps.holds(paths, signatures):
             return None
         streams = {"out": sys.stdout, "err": sys.stderr}
-        chunks = [(streams[stream], text) for stream, text in record["output"] if isinstance(text, str)]
+        chunks = []
+        offset = 0
+        for stream, size in record["output"]:
+            if not isinstance(size, int) or size < 0:
+                return None
+            chunks.append((streams[stream], body[offset:offset + size].decode("utf-8", "surrogatepass")))
+            offset += size
         code = record["exit"]
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError):  # UnicodeDecodeError among them
+        return None
+    if offset != len(body):
         return None
     if not isinstance(code, int):
         return None
@@ -160,16 +171,21 @@ class Recording:
         signatures = stamps.take(paths, self.started, stamps.noted_listing)
         if signatures is None:
             return
+        # surrogatepass: a file name that is not UTF-8 reaches the output as lone surrogates, and back.
+        output = [(name, "".join(texts).encode("utf-8", "surrogatepass")) for name, texts in self.chunks]
         record = {"identity": self.identity, "paths": paths, "signatures": signatures,
-                  "output": [[name, "".join(texts)] for name, texts in self.chunks], "exit": code}
+                  "output": [[name, len(data)] for name, data in output], "exit": code}
         try:
             folder = os.path.join(stamps.make_cache_dir(self.cache_root), "runs")
             os.makedirs(folder, exist_ok=True)
             target = os.path.join(folder, _record_name(self.identity))
             tmp = f"{target}.{os.getpid()}.tmp"
             try:
-                with open(tmp, "w", encoding="utf-8") as fh:
-                    json.dump(record, fh, separators=(",", ":"))  # ASCII: a non-UTF-8 file name survives
+                with open(tmp, "wb") as fh:
+                    # ASCII (a non-UTF-8 file name survives), in one piece: json.dump would encode in Python.
+                    fh.write(json.dumps(record, separators=(",", ":")).encode("ascii") + b"\n")
+                    for _, data in output:
+                        fh.write(data)
                 os.replace(tmp, target)
             except BaseException:
                 os.unlink(tmp)
@@ -226,7 +242,7 @@ def _tool_files() -> list[str]:
 def _prune(folder: str) -> None:
     """Keep the MAX_RECORDS most recently written records."""
     try:
-        records = sorted((e.stat().st_mtime_ns, e.path) for e in os.scandir(folder) if e.name.endswith(".json"))
+        records = sorted((e.stat().st_mtime_ns, e.path) for e in os.scandir(folder) if e.name.endswith(SUFFIX))
     except OSError:
         return
     for _, path in records[:-MAX_RECORDS]:

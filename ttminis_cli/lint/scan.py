@@ -53,13 +53,14 @@ def scan(root: Node, source: bytes) -> dict[str, list[Node]]:
     # property: a hit that is that property is placed without a descent or a parent lookup, a hit's
     # dearest steps.
     member = prop = None
+    cursor = root.walk()
     for match in P.word_regex(WORDS).finditer(source):
         start, end = match.span()
         if prop is not None and prop.start_byte == start and prop.end_byte == end:
             node, parent = prop, member
         else:
-            node = root.descendant_for_byte_range(start, end)
-            if node is None or node.type not in _TYPES or node.start_byte != start or node.end_byte != end:
+            node = P.leaf_at(cursor, root, start)
+            if node.type not in _TYPES or node.start_byte != start or node.end_byte != end:
                 continue
             parent = P.parent(node)
             if parent is None:

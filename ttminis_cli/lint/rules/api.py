@@ -161,17 +161,18 @@ _LOCAL_HOSTS = ("localhost", "127.0.0.1", "0.0.0.0", "[::1]")
 
 
 def check_file(model: FileModel) -> None:
-    """TTM208 on another platform's object members the code uses; the per-call rules are call_check's."""
-    _foreign_members(model, _guards(model), set(model.ctx.extra_apis))
+    """Nothing but call_check's: the file-wide TTM208 shares the calls' guards, so it runs there."""
 
 
 def call_check(model: FileModel) -> Callable[[Call], None]:
-    """The per-call rules (TTM201–209 on a call), as a function the analysis runs on each call in turn,
-    with the call's other checks (lint/analysis.py)."""
+    """TTM208 on another platform's object members the code uses, then the per-call rules (TTM201–209
+    on a call) as a function the analysis runs on each call in turn, with the call's other checks
+    (lint/analysis.py). One Guards serves both: it is built lazily and keeps what it has worked out."""
     from ttminis_cli.platform.api import API, TIKTOK_WAY, other_platform_api
 
-    guards = _guards(model)
+    guards = Guards(model)
     extra = set(model.ctx.extra_apis)
+    _foreign_members(model, guards, extra)
     open_data_rules = model.open_data and model.ctx.domain_rules
 
     def check(call: Call) -> None:
@@ -211,14 +212,6 @@ def call_check(model: FileModel) -> Callable[[Call], None]:
         _check_options(model, call, api, guards)
 
     return check
-
-
-def _guards(model: FileModel) -> Guards:
-    """The file's one Guards (built lazily, shared by the file's and the calls' checks)."""
-    guards = model.memo.get("guards")
-    if guards is None:
-        guards = model.memo["guards"] = Guards(model)
-    return guards
 
 
 def _foreign_members(model: FileModel, guards: Guards, extra: set[str]) -> None:
