@@ -60,6 +60,19 @@ class Fix(NamedTuple):
     isolated: bool = False
 
 
+def new_edit(values: tuple) -> Edit:
+    """Edit(*values), all five given, without the named tuple's Python-level __new__."""
+    return _new_tuple(Edit, values)
+
+
+def new_fix(title: str, safe: bool, edits: tuple[Edit, ...], isolated: bool = False) -> Fix:
+    """Fix(…) likewise: rules that make one per finding of a bundle call this."""
+    return _new_tuple(Fix, (title, safe, edits, isolated))
+
+
+_new_tuple = tuple.__new__
+
+
 @dataclass(frozen=True, order=True)
 class Diagnostic:
     """One finding. Lines and columns are 1-based; end is exclusive of nothing (points at last char + 1)."""

@@ -166,15 +166,20 @@ def _same(a: Node | None, b: Node | None) -> bool:
 
 def static_string(node: Node | None, model: FileModel) -> str | None:
     """A string literal's value, or that of the `const` a name is bound to; else None."""
-    node = P.unwrap(node)
     if node is None:
         return None
-    if node.type == "identifier":
+    t = node.type
+    if t in P.WRAPPERS:
+        node = P.unwrap(node)
+        if node is None:
+            return None
+        t = node.type
+    if t == "identifier":
         consts = model.memo.get("string consts")  # one per file: every lookup shares what it found
         if consts is None:
             consts = model.memo["string consts"] = StringConsts(model)
         return consts.get(P.text(node))
-    return P.string_value(node)
+    return P.string_of(node, t)
 
 
 # ("key" or "value", its value node, then for a key its static string, for a value its P.literal_kind;
@@ -187,62 +192,54 @@ def write_entries(model: FileModel, call: Call) -> list[list[StorageEntry]] | No
     the storage rules: per element its `key` and `value` properties in source order, each a
     StorageEntry; None when that list is not an array literal. What the call writes (its keys, or that
     they cannot be read) is noted in the model for the facts, so the nodes need not be kept."""
-    entries = _storage_entries(model, call)
-    _noted_writes(model)[call.node] = _keys_of(entries)
+    entries, keys = _storage_entries(model, call)
+    noted = model.memo.get("storage writes")
+    if noted is None:
+        noted = model.memo["storage writes"] = []
+    noted.append(keys)
     return entries
 
 
-def _noted_writes(model: FileModel) -> dict:
-    noted = model.memo.get("storage writes")
-    if noted is None:
-        noted = model.memo["storage writes"] = {}
-    return noted
-
-
-def _keys_of(entries: list[list[StorageEntry]] | None) -> tuple[str | None, ...] | None:
-    """The keys a write's elements name (None for one whose key is not a static string)."""
-    if entries is None:
-        return None
-    keys = []
-    for element in entries:
-        key = None
-        for name, _, static in element:
-            if name == "key":
-                key = static
-        keys.append(key)
-    return tuple(keys)
-
-
-def _storage_entries(model: FileModel, call: Call) -> list[list[StorageEntry]] | None:
+def _storage_entries(model: FileModel, call: Call) -> tuple[list[list[StorageEntry]] | None,
+                                                            tuple[str | None, ...] | None]:
+    """(the entries write_entries returns, the key each element writes: None for one whose key is not a
+    static string, the last where an element names two)."""
     data = None
     for key, _, value in model.pairs(call.first_argument):
-        if key in ("data", "KVDataList"):
+        if key == "data" or key == "KVDataList":
             data = value
             break
-    data = P.unwrap(data)
-    if data is None or data.type != "array":
-        return None
+    if data is None:
+        return None, None
+    if data.type != "array":
+        data = P.unwrap(data)
+        if data is None or data.type != "array":
+            return None, None
     found = []
+    keys = []
     # An element's pairs straight from P.object_pairs, not model.pairs: only this reads them, once.
     for element in data.named_children:
         entries = []
+        written = None
         for name, _, value in P.object_pairs(element):
             if name == "key":
-                entries.append((name, value, static_string(value, model)))
+                written = static_string(value, model)
+                entries.append((name, value, written))
             elif name == "value":
                 entries.append((name, value, P.literal_kind(value)))
         found.append(entries)
-    return found
+        keys.append(written)
+    return found, tuple(keys)
 
 
 def _storage(model: FileModel) -> tuple[tuple[str, ...], bool, tuple[KeyRead, ...]]:
     written: list[str] = []
     unknown = False
-    noted = _noted_writes(model)
-    for call in model.uses.calls:
-        if call.api != STORAGE_WRITE:
-            continue
-        keys = noted[call.node] if call.node in noted else _keys_of(_storage_entries(model, call))
+    noted = model.memo.get("storage writes")  # by the storage rules, call by call
+    writes = [call for call in model.uses.calls if call.api == STORAGE_WRITE]
+    if noted is None or len(noted) != len(writes):  # a model the rules did not see through
+        noted = [_storage_entries(model, call)[1] for call in writes]
+    for keys in noted:
         if keys is None:
             unknown = True
             continue

@@ -108,11 +108,12 @@ class FileModel:
         return span_of(self.source, node, self.columns)
 
     def report(self, rule: RuleInfo, at: Node | Span, message: str, fix: Fix | None = None) -> None:
-        span = at if isinstance(at, tuple) else self.span(at)
+        line, column, end_line, end_column = at if isinstance(at, tuple) else self.span(at)
         # One string object per distinct message: a bundle's thousands of findings mostly share theirs,
         # and the cache then pickles (and a warm run unpickles) each message once.
         message = self.memo.setdefault(("message", message), message)
-        self.diagnostics.append(make(rule, self.ctx.path, span, message, fix))
+        self.diagnostics.append(diagnostic_of((self.ctx.path, line, column, rule.code, message, rule.severity,
+                                               end_line, end_column, rule.name, fix)))  # make(), inlined
 
     # ---------------------------------------------------------------- edits, for a finding's fix
 

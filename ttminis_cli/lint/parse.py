@@ -162,10 +162,19 @@ _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0
 
 def string_value(node: Node | None) -> str | None:
     """The value of a string literal (or a template string without substitutions), else None."""
-    node = unwrap(node)
     if node is None:
         return None
-    t = node.type
+    t = node.type  # read once, here and below: each read makes a new str (a bundle asks it per call)
+    if t in WRAPPERS:
+        node = unwrap(node)
+        if node is None:
+            return None
+        t = node.type
+    return string_of(node, t)
+
+
+def string_of(node: Node, t: str) -> str | None:
+    """string_value of a node that is no wrapper, whose type `t` the caller has read."""
     if t == "string":
         if node.named_child_count == 1:  # the common case, one fragment: no list to build and join
             only = node.named_child(0)
@@ -201,10 +210,14 @@ def _unescape(seq: str) -> str:
 
 def literal_kind(node: Node | None) -> str | None:
     """The JavaScript type of a literal: string, number, boolean, array, object, function, null, or None."""
-    node = unwrap(node)
     if node is None:
         return None
     t = node.type
+    if t in WRAPPERS:
+        node = unwrap(node)
+        if node is None:
+            return None
+        t = node.type
     if t == "unary_expression":  # `-1`
         operand = node.named_child(0)
         return "number" if operand is not None and operand.type == "number" else None

@@ -331,28 +331,32 @@ def _namespace_mistake(model: FileModel, call: Call, api: Api | None) -> None:
 
 
 def _check_options(model: FileModel, call: Call, api: Api, guards: Guards) -> None:
-    options = P.unwrap(call.first_argument)
-    if options is None or options.type != "object" or options.has_error:
+    options = call.first_argument
+    if options is None:
+        return
+    t = options.type
+    if t != "object":
+        options = P.unwrap(options) if t in P.WRAPPERS else None
+        if options is None or options.type != "object":
+            return
+    if options.has_error:
         return  # a literal that did not parse: its keys are unknown (TTM002 says so)
     pairs = model.pairs(options)
-    keys = {k for k, _, _ in pairs}
     # Every child a pair: no spread, told without reading the children again.
     spread = len(pairs) != options.named_child_count and P.has_spread(options)
-    params = api.params_by_name
-    renamed = api.renamed_to
-    unknown = api.params is not None and not params.keys() >= keys
-    missing = api.params is not None and not spread and not api.required <= keys
-    # The values to read: the others are of their param's type by their node type alone.
-    to_read = []
-    for key, _, value in pairs:
-        param = params.get(key) or (params.get(renamed[key]) if key in renamed else None)
-        if param is not None and (param.type == "1|2" or (key == "imageUrl" and call.api in _SHARE_CALLS)
-                                  or value.type not in _FITS.get(param.type, ())):
-            to_read.append((key, param, value))
-    no_fail = api.style == "callback" and "success" in keys and not any(k in keys for k in _CALLBACK_KEYS) \
-        and not spread
-    if not (unknown or missing or to_read or no_fail):
+    # What to report depends on the API, the keys and the values' node types only: worked out once per
+    # such shape (a bundle's calls mostly share a handful).
+    shape = (call.api, spread, *[(key, value.type) for key, _, value in pairs])
+    found = _SHAPES.get(shape)
+    if found is None:
+        if len(_SHAPES) >= _MAX_SHAPES:
+            _SHAPES.clear()
+        found = _SHAPES[shape] = _options_shape(api, call.api, spread, shape[2:])
+    unknown, missing, read, no_fail = found
+    if not (unknown or missing or read or no_fail):
         return  # nothing to report wherever it runs: the branch it sits in, read up the tree, cannot matter
+    keys = {k for k, _, _ in pairs}
+    to_read = [(pairs[i][0], param, pairs[i][2]) for i, param in read]
     if guards.other_platform_only(call.node):
         return  # runs on WeChat or Douyin only, with their contract (WeChat's share card needs no imageUrl)
     if unknown:
@@ -369,6 +373,30 @@ def _check_options(model: FileModel, call: Call, api: Api, guards: Guards) -> No
     if no_fail and not _promise_used(call.node):
         model.report(TTM207, call.callee, f"{call.api} has a success callback but no fail (or complete): add "
                                           "`fail(err) { … }` so the game does not wait forever when it fails")
+
+
+_SHAPES: dict[tuple, tuple] = {}
+_MAX_SHAPES = 4096
+
+
+def _options_shape(api: Api, name: str, spread: bool, shape: tuple[tuple[str, str], ...]) -> tuple:
+    """(unknown keys?, missing keys?, the values to read as (index, param), success without fail?) for
+    options of these (key, value node type) pairs; `spread`: the object spreads another into it."""
+    keys = {k for k, _ in shape}
+    params = api.params_by_name
+    renamed = api.renamed_to
+    unknown = api.params is not None and not params.keys() >= keys
+    missing = api.params is not None and not spread and not api.required <= keys
+    # The values to read: the others are of their param's type by their node type alone.
+    read = []
+    for i, (key, value_type) in enumerate(shape):
+        param = params.get(key) or (params.get(renamed[key]) if key in renamed else None)
+        if param is not None and (param.type == "1|2" or (key == "imageUrl" and name in _SHARE_CALLS)
+                                  or value_type not in _FITS.get(param.type, ())):
+            read.append((i, param))
+    no_fail = api.style == "callback" and "success" in keys and not any(k in keys for k in _CALLBACK_KEYS) \
+        and not spread
+    return unknown, missing, tuple(read), no_fail
 
 
 def _unknown_keys(model: FileModel, call: Call, options: Node, pairs: list[tuple[str, Node, Node]],

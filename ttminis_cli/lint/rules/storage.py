@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 from ttminis_cli.lint import parse as P
 from ttminis_cli.lint import rewrite
-from ttminis_cli.lint.diagnostic import Edit, Fix, RuleInfo, Severity
+from ttminis_cli.lint.diagnostic import Fix, RuleInfo, Severity, new_edit, new_fix
 from ttminis_cli.lint.facts import STORAGE_READS, STORAGE_WRITE, StorageEntry, static_string, write_entries
 from ttminis_cli.lint.records import Facts, Span
 from ttminis_cli.platform.limits import KEY_MAX_CHARS, VALUE_MAX_CHARS, js_length
@@ -127,7 +127,8 @@ def _check_write(model: FileModel, elements: list[list[StorageEntry]]) -> None:
 
 
 def _check_key(model: FileModel, key: str | None, node) -> None:
-    if key is not None and js_length(key) > KEY_MAX_CHARS:
+    # A character is one or two UTF-16 units: a key of at most half the limit in characters is within it.
+    if key is not None and 2 * len(key) > KEY_MAX_CHARS and js_length(key) > KEY_MAX_CHARS:
         model.report(TTM301, node, f"cloud-storage key is {js_length(key)} characters; keys may have at most "
                                    f"{KEY_MAX_CHARS}: use a shorter name")
 
@@ -151,13 +152,14 @@ def _string_fix(model: FileModel, kind: str, literal, span: Span) -> Fix | None:
     must now JSON.parse it. null gets no fix (meant as no value, most likely). `literal` is the value
     unwrapped, `span` the value's own."""
     text = P.text(literal)
+    # Fix and Edit built as the plain tuples they are: a bundle can have one of these per call.
     if kind == "boolean" or (kind == "number" and rewrite.DECIMAL.fullmatch(text)):
         quoted = rewrite.string_literal(model, text)
-        return Fix(f"Write `{quoted}`", True, (Edit(*span, quoted),))
+        return new_fix(f"Write `{quoted}`", True, (new_edit((*span, quoted)),))
     if kind == "number":
-        return Fix(f"Write `String({text})`", True, (Edit(*span, f"String({text})"),))
+        return new_fix(f"Write `String({text})`", True, (new_edit((*span, f"String({text})")),))
     if kind in ("object", "array"):
-        return Fix("Write it through `JSON.stringify(…)`", False, (Edit(*span, f"JSON.stringify({text})"),))
+        return new_fix("Write it through `JSON.stringify(…)`", False, (new_edit((*span, f"JSON.stringify({text})")),))
     return None
 
 
