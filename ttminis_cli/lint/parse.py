@@ -66,13 +66,14 @@ def leaf_at(cursor: TreeCursor, root: Node, byte: int) -> Node:
     cursor.reset(root)
     while cursor.goto_first_child_for_byte(byte) is not None:
         pass
-    leaf = node = cursor.node
-    for _ in range(3):
-        if not cursor.goto_parent():
-            break
-        up = cursor.node
-        _parents[node] = up
-        node = up
+    leaf = cursor.node
+    parents = _parents
+    if cursor.goto_parent():  # unrolled: this runs per platform name of a bundle
+        up = parents[leaf] = cursor.node
+        if cursor.goto_parent():
+            up2 = parents[up] = cursor.node
+            if cursor.goto_parent():
+                parents[up2] = cursor.node
     return leaf
 
 

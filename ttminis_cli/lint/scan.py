@@ -52,26 +52,30 @@ def scan(root: Node, source: bytes) -> dict[str, list[Node]]:
     # The member expression the last root name is the object of (`tt.getOpenDataContext`), and its
     # property: a hit that is that property is placed without a descent or a parent lookup, a hit's
     # dearest steps.
-    member = prop = None
+    member = None
+    prop_span = None
+    roots = out["root"] = []
     cursor = root.walk()
     for match in P.word_regex(WORDS).finditer(source):
-        start, end = match.span()
-        if prop is not None and prop.start_byte == start and prop.end_byte == end:
-            node, parent = prop, member
+        span = match.span()
+        if span == prop_span:
+            node, parent, t = prop, member, "property_identifier"
         else:
+            start, end = span
             node = P.leaf_at(cursor, root, start)
-            if node.type not in _TYPES or node.start_byte != start or node.end_byte != end:
+            t = node.type
+            if t not in _TYPES or node.start_byte != start or node.end_byte != end:
                 continue
             parent = P.parent(node)
             if parent is None:
                 continue
-        t = node.type
-        word = node.text
+        word = match.group()  # the node's text: the match is the node's span
         if t == "identifier" or t == "shorthand_property_identifier_pattern":
             if word in _NAMES:
-                add("root", node)
+                roots.append(node)
                 if parent.type == "member_expression":
                     member, prop = parent, parent.child_by_field_name("property")
+                    prop_span = (prop.start_byte, prop.end_byte) if prop is not None else None
             elif word == b"require" and parent.type == "call_expression" and _is(parent, "function", node):
                 add("import_source", _first_string_argument(parent))
         elif t == "property_identifier":
@@ -80,7 +84,9 @@ def scan(root: Node, source: bytes) -> dict[str, list[Node]]:
             if word == b"window":
                 add("window_member", parent)
             call = P.parent(parent)
-            if call is not None and call.type == "call_expression" and _is(call, "function", parent):
+            # A member expression that is a call's child is its function: the arguments are an
+            # `arguments` or template node, never a member.
+            if call is not None and call.type == "call_expression":
                 if word in _DISTINCTIVE:
                     add("distinctive_call", call)
                 elif word == b"toDataURL":
@@ -97,6 +103,8 @@ def scan(root: Node, source: bytes) -> dict[str, list[Node]]:
                     add("import_source", source_node)
             elif parent.type == "import" and P.parent(parent) is not None and P.parent(parent).type == "call_expression":
                 add("import_source", _first_string_argument(P.parent(parent)))
+    if not roots:
+        del out["root"]  # as before: a key only for what was found
     return out
 
 
