@@ -68,17 +68,19 @@ def finish(results: Sequence[FileResult], config: Config, *, report_paths: set[s
                                         f"{what} suppresses nothing here; delete it",
                                         suppression.unused_fix(comment, codes)))
         ignored = _per_file_ignores(config, f.abs_path if f else path)
+        kept_here: dict[str, bool] = {}  # and per-file-ignores once per code of the file
         for diag in diagnostics:
-            keep = kept_codes.get(diag.code)
+            code = diag.code
+            keep = kept_here.get(code)
             if keep is None:
-                rule = RULES.get(diag.code)
-                keep = kept_codes[diag.code] = selected(diag.code, lint.select, lint.ignore,
-                                                        opt_in=rule is not None and rule.opt_in)
-            if not keep:
-                continue
-            if any(diag.code.startswith(code) for code in ignored):
-                continue
-            out.append(diag)
+                keep = kept_codes.get(code)
+                if keep is None:
+                    rule = RULES.get(code)
+                    keep = kept_codes[code] = selected(code, lint.select, lint.ignore,
+                                                       opt_in=rule is not None and rule.opt_in)
+                keep = kept_here[code] = keep and not any(code.startswith(c) for c in ignored)
+            if keep:
+                out.append(diag)
     return unique_sorted(out)
 
 

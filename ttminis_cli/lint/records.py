@@ -63,7 +63,8 @@ def _packed(diagnostic: Diagnostic) -> tuple:
     fix = values[-1]
     if fix is None:
         return values
-    return (*values[:-1], (fix.title, fix.safe, tuple(map(tuple, fix.edits)), fix.isolated))
+    title, safe, edits, isolated = fix  # by position: a named tuple's fields are Python-level properties
+    return (*values[:-1], (title, safe, tuple(map(tuple, edits)), isolated))
 
 
 def _file_result(path: str, packed: tuple[tuple, ...], *rest) -> FileResult:
