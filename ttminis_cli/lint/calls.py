@@ -50,7 +50,7 @@ _MAX_DEPTH = 40
 _NAME_NODES = ("identifier", "shorthand_property_identifier_pattern")
 
 
-@dataclass
+@dataclass(slots=True)  # a bundle has one per call: no dict each
 class Call:
     """A call of a platform API (or a namespace mistake like bare `TTMinis.login()`)."""
 
@@ -70,7 +70,7 @@ class Call:
         self.first_argument = P.first_argument(self.node)
 
 
-@dataclass
+@dataclass(slots=True)
 class Access:
     """A platform member read without being called: `if (tt.shareAppMessage)`, `typeof tt.x`."""
 
@@ -79,7 +79,7 @@ class Access:
     chained: bool = False  # a member of it is used: `wx.cloud.init()` needs `wx.cloud` to exist
 
 
-@dataclass
+@dataclass(slots=True)
 class WebUse:
     """A web global used in a way some rule cares about."""
 
@@ -89,7 +89,7 @@ class WebUse:
     value: Node | None = None  # the assigned value or first argument
 
 
-@dataclass
+@dataclass(slots=True)
 class Post:
     node: Node  # the call_expression
     message: Node | None  # the first argument
@@ -147,6 +147,7 @@ class _Finder:
         self.evaluating: set[tuple] = set()
         self.uses = Uses()
         self.seen_calls: set[Node] = set()
+        self.names: dict[str, str] = {}
         self.seen_nodes: set[tuple] = set()
         self.new_members: set[str] = set()
 
@@ -697,7 +698,8 @@ class _Finder:
         # A plain call has two children, its function and arguments; `?.` (JS and TypeScript trees) is a third.
         optional = call.child_count > 2 and any(c.type in ("optional_chain", "?.") for c in call.children)
         if kind[0] == "api":
-            self.uses.calls.append(Call(kind[1], call, at, optional))
+            # One str per API name, not one per call: a bundle's thousands share it, and its hash.
+            self.uses.calls.append(Call(self.names.setdefault(kind[1], kind[1]), call, at, optional))
             if kind[1] == "postMessage":
                 self.uses.posts.append(Post(call, P.first_argument(call)))
         elif kind[0] == "inferred-api":

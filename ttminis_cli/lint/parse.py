@@ -240,7 +240,12 @@ def object_pairs(node: Node | None) -> list[tuple[str, Node, Node]]:
         if node is None or node.type != "object":
             return []
     out = []
-    for child in node.named_children:
+    # A small object's children one by one: `named_children` would keep them all in the node object (a
+    # cache py-tree-sitter keeps per Node), and a call's options object lives as long as its Call — four
+    # hundred bytes a call of a bundle. A big one's at once (named_child(i) walks from the first).
+    count = node.named_child_count
+    children = [node.named_child(i) for i in range(count)] if count <= _FEW else node.named_children
+    for child in children:
         t = child.type
         if t == "pair":
             # key, `:`, value (a comment among them is a fourth): the two read by index, which is cheaper on
@@ -264,6 +269,9 @@ def object_pairs(node: Node | None) -> list[tuple[str, Node, Node]]:
             if key is not None:
                 out.append((key, key_node, child))
     return out
+
+
+_FEW = 16
 
 
 def property_key(node: Node | None) -> str | None:

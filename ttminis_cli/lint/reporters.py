@@ -283,8 +283,12 @@ class JsonReporter(Reporter):
     name = "json"
 
     def write_diagnostics(self, report: LintReport) -> None:
-        # One write: json.dump would hand the stream thousands of small pieces.
-        self.out.write(findings_json(sorted(report.diagnostics, key=ORDER)) + "\n")
+        # In three writes: json.dump would hand the stream thousands of small pieces, and adding the
+        # brackets to the body would copy a bundle's megabytes of it twice.
+        head, body, tail = _findings_json(sorted(report.diagnostics, key=ORDER))
+        self.out.write(head)
+        self.out.write(body)
+        self.out.write(tail + "\n")
 
 
 # json.dumps([d.to_json() …], indent=2, ensure_ascii=False), laid out by hand: the indenting encoder is
@@ -299,8 +303,13 @@ _TAIL = '\n    "code": %s,\n    "name": %s,\n    "severity": %s,\n    "message":
 
 def findings_json(diagnostics: Sequence[Diagnostic]) -> str:
     """The JSON reporter's list of findings, in the given order."""
+    return "".join(_findings_json(diagnostics))
+
+
+def _findings_json(diagnostics: Sequence[Diagnostic]) -> tuple[str, str, str]:
+    """findings_json in three parts: the opening, the findings, the closing."""
     if not diagnostics:
-        return "[]"
+        return "[", "", "]"
     heads: dict[str, str] = {}
     tails: dict[tuple, str] = {}
     items = []
@@ -313,7 +322,7 @@ def findings_json(diagnostics: Sequence[Diagnostic]) -> str:
         if tail is None:
             tail = tails[key] = _TAIL % tuple(map(encode_basestring, (d.code, d.name, d.severity.value, d.message)))
         items.append(head + _NUMBERS % (d.line, d.column, d.end_line or d.line, d.end_column or d.column) + tail)
-    return "[\n" + ",\n".join(items) + "\n]"
+    return "[\n", ",\n".join(items), "\n]"
 
 
 class GithubReporter(Reporter):
