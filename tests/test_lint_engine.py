@@ -237,3 +237,20 @@ def test_unique_sorted_keeps_the_first_of_equal_findings_in_order(diagnostics):
     expected = sorted(dict.fromkeys(diagnostics), key=ORDER)
     got = unique_sorted(diagnostics)
     assert len(got) == len(expected) and all(a is b for a, b in zip(got, expected))
+
+
+@given(st.lists(st.lists(_clashing, max_size=12), max_size=4))
+def test_finish_orders_results_as_one_sort_of_all_their_findings(groups):
+    """finish sorts again only the paths whose findings are not one result's own (a path given twice,
+    project findings, suppressions): each result's, as analysis leaves them, are already in order."""
+    from ttminis_cli.lint.diagnostic import unique_sorted
+    from ttminis_cli.lint.records import FileResult
+
+    results = []
+    for group in groups:
+        for path in sorted({d.path for d in group}):
+            results.append(FileResult(path, tuple(unique_sorted([d for d in group if d.path == path])), None))
+    everything = [d for r in results for d in r.diagnostics]
+    got = finish(results, Config(lint=LintConfig(select=("TTM",))))
+    expected = unique_sorted(everything)
+    assert len(got) == len(expected) and all(a is b for a, b in zip(got, expected))

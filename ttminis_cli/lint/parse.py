@@ -244,7 +244,7 @@ def object_pairs(node: Node | None) -> list[tuple[str, Node, Node]]:
     # cache py-tree-sitter keeps per Node), and a call's options object lives as long as its Call — four
     # hundred bytes a call of a bundle. A big one's at once (named_child(i) walks from the first).
     count = node.named_child_count
-    children = [node.named_child(i) for i in range(count)] if count <= _FEW else node.named_children
+    children = map(node.named_child, range(count)) if count <= _FEW else node.named_children
     for child in children:
         t = child.type
         if t == "pair":
