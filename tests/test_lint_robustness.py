@@ -327,3 +327,18 @@ def test_the_word_pattern_finds_exactly_the_whole_words(words, text, lead, trail
     expected = _whole_words(tuple(words), source, start, end) if start < end else []
     found = [m.span() for m in word_regex(tuple(sorted(set(words)))).finditer(source, start, end)] if start < end else []
     assert found == expected
+
+
+@_settings(max_examples=300, deadline=None)
+@_given(_st.text(_st.sampled_from(list("ab é😀'\"\\&nux{}0\n$`")), max_size=12), _st.sampled_from(["'", '"']))
+def test_a_string_read_off_its_text_is_the_string_its_parts_make(body, quote):
+    """parse.string_of reads a plain string literal between its quotes; whatever the literal (escapes,
+    the other quote, `&`, a line break that leaves it unclosed), that is what its fragments and escape
+    sequences make, or string_of does not take that way."""
+    from ttminis_cli.lint import parse as P
+
+    source = f"x = {quote}{body}{quote};\n".encode()
+    tree = P.parse("js", source)
+    for node in P.walk(tree.root_node):
+        if node.type == "string":
+            assert P.string_of(node, "string") == P.string_by_parts(node), source

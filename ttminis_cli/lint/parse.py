@@ -177,23 +177,38 @@ def string_value(node: Node | None) -> str | None:
 def string_of(node: Node, t: str) -> str | None:
     """string_value of a node that is no wrapper, whose type `t` the caller has read."""
     if t == "string":
-        if node.named_child_count == 1:  # the common case, one fragment: no list to build and join
-            only = node.named_child(0)
-            if only.type == "string_fragment":
-                return only.text.decode("utf-8", "replace")
-        parts = []
-        for child in node.named_children:
-            if child.type == "string_fragment":
-                parts.append(text(child))
-            elif child.type == "escape_sequence":
-                parts.append(_unescape(text(child)))
-        return "".join(parts)
+        raw = node.text
+        # The common case: no escape, no character reference (JSX), no line break (an unclosed string
+        # there), closed — the value is what stands between the quotes, read in one call rather than
+        # through the fragment's node.
+        if len(raw) >= 2 and raw[:1] == raw[-1:] and not _NOT_PLAIN.search(raw):
+            return raw[1:-1].decode("utf-8", "replace")
+        return string_by_parts(node)
     if t == "template_string":
         if any(c.type == "template_substitution" for c in node.named_children):
             return None
         raw = text(node)[1:-1]
         return raw
     return None
+
+
+_NOT_PLAIN = re.compile(rb"[\\&\n\r]")
+
+
+def string_by_parts(node: Node) -> str:
+    """A string literal's value from its fragments and escape sequences (what string_of reads off the
+    text where it can)."""
+    if node.named_child_count == 1:  # one fragment: no list to build and join
+        only = node.named_child(0)
+        if only.type == "string_fragment":
+            return only.text.decode("utf-8", "replace")
+    parts = []
+    for child in node.named_children:
+        if child.type == "string_fragment":
+            parts.append(text(child))
+        elif child.type == "escape_sequence":
+            parts.append(_unescape(text(child)))
+    return "".join(parts)
 
 
 def _unescape(seq: str) -> str:
