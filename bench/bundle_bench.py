@@ -12,8 +12,8 @@ The bundles, generated (seeded, nothing fetched):
   assigning `wx` to its `r`: cost of following aliases through a minified engine.
 
 Each figure is whole-process time of the best of --repeat runs (interpreter start included, the lint
-cache removed before each lint run): the parse floor is a Python process that parses the file with
-tree-sitter and does nothing else. CPU seconds (user + system of the child) are printed beside wall
+cache removed before each lint run), the floor's and the lint's runs taken in turns: the parse floor is
+a Python process that parses the file with tree-sitter and does nothing else. CPU seconds (user + system of the child) are printed beside wall
 seconds: on a busy machine they are the steadier figure. Target (issue 8): lint <= 3x the floor
 (goal 1.5x), whatever the file's size or number of findings.
 """
@@ -78,12 +78,14 @@ def best(runs: list[tuple[float, float]]) -> tuple[float, float]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--file", action="append", default=[], type=Path, help="also bench this file (repeatable)")
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--small", action="store_true", help="small generated bundles, one run each")
     args = ap.parse_args(argv)
     repeat = 1 if args.small else args.repeat
 
-    ttminis = [shutil.which("ttminis")] if shutil.which("ttminis") else [sys.executable, "-m", "ttminis_cli"]
+    # The ttminis of this Python (a version manager's shim on PATH would add its own start-up to every run).
+    beside = Path(sys.executable).with_name("ttminis")
+    ttminis = [str(beside)] if beside.exists() else [sys.executable, "-m", "ttminis_cli"]
     tmp = Path(tempfile.mkdtemp(prefix="ttminis-bundle-bench-"))
     try:
         generated = {
@@ -103,13 +105,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'file':34} {'MB':>6} {'parse floor':>13} {'ttminis lint':>13} {'ratio wall':>10} {'ratio CPU':>9}")
         worst = 0.0
         for path in files:
-            floor = best([timed([sys.executable, "-c", PARSE_FLOOR, str(path)], path.parent, ok=(0,))
-                          for _ in range(repeat)])
-            runs = []
+            # The floor and the lint taken in turns: a shared machine's speed drifts over seconds, and a
+            # ratio of two bests taken a minute apart measures the drift as much as the lint.
+            floors, runs = [], []
             for _ in range(repeat):
+                floors.append(timed([sys.executable, "-c", PARSE_FLOOR, str(path)], path.parent, ok=(0,)))
                 shutil.rmtree(path.parent / ".ttminis", ignore_errors=True)
                 runs.append(timed([*ttminis, "lint", path.name, "--format", "json", "--no-progress"], path.parent))
-            lint = best(runs)
+            floor, lint = best(floors), best(runs)
             ratio_wall, ratio_cpu = lint[0] / floor[0], lint[1] / floor[1]
             worst = max(worst, ratio_cpu)
             print(f"{path.name[:34]:34} {path.stat().st_size / 1e6:6.2f} {floor[0]:6.2f}/{floor[1]:5.2f}  "
