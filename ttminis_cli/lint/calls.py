@@ -164,7 +164,7 @@ class _Finder:
         first = True
         for _ in range(12):
             if first:
-                occurrences = sorted(self.scan.get("root", []), key=lambda n: n.start_byte)
+                occurrences = self.scan.get("root", [])  # in source order: the scan reads left to right
                 self.visited.update(occurrences)
                 first = False
             else:

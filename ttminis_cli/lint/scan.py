@@ -43,6 +43,7 @@ _TYPES = frozenset({"identifier", "shorthand_property_identifier_pattern", "prop
 
 
 def scan(root: Node, source: bytes) -> dict[str, list[Node]]:
+    """What the call finder starts from, by kind, each list in source order."""
     out: dict[str, list[Node]] = {}
 
     def add(key: str, node: Node | None) -> None:
