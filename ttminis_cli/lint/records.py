@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import NamedTuple
 
-from ttminis_cli.lint.diagnostic import FIELDS, Diagnostic, Edit, Fix, diagnostic_of
+from ttminis_cli.lint.diagnostic import FIELDS, Diagnostic, Fix, diagnostic_of, new_edit, new_fix
 from ttminis_cli.lint.selection import Skipped
 
 Span = tuple[int, int, int, int]  # 1-based line, column, end line, end column
@@ -79,12 +79,9 @@ def _diagnostic(values: tuple) -> Diagnostic:
     fix = values[-1]
     if fix is not None:
         title, safe, edits, isolated = fix
-        fix = _new_tuple(Fix, (title, safe, tuple([_new_tuple(Edit, e) for e in edits]), isolated))
+        fix = new_fix(title, safe, tuple(map(new_edit, edits)), isolated)
         values = (*values[:-1], fix)
     return diagnostic_of(values)
-
-
-_new_tuple = tuple.__new__  # a C call, not the named tuples' Python __new__
 
 
 @dataclass
