@@ -56,7 +56,7 @@ def test_a_file_result_round_trips_with_every_field_of_its_findings_and_fixes(tm
     import pickle
 
     from ttminis_cli.config import Config
-    from ttminis_cli.lint.diagnostic import Edit, Fix
+    from ttminis_cli.lint.diagnostic import Diagnostic, Edit, Fix
     from ttminis_cli.lint.engine import analyze
     from ttminis_cli.lint.plan import plan
 
@@ -68,7 +68,7 @@ def test_a_file_result_round_trips_with_every_field_of_its_findings_and_fixes(tm
     again = pickle.loads(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
     assert again == result
     for before, after in zip(result.diagnostics, again.diagnostics, strict=True):
-        assert vars(after) == vars(before)
+        assert type(after) is Diagnostic and after._asdict() == before._asdict()
         assert after.severity is before.severity
         if after.fix is not None:
             assert type(after.fix) is Fix and all(type(e) is Edit for e in after.fix.edits)

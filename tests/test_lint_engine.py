@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import pickle
-from dataclasses import FrozenInstanceError
 from pathlib import Path
 
 import pytest
@@ -134,9 +133,9 @@ def test_make_builds_the_diagnostic_its_constructor_would():
     fix = Fix("Write `'1'`", True, (Edit(1, 2, 1, 3, "'1'"),))
     made = make(TTM303, "x.js", (1, 2, 1, 3), "m", fix)
     built = Diagnostic("x.js", 1, 2, TTM303.code, "m", TTM303.severity, 1, 3, TTM303.name, fix)
-    assert list(vars(made).items()) == list(vars(built).items())
+    assert type(made) is Diagnostic and made._asdict() == built._asdict()
     assert pickle.dumps(made) == pickle.dumps(built)
-    with pytest.raises(FrozenInstanceError):
+    with pytest.raises(AttributeError):
         made.line = 2
 
 

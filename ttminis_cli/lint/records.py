@@ -10,7 +10,6 @@ strings, numbers and spans only, so a warm run unpickles them without loading tr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from operator import attrgetter
 from typing import NamedTuple
 
 from ttminis_cli.lint.diagnostic import FIELDS, Diagnostic, Fix, diagnostic_of, new_edit, new_fix
@@ -56,13 +55,9 @@ class FileResult(NamedTuple):
         return _file_result, (self.path, _columns(self.diagnostics), *self[2:])
 
 
-_GETTERS = tuple(attrgetter(name) for name in FIELDS[:-1])
-_FIX = attrgetter("fix")
-
-
-def _columns(diagnostics: tuple[Diagnostic, ...]) -> list[list]:
-    columns = [list(map(getter, diagnostics)) for getter in _GETTERS]
-    columns.append([None if fix is None else _fix_row(fix) for fix in map(_FIX, diagnostics)])
+def _columns(diagnostics: tuple[Diagnostic, ...]) -> list:
+    columns = list(zip(*diagnostics)) or [()] * len(FIELDS)  # a Diagnostic is a tuple of its fields
+    columns[-1] = [None if fix is None else _fix_row(fix) for fix in columns[-1]]
     return columns
 
 
