@@ -596,7 +596,8 @@ class _Finder:
             if t in P.WRAPPERS:
                 n = p
                 continue
-            if t in ("member_expression", "subscript_expression") and _same(p.child_by_field_name("object"), n):
+            # A member's property is a name, never what the climb came from: `n` is its object.
+            if t == "member_expression" or (t == "subscript_expression" and _same(p.child_by_field_name("object"), n)):
                 if t == "member_expression":
                     prop_node = p.child_by_field_name("property")
                     prop = P.text(prop_node)
@@ -684,9 +685,9 @@ class _Finder:
             n, p = p, P.parent(p)
             t = p.type if p is not None else None
         if t == "call_expression":
-            callee = p.child_by_field_name("function")
-            if _same(callee, n):
-                return p, callee
+            # A call's other children are its arguments (or template), `?.` and type arguments: a member,
+            # or a wrapper of one, right under it is its function.
+            return p, n
         return None, None
 
     def _record_call(self, kind: tuple, call: Node, at: Node) -> None:

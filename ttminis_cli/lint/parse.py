@@ -260,12 +260,13 @@ def object_pairs(node: Node | None) -> list[tuple[str, Node, Node]]:
     # hundred bytes a call of a bundle. A big one's at once (named_child(i) walks from the first).
     count = node.named_child_count
     children = map(node.named_child, range(count)) if count <= _FEW else node.named_children
+    clean = not node.has_error  # then so is every pair: asked once, not per pair
     for child in children:
         t = child.type
         if t == "pair":
             # key, `:`, value (a comment among them is a fourth): the two read by index, which is cheaper on
             # a fresh tree than listing the pair's children; this runs for every options object of a bundle.
-            if child.child_count == 3 and not child.has_error:
+            if child.child_count == 3 and (clean or not child.has_error):
                 key_node, value = child.child(0), child.child(2)
             else:
                 key_node, value = child.child_by_field_name("key"), child.child_by_field_name("value")

@@ -62,10 +62,9 @@ def scan(root: Node, source: bytes) -> dict[str, list[Node]]:
         if span == prop_span:
             node, parent, t = prop, member, "property_identifier"
         else:
-            start, end = span
-            node = P.leaf_at(cursor, root, start)
+            node = P.leaf_at(cursor, root, span[0])
             t = node.type
-            if t not in _TYPES or node.start_byte != start or node.end_byte != end:
+            if t not in _TYPES or node.byte_range != span:
                 continue
             parent = P.parent(node)
             if parent is None:
@@ -76,7 +75,7 @@ def scan(root: Node, source: bytes) -> dict[str, list[Node]]:
                 roots.append(node)
                 if parent.type == "member_expression":
                     member, prop = parent, parent.child_by_field_name("property")
-                    prop_span = (prop.start_byte, prop.end_byte) if prop is not None else None
+                    prop_span = prop.byte_range if prop is not None else None
             elif word == b"require" and parent.type == "call_expression" and _is(parent, "function", node):
                 add("import_source", _first_string_argument(parent))
         elif t == "property_identifier":

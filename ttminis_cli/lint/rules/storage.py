@@ -115,15 +115,24 @@ def _check_write(model: FileModel, elements: list[list[StorageEntry]]) -> None:
         for name, value, static_or_kind in entries:
             if name == "key":
                 key = static_or_kind
+                if key is None:
+                    continue
                 _check_key(model, key, value)
-                if key is not None:
-                    if key in seen:
-                        model.report(TTM304, value, f"key '{key}' is written twice in this call (first on line "
-                                                    f"{model.span(seen[key])[0]}); only one value is kept: write it once")
-                    else:
-                        seen[key] = value
-            else:
-                _check_value(model, value, static_or_kind)
+                if key in seen:
+                    model.report(TTM304, value, f"key '{key}' is written twice in this call (first on line "
+                                                f"{model.span(seen[key])[0]}); only one value is kept: write it once")
+                else:
+                    seen[key] = value
+                continue
+            message = _NOT_STRING_MESSAGES.get(static_or_kind)  # static_or_kind: the value's P.literal_kind
+            if message is not None:
+                span = model.span(value)  # the finding's and its fix's: worked out once
+                model.report(TTM303, span, message, _string_fix(model, static_or_kind, value, span))
+                continue
+            text = static_string(value, model)
+            if text is not None and js_length(text) > VALUE_MAX_CHARS:
+                model.report(TTM302, value, f"cloud-storage value is {js_length(text)} characters; values may have "
+                                            f"at most {VALUE_MAX_CHARS}: store less or split it over several keys")
 
 
 def _check_key(model: FileModel, key: str | None, node) -> None:
@@ -133,25 +142,12 @@ def _check_key(model: FileModel, key: str | None, node) -> None:
                                    f"{KEY_MAX_CHARS}: use a shorter name")
 
 
-def _check_value(model: FileModel, value: Node, kind: str | None) -> None:
-    """`kind` is the value's P.literal_kind."""
-    message = _NOT_STRING_MESSAGES.get(kind)
-    if message is not None:
-        span = model.span(value)  # the finding's and its fix's: worked out once
-        model.report(TTM303, span, message, _string_fix(model, kind, P.unwrap(value), span))
-        return
-    text = static_string(value, model)
-    if text is not None and js_length(text) > VALUE_MAX_CHARS:
-        model.report(TTM302, value, f"cloud-storage value is {js_length(text)} characters; values may have at most "
-                                    f"{VALUE_MAX_CHARS}: store less or split it over several keys")
-
-
-def _string_fix(model: FileModel, kind: str, literal, span: Span) -> Fix | None:
+def _string_fix(model: FileModel, kind: str, value: Node, span: Span) -> Fix | None:
     """`10` → `'10'` and `true` → `'true'` (what String() makes of them), other numbers through
     `String(…)`: safe. An object or array through `JSON.stringify(…)` is unsafe: whoever reads the key
-    must now JSON.parse it. null gets no fix (meant as no value, most likely). `literal` is the value
-    unwrapped, `span` the value's own."""
-    text = P.text(literal)
+    must now JSON.parse it. null gets no fix (meant as no value, most likely). `value` is the value as
+    written (maybe in parentheses), `span` its own."""
+    text = P.text(P.unwrap(value) if value.type in P.WRAPPERS else value)
     # Fix and Edit built as the plain tuples they are: a bundle can have one of these per call.
     if kind == "boolean" or (kind == "number" and rewrite.DECIMAL.fullmatch(text)):
         quoted = rewrite.string_literal(model, text)
