@@ -266,3 +266,13 @@ def test_the_json_layout_is_exactly_json_dumps_with_indent_2(diagnostics):
     from ttminis_cli.lint.reporters import findings_json
 
     assert findings_json(diagnostics) == json.dumps([d.to_json() for d in diagnostics], indent=2, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("count", [0, 1, 999, 1000, 1001, 2500])
+def test_the_json_reporter_writes_a_long_list_in_pieces_that_make_one_json_document(count):
+    """A bundle's findings are written a thousand at a time: the pieces still make exactly json.dumps."""
+    diagnostics = [Diagnostic("game.js", 1, n + 1, "TTM303", "m", Severity.ERROR, 1, n + 2, "value-not-string")
+                   for n in range(count)]
+    out, err = io.StringIO(), io.StringIO()
+    REPORTERS["json"](out, err, rules=RULES).write_diagnostics(LintReport(diagnostics, files_checked=1))
+    assert out.getvalue() == json.dumps([d.to_json() for d in diagnostics], indent=2) + "\n"

@@ -192,7 +192,8 @@ def write_pack(root: Path, name: str, key: bytes, value: Any) -> bool:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".lint.", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(_FORMAT + hmac.new(key, body, "sha256").digest() + body)
+                fh.write(_FORMAT + hmac.new(key, body, "sha256").digest())
+                fh.write(body)  # apart: a big result's pickle is megabytes, not to be copied once more
             os.replace(tmp, os.path.join(folder, name))
         except BaseException:
             os.unlink(tmp)

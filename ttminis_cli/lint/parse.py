@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 import re
 from functools import lru_cache
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 # tree_sitter is imported where a parse or a query needs it: a warm cached run never does.
 if TYPE_CHECKING:
@@ -47,14 +47,12 @@ class _Parents(dict):
 
 _parents = _Parents()
 
-
-def parent(node: Node) -> Node | None:
-    """`node.parent`, looked up once per node. Tree-sitter finds a parent by descending from the root
-    each time (2–4 µs in a big file), and the engine asks for the same few again and again: the
-    occurrence's, its member's, its call's, for the call finder, the guards and every rule. A node
-    keeps its tree alive, so a node of another tree never meets a stale entry; parse() forgets the
-    last tree's."""
-    return _parents[node]
+# parent(node): `node.parent`, looked up once per node. Tree-sitter finds a parent by descending from
+# the root each time (2–4 µs in a big file), and the engine asks for the same few again and again: the
+# occurrence's, its member's, its call's, for the call finder, the guards and every rule. A node keeps
+# its tree alive, so a node of another tree never meets a stale entry; parse() forgets the last tree's.
+# The dict's own lookup, called in C: a bundle asks it hundreds of thousands of times.
+parent: Callable[[Node], Node | None] = _parents.__getitem__
 
 
 def leaf_at(cursor: TreeCursor, root: Node, byte: int) -> Node:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from ttminis_cli.lint.diagnostic import FIELDS, Diagnostic, Fix, diagnostic_of, new_edit, new_fix
+from ttminis_cli.lint.diagnostic import FIELDS, Diagnostic, diagnostic_of, new_edit, new_fix
 from ttminis_cli.lint.selection import Skipped
 
 Span = tuple[int, int, int, int]  # 1-based line, column, end line, end column
@@ -57,13 +57,11 @@ class FileResult(NamedTuple):
 
 def _columns(diagnostics: tuple[Diagnostic, ...]) -> list:
     columns = list(zip(*diagnostics)) or [()] * len(FIELDS)  # a Diagnostic is a tuple of its fields
-    columns[-1] = [None if fix is None else _fix_row(fix) for fix in columns[-1]]
+    # A Fix and its Edits as plain tuples (a named tuple pickles through a Python-level method each),
+    # by position: a named tuple's fields are Python-level properties.
+    columns[-1] = [None if fix is None else (fix[0], fix[1], tuple(map(tuple, fix[2])), fix[3])
+                   for fix in columns[-1]]
     return columns
-
-
-def _fix_row(fix: Fix) -> tuple:
-    title, safe, edits, isolated = fix  # by position: a named tuple's fields are Python-level properties
-    return title, safe, tuple(map(tuple, edits)), isolated
 
 
 def _file_result(path: str, columns: list[list], *rest) -> FileResult:

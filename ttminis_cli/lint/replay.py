@@ -172,9 +172,11 @@ class Recording:
         if signatures is None:
             return
         # surrogatepass: a file name that is not UTF-8 reaches the output as lone surrogates, and back.
-        output = [(name, "".join(texts).encode("utf-8", "surrogatepass")) for name, texts in self.chunks]
+        # Each text encoded on its own, never joined: a bundle's report is megabytes, and a copy of it
+        # is memory the process must first be given.
+        output = [(name, [text.encode("utf-8", "surrogatepass") for text in texts]) for name, texts in self.chunks]
         record = {"identity": self.identity, "paths": paths, "signatures": signatures,
-                  "output": [[name, len(data)] for name, data in output], "exit": code}
+                  "output": [[name, sum(map(len, data))] for name, data in output], "exit": code}
         try:
             folder = os.path.join(stamps.make_cache_dir(self.cache_root), "runs")
             os.makedirs(folder, exist_ok=True)
@@ -185,7 +187,7 @@ class Recording:
                     # ASCII (a non-UTF-8 file name survives), in one piece: json.dump would encode in Python.
                     fh.write(json.dumps(record, separators=(",", ":")).encode("ascii") + b"\n")
                     for _, data in output:
-                        fh.write(data)
+                        fh.writelines(data)
                 os.replace(tmp, target)
             except BaseException:
                 os.unlink(tmp)

@@ -283,12 +283,17 @@ class JsonReporter(Reporter):
     name = "json"
 
     def write_diagnostics(self, report: LintReport) -> None:
-        # In three writes: json.dump would hand the stream thousands of small pieces, and adding the
-        # brackets to the body would copy a bundle's megabytes of it twice.
-        head, body, tail = _findings_json(sorted(report.diagnostics, key=ORDER))
-        self.out.write(head)
-        self.out.write(body)
-        self.out.write(tail + "\n")
+        # In pieces of a thousand findings: json.dump would hand the stream tens of thousands of small
+        # ones, and one piece of a bundle's megabytes would be copied whole into memory the process must
+        # first be given (once joined, once encoded).
+        items = _finding_items(sorted(report.diagnostics, key=ORDER))
+        if not items:
+            self.out.write("[]\n")
+            return
+        self.out.write("[\n")
+        for start in range(0, len(items), _PIECE):
+            self.out.write((",\n" if start else "") + ",\n".join(items[start:start + _PIECE]))
+        self.out.write("\n]\n")
 
 
 # json.dumps([d.to_json() …], indent=2, ensure_ascii=False), laid out by hand: the indenting encoder is
@@ -301,15 +306,17 @@ _NUMBERS = '%d,\n    "column": %d,\n    "end_line": %d,\n    "end_column": %d,'
 _TAIL = '\n    "code": %s,\n    "name": %s,\n    "severity": %s,\n    "message": %s\n  }'
 
 
+_PIECE = 1000
+
+
 def findings_json(diagnostics: Sequence[Diagnostic]) -> str:
     """The JSON reporter's list of findings, in the given order."""
-    return "".join(_findings_json(diagnostics))
+    items = _finding_items(diagnostics)
+    return "[\n" + ",\n".join(items) + "\n]" if items else "[]"
 
 
-def _findings_json(diagnostics: Sequence[Diagnostic]) -> tuple[str, str, str]:
-    """findings_json in three parts: the opening, the findings, the closing."""
-    if not diagnostics:
-        return "[", "", "]"
+def _finding_items(diagnostics: Sequence[Diagnostic]) -> list[str]:
+    """Each finding as findings_json lays it out, without the list's brackets and commas."""
     heads: dict[str, str] = {}
     tails: dict[tuple, str] = {}
     items = []
@@ -322,7 +329,7 @@ def _findings_json(diagnostics: Sequence[Diagnostic]) -> tuple[str, str, str]:
         if tail is None:
             tail = tails[key] = _TAIL % tuple(map(encode_basestring, (d.code, d.name, d.severity.value, d.message)))
         items.append(head + _NUMBERS % (d.line, d.column, d.end_line or d.line, d.end_column or d.column) + tail)
-    return "[\n", ",\n".join(items), "\n]"
+    return items
 
 
 class GithubReporter(Reporter):

@@ -56,6 +56,7 @@ def scan(root: Node, source: bytes) -> dict[str, list[Node]]:
     member = None
     prop_span = None
     roots = out["root"] = []
+    distinctive = out["distinctive_call"] = []  # one per call of a bundle: appended to here directly
     cursor = root.walk()
     for match in P.word_regex(WORDS).finditer(source):
         span = match.span()
@@ -88,7 +89,7 @@ def scan(root: Node, source: bytes) -> dict[str, list[Node]]:
             # `arguments` or template node, never a member.
             if call is not None and call.type == "call_expression":
                 if word in _DISTINCTIVE:
-                    add("distinctive_call", call)
+                    distinctive.append(call)
                 elif word == b"toDataURL":
                     add("todataurl", node)
         elif t == "export" and parent.type == "export_statement":
@@ -103,8 +104,9 @@ def scan(root: Node, source: bytes) -> dict[str, list[Node]]:
                     add("import_source", source_node)
             elif parent.type == "import" and P.parent(parent) is not None and P.parent(parent).type == "call_expression":
                 add("import_source", _first_string_argument(P.parent(parent)))
-    if not roots:
-        del out["root"]  # as before: a key only for what was found
+    for key in ("root", "distinctive_call"):
+        if not out[key]:
+            del out[key]  # a key only for what was found
     return out
 
 

@@ -147,9 +147,9 @@ def _string_fix(model: FileModel, kind: str, value: Node, span: Span) -> Fix | N
     `String(…)`: safe. An object or array through `JSON.stringify(…)` is unsafe: whoever reads the key
     must now JSON.parse it. null gets no fix (meant as no value, most likely). `value` is the value as
     written (maybe in parentheses), `span` its own."""
-    text = P.text(P.unwrap(value) if value.type in P.WRAPPERS else value)
+    text = (P.unwrap(value) if value.type in P.WRAPPERS else value).text.decode("utf-8", "replace")
     # Fix and Edit built as the plain tuples they are: a bundle can have one of these per call.
-    if kind == "boolean" or (kind == "number" and rewrite.DECIMAL.fullmatch(text)):
+    if kind == "boolean" or (kind == "number" and _DECIMAL(text)):
         quoted = rewrite.string_literal(model, text)
         return new_fix(f"Write `{quoted}`", True, (new_edit((*span, quoted)),))
     if kind == "number":
@@ -157,6 +157,9 @@ def _string_fix(model: FileModel, kind: str, value: Node, span: Span) -> Fix | N
     if kind in ("object", "array"):
         return new_fix("Write it through `JSON.stringify(…)`", False, (new_edit((*span, f"JSON.stringify({text})")),))
     return None
+
+
+_DECIMAL = rewrite.DECIMAL.fullmatch
 
 
 def check_project(facts: Sequence[Facts], report: Callable) -> None:
