@@ -10,9 +10,10 @@ strings, numbers and spans only, so a warm run unpickles them without loading tr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import NamedTuple
 
-from ttminis_cli.lint.diagnostic import FIELDS, Diagnostic, diagnostic_of, new_edit, new_fix
+from ttminis_cli.lint.diagnostic import FIELDS, Diagnostic, Fix, diagnostic_of, new_edit, new_fix
 from ttminis_cli.lint.selection import Skipped
 
 Span = tuple[int, int, int, int]  # 1-based line, column, end line, end column
@@ -57,24 +58,28 @@ class FileResult(NamedTuple):
 
 def _columns(diagnostics: tuple[Diagnostic, ...]) -> list:
     columns = list(zip(*diagnostics)) or [()] * len(FIELDS)  # a Diagnostic is a tuple of its fields
-    # A Fix and its Edits as plain tuples (a named tuple pickles through a Python-level method each),
-    # by position: a named tuple's fields are Python-level properties.
-    columns[-1] = [None if fix is None else (fix[0], fix[1], tuple(map(tuple, fix[2])), fix[3])
-                   for fix in columns[-1]]
+    # The fixes as columns too, not a tuple per Fix and Edit (a named tuple pickles through a
+    # Python-level method each): per finding its number of edits (-1: no fix), per fix its title,
+    # safety and isolation, per edit its five fields.
+    fix_column = columns[-1]
+    fixes = [fix for fix in fix_column if fix is not None]
+    edits = [edit for fix in fixes for edit in fix[2]]
+    columns[-1] = ([-1 if fix is None else len(fix[2]) for fix in fix_column], [fix[0] for fix in fixes],
+                   [fix[1] for fix in fixes], [fix[3] for fix in fixes], *(list(zip(*edits)) or [()] * 5))
     return columns
 
 
-def _file_result(path: str, columns: list[list], *rest) -> FileResult:
-    return FileResult(path, tuple(map(_diagnostic, zip(*columns))), *rest)
+def _file_result(path: str, columns: list, *rest) -> FileResult:
+    *fields, (counts, titles, safes, isolated, *edit_columns) = columns
+    edits = map(new_edit, zip(*edit_columns))
+    parts = zip(titles, safes, isolated)
+    fixes = [None if n < 0 else _fix(next(parts), tuple(islice(edits, n))) for n in counts]
+    return FileResult(path, tuple(map(diagnostic_of, zip(*fields, fixes))), *rest)
 
 
-def _diagnostic(values: tuple) -> Diagnostic:
-    fix = values[-1]
-    if fix is not None:
-        title, safe, edits, isolated = fix
-        fix = new_fix(title, safe, tuple(map(new_edit, edits)), isolated)
-        values = (*values[:-1], fix)
-    return diagnostic_of(values)
+def _fix(parts: tuple[str, bool, bool], edits: tuple) -> Fix:
+    title, safe, isolated = parts
+    return new_fix(title, safe, edits, isolated)
 
 
 @dataclass

@@ -12,7 +12,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Mapping, Sequence, TextIO
+from typing import ClassVar, Iterator, Mapping, Sequence, TextIO
 from urllib.parse import quote
 
 from ttminis_cli.lint.diagnostic import ORDER, Diagnostic, RuleInfo, Severity
@@ -284,16 +284,11 @@ class JsonReporter(Reporter):
 
     def write_diagnostics(self, report: LintReport) -> None:
         # In pieces of a thousand findings: json.dump would hand the stream tens of thousands of small
-        # ones, and one piece of a bundle's megabytes would be copied whole into memory the process must
+        # ones, and a bundle's megabytes in one piece would be copied whole into memory the process must
         # first be given (once joined, once encoded).
-        items = _finding_items(sorted(report.diagnostics, key=ORDER))
-        if not items:
-            self.out.write("[]\n")
-            return
-        self.out.write("[\n")
-        for start in range(0, len(items), _PIECE):
-            self.out.write((",\n" if start else "") + ",\n".join(items[start:start + _PIECE]))
-        self.out.write("\n]\n")
+        for piece in _findings_json(sorted(report.diagnostics, key=ORDER)):
+            self.out.write(piece)
+        self.out.write("\n")
 
 
 # json.dumps([d.to_json() …], indent=2, ensure_ascii=False), laid out by hand: the indenting encoder is
@@ -311,25 +306,29 @@ _PIECE = 1000
 
 def findings_json(diagnostics: Sequence[Diagnostic]) -> str:
     """The JSON reporter's list of findings, in the given order."""
-    items = _finding_items(diagnostics)
-    return "[\n" + ",\n".join(items) + "\n]" if items else "[]"
+    return "".join(_findings_json(diagnostics))
 
 
-def _finding_items(diagnostics: Sequence[Diagnostic]) -> list[str]:
-    """Each finding as findings_json lays it out, without the list's brackets and commas."""
+def _findings_json(diagnostics: Sequence[Diagnostic]) -> Iterator[str]:
+    """findings_json in pieces of _PIECE findings each (the first with the opening bracket, the last
+    with the closing one)."""
+    if not diagnostics:
+        yield "[]"
+        return
     heads: dict[str, str] = {}
     tails: dict[tuple, str] = {}
-    items = []
-    for d in diagnostics:
-        head = heads.get(d.path)
-        if head is None:
-            head = heads[d.path] = _HEAD % encode_basestring(d.path)
-        key = (d.code, d.name, d.severity, d.message)
-        tail = tails.get(key)
-        if tail is None:
-            tail = tails[key] = _TAIL % tuple(map(encode_basestring, (d.code, d.name, d.severity.value, d.message)))
-        items.append(head + _NUMBERS % (d.line, d.column, d.end_line or d.line, d.end_column or d.column) + tail)
-    return items
+    for start in range(0, len(diagnostics), _PIECE):
+        items = []
+        for d in diagnostics[start:start + _PIECE]:
+            head = heads.get(d.path)
+            if head is None:
+                head = heads[d.path] = _HEAD % encode_basestring(d.path)
+            key = (d.code, d.name, d.severity, d.message)
+            tail = tails.get(key)
+            if tail is None:
+                tail = tails[key] = _TAIL % tuple(map(encode_basestring, (d.code, d.name, d.severity.value, d.message)))
+            items.append(head + _NUMBERS % (d.line, d.column, d.end_line or d.line, d.end_column or d.column) + tail)
+        yield ("[\n" if start == 0 else ",\n") + ",\n".join(items) + ("\n]" if start + _PIECE >= len(diagnostics) else "")
 
 
 class GithubReporter(Reporter):
