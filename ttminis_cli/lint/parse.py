@@ -57,21 +57,19 @@ parent: Callable[[Node], Node | None] = _parents.__getitem__
 
 def leaf_at(cursor: TreeCursor, root: Node, byte: int) -> Node:
     """The leaf at `byte` (or the first after it), by one descent of `cursor` from `root`; its nearest
-    three ancestors are noted for parent() on the way back up. One descent rather than four: finding a
+    two ancestors are noted for parent() on the way back up. One descent rather than three: finding a
     node by its offset and then each parent descends from the root every time, and in a one-line bundle
-    those descents are most of what placing a platform name costs. Three: `tt` → `tt.x` → `tt.x()` →
-    what holds the call, as far as the call finder climbs from most of them."""
+    those descents are most of what placing a platform name costs. Two: `tt` → `tt.x` → `tt.x()`, as far
+    as the call finder climbs from most of them (a noted node is memory kept till the next parse: a
+    bundle has one per platform name)."""
     cursor.reset(root)
     while cursor.goto_first_child_for_byte(byte) is not None:
         pass
     leaf = cursor.node
-    parents = _parents
     if cursor.goto_parent():  # unrolled: this runs per platform name of a bundle
-        up = parents[leaf] = cursor.node
+        up = _parents[leaf] = cursor.node
         if cursor.goto_parent():
-            up2 = parents[up] = cursor.node
-            if cursor.goto_parent():
-                parents[up2] = cursor.node
+            _parents[up] = cursor.node
     return leaf
 
 
