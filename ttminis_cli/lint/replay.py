@@ -171,12 +171,12 @@ class Recording:
         signatures = stamps.take(paths, self.started, stamps.noted_listing)
         if signatures is None:
             return
-        # surrogatepass: a file name that is not UTF-8 reaches the output as lone surrogates, and back.
-        # Each text encoded on its own, never joined: a bundle's report is megabytes, and a copy of it
-        # is memory the process must first be given.
-        output = [(name, [text.encode("utf-8", "surrogatepass") for text in texts]) for name, texts in self.chunks]
-        record = {"identity": self.identity, "paths": paths, "signatures": signatures,
-                  "output": [[name, sum(map(len, data))] for name, data in output], "exit": code}
+        # Each text encoded on its own as it is written, never joined: a bundle's report is megabytes, and
+        # a copy of it is memory the process must first be given. An ASCII text's length is its size.
+        sizes = [[name, sum(len(text) if text.isascii() else len(_encoded(text)) for text in texts)]
+                 for name, texts in self.chunks]
+        record = {"identity": self.identity, "paths": paths, "signatures": signatures, "output": sizes,
+                  "exit": code}
         try:
             folder = os.path.join(stamps.make_cache_dir(self.cache_root), "runs")
             os.makedirs(folder, exist_ok=True)
@@ -186,8 +186,8 @@ class Recording:
                 with open(tmp, "wb") as fh:
                     # ASCII (a non-UTF-8 file name survives), in one piece: json.dump would encode in Python.
                     fh.write(json.dumps(record, separators=(",", ":")).encode("ascii") + b"\n")
-                    for _, data in output:
-                        fh.writelines(data)
+                    for _, texts in self.chunks:
+                        fh.writelines(map(_encoded, texts))
                 os.replace(tmp, target)
             except BaseException:
                 os.unlink(tmp)
@@ -195,6 +195,11 @@ class Recording:
             _prune(folder)
         except (OSError, ValueError):
             pass  # a read-only project simply never replays
+
+
+def _encoded(text: str) -> bytes:
+    # surrogatepass: a file name that is not UTF-8 reaches the output as lone surrogates, and back.
+    return text.encode("utf-8", "surrogatepass")
 
 
 _current: Recording | None = None
