@@ -124,6 +124,18 @@ def test_members_the_project_adds_or_declares_are_known(tmp_path, declaration):
     assert run(tmp_path, main=source, **declaration) == []
 
 
+def test_a_declaration_file_the_parser_misreads_is_no_syntax_error(tmp_path):
+    """WeChat's lib.wx.api.d.ts has a member named `in` after a line break: valid TypeScript that the
+    grammar reads as a type operator. A .d.ts is never loaded by the platform (tsc checks it), so its
+    syntax is not TTM002's business; a script's is."""
+    typings = ("declare namespace WechatMinigame {\n  interface RealtimeLogManager {\n    error(...args: any[]): void\n"
+               "    in(pageInstance: any): void\n  }\n}\n")
+    assert run(tmp_path, main="wx.login({ fail() {} });\n", **{"typings/lib.wx.api.d.ts": typings}) == []
+    broken = "declare const wx: { login(o: object): void }\nexport const a = ;\n"
+    assert run(tmp_path / "ts", main="wx.login({ fail() {} });\n", **{"src/log.ts": broken}) == [
+        ("src/log.ts", 2, "TTM002")]
+
+
 @pytest.mark.parametrize("source,expected", [
     # KVDataList: renamed (TTM203), never also "missing data" (TTM202)
     ("tt.setUserCloudStorage({ KVDataList: [{ key: 'a', value: '1' }], fail() {} });", [(1, "TTM203")]),

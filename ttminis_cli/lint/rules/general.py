@@ -5,6 +5,7 @@ from __future__ import annotations
 from ttminis_cli.lint import parse as P
 from ttminis_cli.lint.diagnostic import RuleInfo, Severity
 from ttminis_cli.lint.model import FileModel
+from ttminis_cli.lint.selection import DECLARATION_SUFFIXES
 
 TTM001 = RuleInfo(
     code="TTM001", name="unused-suppression", severity=Severity.WARNING,
@@ -22,7 +23,8 @@ TTM002 = RuleInfo(
     code="TTM002", name="parse-error", severity=Severity.ERROR,
     summary="A file that does not parse; the other rules still run on what parsed.",
     why="The platform cannot load a script with a syntax error (the platform's own samples carry a few, "
-        "such as `(code) = >{`).",
+        "such as `(code) = >{`). Declaration files (`.d.ts`) are never loaded, and `tsc` checks them: "
+        "their syntax is not reported (the parser misreads some valid ones, such as WeChat's own typings).",
     bad="tt.login({\n  success: (res) = > { console.log(res.code); },\n  fail: (err) => { console.error(err); },\n});\n",
     good="tt.login({\n  success: (res) => { console.log(res.code); },\n  fail: (err) => { console.error(err); },\n});\n",
     fix="Fix the syntax at the reported position.",
@@ -33,7 +35,7 @@ RULES = (TTM001, TTM002)
 
 def check_file(model: FileModel) -> None:
     root = model.root
-    if root is None or not root.has_error:
+    if root is None or not root.has_error or model.ctx.path.endswith(DECLARATION_SUFFIXES):
         return
     node = P.first_error(root)
     if node is None:
