@@ -9,7 +9,10 @@ The bundles, generated (seeded, nothing fetched):
 - storage: one line of 60,000 setUserCloudStorage calls, each with a number value (60,000 TTM303
   findings): cost per finding;
 - engine: one line of 20,000 minified functions reusing the same one-letter names, one in fifty
-  assigning `wx` to its `r`: cost of following aliases through a minified engine.
+  assigning `wx` to its `r`: cost of following aliases through a minified engine;
+- modules: a TypeScript build's CommonJS output (a Laya `bin/js/bundle.js`), 20,000 functions each
+  holding a read of an imported module's member (`var v = Config_1.default.item`) and testing it: cost
+  of the reads through modules that might export the platform, and of their holders.
 
 Each figure is whole-process time of the best of --repeat runs (interpreter start included, the lint
 cache removed before each lint run), the floor's and the lint's runs taken in turns: the parse floor is
@@ -59,6 +62,14 @@ def engine_bundle(functions: int) -> str:
     return ";".join(parts)
 
 
+def modules_bundle(functions: int) -> str:
+    parts = ['"use strict";', 'var Config_1 = require("./Config");', 'var Utils_1 = require("./Utils");']
+    parts += [f"function f{i}(t) {{ var v{i} = Config_1.default.item{i}; if (v{i}) {{ Utils_1.default.log(t * {i}); }} "
+              f"return v{i}; }}" for i in range(functions)]
+    parts.append('if (typeof wx !== "undefined" && wx.showShareMenu) { wx.showShareMenu({ withShareTicket: true }); }')
+    return "\n".join(parts) + "\n"
+
+
 def timed(cmd: list[str], cwd: Path, ok=(0, 1)) -> tuple[float, float]:
     """(wall seconds, CPU seconds) of one run of `cmd`."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -91,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         generated = {
             "storage.js": storage_bundle(2_000 if args.small else 60_000),
             "engine.js": engine_bundle(1_000 if args.small else 20_000),
+            "modules.js": modules_bundle(1_000 if args.small else 20_000),
         }
         files = []  # each in a folder of its own: linting a file reads its project, here nothing else
         for name, text in generated.items():

@@ -121,10 +121,12 @@ class _Finder:
     def __init__(self, lang: str, root: Node, source: bytes, scan: dict[str, list[Node]]) -> None:
         self.lang = lang
         self.root = root
+        self.root_key = _key(root)
         self.source = source
         self.scan = scan
         self.scopes: dict[tuple, dict[str, object]] = {}  # scope key -> name -> kind or declarator
         self.bound_names: set[str] = set()  # every name some scope binds: the others are globals at once
+        self.binders: dict[str, set[tuple]] = {}  # name -> the keys of the scopes that bind it
         # Every `name = …` of the names followed so far, and writes that make a binding unknowable
         # (`x += …`, `x++`): a binding is the platform only if every value it is given can only be.
         self.writes: dict[str, list[Node]] = {}
@@ -424,8 +426,12 @@ class _Finder:
             self._bind(fn, name, None)
 
     def _bind(self, scope: Node, name: str, value: object) -> None:
-        self.bound_names.add(name)
+        self._binds(_key(scope), name)
         self.scopes.setdefault(_key(scope), {}).setdefault(name, value)
+
+    def _binds(self, scope: tuple, name: str) -> None:
+        self.bound_names.add(name)
+        self.binders.setdefault(name, set()).add(scope)
 
     def _scope_of_declaration(self, declarator: Node) -> Node:
         decl = P.parent(declarator)
@@ -449,6 +455,11 @@ class _Finder:
         """The scope that binds `name` where `node` stands, or None (a global)."""
         if name not in self.bound_names:
             return None
+        binders = self.binders[name]
+        if len(binders) == 1 and self.root_key in binders:
+            # Bound in the file's scope alone (a module's `var X_1 = require(…)`, read thousands of times in
+            # a TypeScript build): that is where any use of it stands, without a climb to the root.
+            return self.root_key
         here = P.parent(node)
         while here is not None:
             key = _key(here)
@@ -844,7 +855,7 @@ class _Finder:
             name = fn.child_by_field_name("name")
             if name is not None:
                 scope = self._block_of(fn)
-                self.bound_names.add(P.text(name))
+                self._binds(_key(scope), P.text(name))
                 self.scopes.setdefault(_key(scope), {})[P.text(name)] = returns
                 self._follow(P.text(name), scope)
         elif fn.type == "method_definition":

@@ -105,8 +105,15 @@ class Guards:
                     out.setdefault(schema.split(".")[0], []).append(call.node)
         for access in self.model.uses.accesses:
             out.setdefault(access.api, []).append(access.node)
+        # The names that hold a test's result (`const canShare = !!tt.shareAppMessage`) test it too, where
+        # it matters: for a member some call or chained use of this file is asked about. A TypeScript
+        # build's `X_1.default` reads of its own modules are thousands, and their holders would otherwise
+        # all be searched for in the whole file.
+        asked = {call.api for call in self.model.uses.calls} | {a.api for a in self.model.uses.accesses if a.chained}
         derived: dict[str, str] = {}
         for api, nodes in out.items():
+            if api not in asked:
+                continue
             for node in nodes:
                 name = _holder_name(node)
                 if name:

@@ -112,11 +112,13 @@ def word_nodes(root: Node, source: bytes, words, types, start: int = 0, end: int
     else:
         hits = (m.span() for m in word_regex(words).finditer(source, start, end))
     out = []
-    for n, (hit_start, hit_end) in enumerate(hits):
+    cursor = root.walk()
+    for n, span in enumerate(hits):
         if limit is not None and n >= limit:
             return None
-        node = root.descendant_for_byte_range(hit_start, hit_end)
-        if node is not None and node.type in types and node.start_byte == hit_start and node.end_byte == hit_end:
+        # A descent that notes the parents too: what the callers ask of most of these nodes next.
+        node = leaf_at(cursor, root, span[0])
+        if node.type in types and node.byte_range == span:
             out.append(node)
     return out
 
