@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from ttminis_cli.platform.api import API, TIKTOK_WAY, other_platform_api
+from ttminis_cli.platform.api import API, TIKTOK_WAY, TIKTOK_WAY_OPEN_DATA, other_platform_api
 
 # DESIGN §4 TTM202: the required keys, exactly.
 REQUIRED = {
@@ -72,3 +72,6 @@ def test_other_platforms_list_is_disjoint_and_knows_the_porting_names():
     for name, way in TIKTOK_WAY.items():
         assert name in others, name
         assert re.match(r"\w+", way).group(0) in API, way
+    for name, way in TIKTOK_WAY_OPEN_DATA.items():  # the open data domain's ways are APIs it has
+        assert name in others, name
+        assert API[re.match(r"\w+", way).group(0)].domain in ("open-data", "both"), way

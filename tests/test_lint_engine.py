@@ -139,6 +139,16 @@ def test_make_builds_the_diagnostic_its_constructor_would():
         made.line = 2
 
 
+def test_the_no_config_note_names_its_files_where_other_projects_were_found(tmp_path):
+    """Linting a folder of games, a script beside them is in no project: the note is about it, not the run."""
+    root = write(tmp_path / "repo", {"breakout/game.json": "{}", "breakout/game.js": "", "tools/gen.mjs": "",
+                                     "tools/more.js": ""})
+    assert plan([root], Config(), cwd=root).notes == [
+        "2 files in no project (tools/gen.mjs and 1 more): no project.config.json, game.json or openDataContext/ "
+        "folder above them, so the domain rules (TTM101–TTM106 and TTM401–TTM403) are off there; declare the "
+        "open data folder with `[lint] open-data = [\"<folder>/**\"]` in ttminis.toml"]
+
+
 def test_columns_count_characters_not_bytes(tmp_path):
     root = write(tmp_path / "p", {"game.json": "{}", "game.js": "const s = 'héllo😀'; tt.shareToUsr();\n"})
     found, _ = lint([root], Config(), cwd=root)

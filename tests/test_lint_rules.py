@@ -448,3 +448,54 @@ def test_a_project_that_writes_no_keys_has_its_writer_elsewhere(tmp_path):
     assert odd_codes(tmp_path, reader) == []
     writer = "tt.setUserCloudStorage({ data: [{ key: 'scroe', value: '1' }], fail() {} });\n"
     assert run(tmp_path / "both", main=writer, open_data=reader) == [("odd", 1, "TTM305")]
+
+
+def test_ttm208_hints_only_what_the_domain_has(tmp_path):
+    """`getUserInfo` in a leaderboard's open data domain: the main domain's way (login) is not there."""
+    root = tmp_path / "p"
+    for name, text in {"game.json": '{"openDataContext": "openDataContext"}',
+                       "game.js": "wx.getUserInfo({ success() {}, fail() {} });\n",
+                       "openDataContext/index.js": "wx.getUserInfo({ openIdList: ['selfOpenId'], success() {}, fail() {} });\n"
+                       }.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    found, _ = lint([root], Config(), cwd=root)
+    hints = {d.path: d.message.split("; ", 1)[1] for d in found if d.code == "TTM208"}
+    assert hints["game.js"] == "on TikTok use login, then read the user's profile on your server"
+    assert hints["openDataContext/index.js"].startswith("on TikTok use getFriendCloudStorage, whose results carry")
+    assert "login" not in hints["openDataContext/index.js"].split("(")[0]
+
+
+def test_another_platforms_key_is_named_for_what_it_is_not_renamed(tmp_path):
+    """Douyin's share `templateId` is a template id, not a misspelt `templateType` (1 or 2): renaming it
+    would turn a key TikTok ignores into a wrong value (TTM204)."""
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / "game.js").write_text("tt.shareAppMessage?.({ templateId: 'abc123', imageUrl: 'https://a.com/x.png', "
+                                  "fail() {} });\n")
+    found, _ = lint([root], Config(), cwd=root)
+    assert [(d.code, d.message, d.fix) for d in found] == [
+        ("TTM203", "shareAppMessage does not take `templateId` (Douyin's share-template id; TikTok Minis has no "
+                   "share templates): remove it, or keep it for the other platform", None)]
+
+
+@pytest.mark.parametrize("open_data,expected", [
+    ("document.addEventListener('touchstart', onTouch);\n", [("odd", 1, "TTM104")]),
+    # a library that serves the web too tests first: what that guards never runs in the open data domain
+    ("if (typeof document !== 'undefined') document.addEventListener('touchstart', onTouch);\n", []),
+    ("const api = GameGlobal.wx || GameGlobal.tt;\n"
+     "function canvas() { if (api) return api.createCanvas(); return document.createElement('canvas'); }\n", []),
+    ("function canvas() { if (typeof document === 'undefined') { return tt.createCanvas(); }\n"
+     "  return document.createElement('canvas'); }\n", []),
+    ("if (typeof document === 'undefined') document.addEventListener('touchstart', onTouch);\n",
+     [("odd", 1, "TTM104")]),
+])
+def test_web_uses_the_open_data_domain_never_runs_are_not_reported(tmp_path, open_data, expected):
+    assert run(tmp_path, open_data=open_data) == expected
+
+
+def test_wechats_share_to_moments_is_a_wechat_api_not_a_typo(tmp_path):
+    """WeChat's own demo calls `wx.shareTimeLine` (newer than its typings): TTM208, not TTM201's
+    "did you mean onShareTimeline?" (a listener, not a share)."""
+    assert main_codes(tmp_path, "wx.shareTimeLine({ imageUrl: 'share.png', query: 'from=moments' });\n") == [
+        (1, "TTM208")]

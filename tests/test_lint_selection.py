@@ -229,7 +229,10 @@ def test_declarations_are_never_skipped(tmp_path):
     ("three.cjs", (), "vendored"), ("weapp-adapter.js", (), "vendored"), ("polyfills.bundle.js", (), "vendored"),
     ("core-js.min.js", (), "vendored"), ("regenerator-runtime.js", (), "vendored"),
     ("symbol.js", ("weapp-adapter.js",), "vendored"), ("Game.min.js", (), "minified"), ("rank-min.js", (), "minified"),
+    ("eui.js", ("egret.js",), "vendored"), ("assetsmanager.js", ("egret.js", "eui.js"), "vendored"),
+    ("tween.js", ("egret.js",), "vendored"), ("protobuf-library.js", (), "vendored"), ("protobuf.js", (), "vendored"),
     # a game's own names, however close
+    ("tween.js", (), None), ("socket.js", (), None), ("game.js", ("egret.js",), None), ("protobuf-bundles.js", (), None),
     ("symbol.js", (), None), ("physics.js", (), None), ("ccRequire.js", (), None), ("threeInARow.js", (), None),
     ("admin.js", (), None), ("lib.js", (), None), ("md5.js", (), None), ("platform-adapter.js", (), None),
     ("cc.ts", (), None), ("laya.core.d.ts", (), None), ("minimap.js", (), None),
@@ -243,7 +246,7 @@ def test_the_table_by_name(name, siblings, kind):
     ("vendor/sdk", "vendor/"), ("core-js/modules", "core-js/"), (".", None), ("lib", None), ("js/libsx", None),
     ("temp/quick-scripts/dst/assets/script", "temp/quick-scripts/"), ("library/imports/48", "library/imports/"),
     ("temp/programming/packer-driver", "temp/programming/"), ("temp", None), ("library", None),
-    ("assets/library/ui", None),
+    ("assets/library/ui", None), ("js/api/AR/threejs-miniprogram", "threejs-miniprogram/"),
 ])
 def test_the_table_by_folder(folder, shown):
     assert selection.vendored_folder(folder) == shown

@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 # What `typeof <name>` is when TikTok runs the game. `tt` is always there; `wx` is there for ported
 # games on newer clients, so it decides nothing; the other mini-game platforms' globals never are.
 _TYPEOF_ON_TIKTOK = {"tt": "object"}
+# What the open data domain lacks besides (DESIGN §1: no network, DOM or local storage there): a test of
+# it is false there, so the code it guards never runs in that domain.
+_TYPEOF_IN_OPEN_DATA = {**_TYPEOF_ON_TIKTOK, **{name: "undefined" for name in (
+    "document", "localStorage", "sessionStorage", "XMLHttpRequest", "WebSocket", "fetch")}}
 _OTHER_PLATFORM_GLOBALS = frozenset({"qq", "swan", "my", "ks", "qg", "hbs", "uc", "jd", "bl", "dd", "xhs",
                                      "kwaigame", "Taro"})
 _GLOBAL_HOLDERS = ("window.", "GameGlobal.", "globalThis.", "self.", "global.")
@@ -197,7 +201,7 @@ class Guards:
                     return False if False in (a, b) else (True if a is True and b is True else None)
                 return True if True in (a, b) else (False if a is False and b is False else None)
             if op in ("===", "!==", "==", "!="):
-                same = _compare(left, right)
+                same = _compare(left, right, _TYPEOF_IN_OPEN_DATA if self.model.open_data else _TYPEOF_ON_TIKTOK)
                 return None if same is None else (same if op in ("===", "==") else not same)
             return None
         if t in ("identifier", "member_expression"):
@@ -287,9 +291,9 @@ def _definition(node: Node) -> tuple[Node | None, bool]:
     return None, False
 
 
-def _compare(a: Node | None, b: Node | None) -> bool | None:
+def _compare(a: Node | None, b: Node | None, typeof: dict[str, str]) -> bool | None:
     """`typeof tt === 'undefined'`, `sys.platform === sys.WECHAT_GAME`: whether the two sides are equal
-    on TikTok, or None."""
+    on TikTok, or None. `typeof`: what `typeof name` is there, by name."""
     for left, right in ((a, b), (b, a)):
         left, right = P.unwrap(left), P.unwrap(right)
         if left is None or right is None:
@@ -299,10 +303,10 @@ def _compare(a: Node | None, b: Node | None) -> bool | None:
             if literal is None:
                 continue
             name = _strip_holder(P.text(P.unwrap(left.child_by_field_name("argument"))))
-            if name in _TYPEOF_ON_TIKTOK:
-                if literal == _TYPEOF_ON_TIKTOK[name]:
+            if name in typeof:
+                if literal == typeof[name]:
                     return True
-                return False if literal == "undefined" else None
+                return False if literal == "undefined" or typeof[name] == "undefined" else None
             if name in _OTHER_PLATFORM_GLOBALS:
                 return literal == "undefined"
             return None

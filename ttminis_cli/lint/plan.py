@@ -42,11 +42,19 @@ def plan(paths: list[Path], config: Config, *, cwd: Path | None = None, force_ex
             fallback = planner.cwd if real == planner.cwd or planner.cwd in real.parents else Path(folder)
             planner.add_file(folder, name, fallback, explicit=True)
     planner.result.skipped = list(planner.skipped.values())
+    planner.word_notes()
     tasks = planner.result.tasks
     if any(t.language in ("ts", "tsx") and not t.ctx.path.lower().endswith(selection.DECLARATION_SUFFIXES)
            for t in tasks):
         planner.result.tasks = [t._replace(ts_run=True) for t in tasks]
     return planner.result
+
+
+class _NoDomainNote(NamedTuple):
+    """A project without a config file, noted while planning; put in words once every file is planned."""
+
+    root: Path
+    shown: str
 
 
 class _Planner:
@@ -260,11 +268,32 @@ class _Planner:
             html = runtime == "html" or (runtime == "auto" and _loads_sdk(project.root / "index.html"))
             self.projects[key] = (project, html)
             if not project.domain_rules_enabled:
-                self.result.notes.append(
-                    f"{self._display(project.root)}: no project.config.json, game.json or openDataContext/ "
-                    f"folder found, so the domain rules ({DOMAIN_RULE_CODES}) are off; declare the open data "
-                    "folder with `[lint] open-data = [\"<folder>/**\"]` in ttminis.toml")
+                self.result.notes.append(_NoDomainNote(project.root, self._display(project.root)))
         return self.projects[key]
+
+    def word_notes(self) -> None:
+        """The notes on projects without a config file, in words: where other projects were found too,
+        they name the few files they are about (a script beside several games), not the whole run."""
+        tasks = self.result.tasks
+        elsewhere = any(t.ctx.domain_rules for t in tasks)
+        notes = []
+        for note in self.result.notes:
+            if not isinstance(note, _NoDomainNote):
+                notes.append(note)
+                continue
+            root = str(note.root).replace(os.sep, "/")
+            files = [t.ctx.path for t in tasks if t.ctx.project_root == root and not t.ctx.domain_rules]
+            hint = "declare the open data folder with `[lint] open-data = [\"<folder>/**\"]` in ttminis.toml"
+            if elsewhere and files:
+                which = files[0] + (f" and {len(files) - 1} more" if len(files) > 1 else "")
+                notes.append(f"{len(files)} file{'s' * (len(files) > 1)} in no project ({which}): no "
+                             f"project.config.json, game.json or openDataContext/ folder above "
+                             f"{'them' if len(files) > 1 else 'it'}, so the domain rules ({DOMAIN_RULE_CODES}) "
+                             f"are off there; {hint}")
+            else:
+                notes.append(f"{note.shown}: no project.config.json, game.json or openDataContext/ folder found, so "
+                             f"the domain rules ({DOMAIN_RULE_CODES}) are off; {hint}")
+        self.result.notes = notes
 
     def _excluded(self, path: str) -> bool:
         patterns = self.config.lint.exclude

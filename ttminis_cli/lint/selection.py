@@ -55,6 +55,10 @@ NAMED: tuple[tuple[str, ...], ...] = (
     ("laya.*", VENDORED, "LayaAir engine modules (laya.core.js, laya.webgl.js, …)"),
     ("egret", VENDORED, "Egret engine"),
     ("egret.*", VENDORED, "Egret engine modules (egret.web.js, egret.wxgame.js, …)"),
+    # Egret's other modules, where the engine sits beside them (a WeChat build's js/ folder): alone,
+    # `tween.js` or `socket.js` could be anyone's.
+    *((name, VENDORED, "Egret engine modules (eui.js, assetsmanager.js, …)", "egret.js")
+      for name in ("eui", "assetsmanager", "tween", "socket", "dragonbones", "particle", "res", "promise")),
     ("phaser", VENDORED, "Phaser"),
     ("phaser.*", VENDORED, "Phaser builds (phaser.min.js, …)"),
     ("phaser-*", VENDORED, "Phaser builds (phaser-arcade-physics.js, phaser-ce.js, …)"),
@@ -63,6 +67,10 @@ NAMED: tuple[tuple[str, ...], ...] = (
     ("pixi-*", VENDORED, "PixiJS builds and plugins (pixi-legacy.js, pixi-spine.js, …)"),
     ("three", VENDORED, "three.js"),
     ("three.*", VENDORED, "three.js builds (three.module.js, three.min.js, …)"),
+    ("threejs-miniprogram/", VENDORED, "three.js for WeChat mini programs"),
+    ("protobuf", VENDORED, "protobuf.js"),
+    ("protobuf.*", VENDORED, "protobuf.js builds (protobuf.min.js, …)"),
+    ("protobuf-library*", VENDORED, "protobuf.js (the Egret and Laya protobuf library)"),
     ("weapp-adapter*", VENDORED, "WeChat's mini-game adapter"),
     ("symbol", VENDORED, "the Symbol polyfill of WeChat's adapter", "weapp-adapter.js"),
     ("polyfill*", VENDORED, "polyfills (polyfill.js, polyfills.bundle.js, …)"),

@@ -38,6 +38,9 @@ class Api:
     min_client: str | None = None
     guard: bool = False  # the docs say to check canIUse('<name>') before calling it
     renamed: tuple[tuple[str, str], ...] = ()  # (other platforms' key, ours)
+    # Other platforms' keys TikTok has nothing for: (key, what it is there). TTM203 says so, never
+    # "did you mean" a TikTok key that merely looks alike (Douyin's templateId is no templateType).
+    foreign: tuple[tuple[str, str], ...] = ()
     notes: str = ""
 
     def param(self, name: str) -> Param | None:
@@ -134,7 +137,8 @@ _TABLE: list[Api] = [
        notes="direct message to one friend; openid comes from getFriendCloudStorage"),
     _a("shareAppMessage", "main", "sharing", "callback",
        "imageUrl*:string title:string subtitle:string templateType:1|2 query:string path:string "
-       + CALLBACKS, min_client="40.3.0", guard=True, notes="opens the contact picker"),
+       + CALLBACKS, min_client="40.3.0", guard=True, notes="opens the contact picker",
+       foreign=(("templateId", "Douyin's share-template id; TikTok Minis has no share templates"),)),
     _a("shareToStory", "main", "sharing", "callback",
        f"title:string desc:string imageUrl:string query:string {CALLBACKS}"),
     *_many("onCopyUrl offCopyUrl", "main", "sharing", "listener"),
@@ -205,6 +209,16 @@ TIKTOK_WAY: dict[str, str] = {
     "requestGamePayment": "pay",
     "onSocketMessage": "connectSocket(…).onMessage",
     "sendSocketMessage": "connectSocket(…).send",
+}
+# The same in the open data domain, where most of those ways (login, sharing, payment, the network) do
+# not exist: only these hold there; any other call gets the plain hint.
+TIKTOK_WAY_OPEN_DATA: dict[str, str] = {
+    **{name: way for name, way in TIKTOK_WAY.items() if way.startswith(("getFriendCloudStorage", "shareToUser",
+                                                                       "setUserCloudStorage", "getUserCloudStorage"))},
+    "getUserInfo": "getFriendCloudStorage, whose results carry each friend's nickname and avatar (the "
+                   "player's own: log in in the main domain, read it on your server, and post it here)",
+    "getUserProfile": "getFriendCloudStorage, whose results carry each friend's nickname and avatar (the "
+                      "player's own: log in in the main domain, read it on your server, and post it here)",
 }
 
 

@@ -54,7 +54,8 @@ TTM203 = RuleInfo(
         "  fail(err) { console.error(err); },\n});\n",
     good="tt.setUserCloudStorage({\n  data: [{ key: 'score', value: '10' }],\n  fail(err) { console.error(err); },\n});\n",
     fix="Rename the key as suggested. A `KVDataList` beside `data` is not reported: that call serves "
-        "TikTok and WeChat/Douyin alike.",
+        "TikTok and WeChat/Douyin alike. Another platform's key that TikTok has nothing for (Douyin's share "
+        "`templateId`) is named for what it is, with no rename to a TikTok key that merely looks alike.",
     fixable="safe or unsafe",
     fix_safety="A key it takes spelt in another case (`openId` → `openid`, `keylist` → `keyList`) is renamed: "
                "safe. Another near name is a guess, so that rename is unsafe. For `KVDataList` the safe fix adds "
@@ -168,8 +169,9 @@ def call_check(model: FileModel) -> Callable[[Call], None]:
     """TTM208 on another platform's object members the code uses, then the per-call rules (TTM201–209
     on a call) as a function the analysis runs on each call in turn, with the call's other checks
     (lint/analysis.py). One Guards serves both: it is built lazily and keeps what it has worked out."""
-    from ttminis_cli.platform.api import API, TIKTOK_WAY, other_platform_api
+    from ttminis_cli.platform.api import API, TIKTOK_WAY, TIKTOK_WAY_OPEN_DATA, other_platform_api
 
+    ways = TIKTOK_WAY_OPEN_DATA if model.open_data else TIKTOK_WAY
     guards = Guards(model)
     extra = set(model.ctx.extra_apis)
     _foreign_members(model, guards, extra)
@@ -188,7 +190,7 @@ def call_check(model: FileModel) -> Callable[[Call], None]:
             others = other_platform_api()
             if call.api in others:
                 if not (guards.feature_tested(call) or guards.other_platform_only(call.node)):
-                    way = TIKTOK_WAY.get(call.api)
+                    way = ways.get(call.api)
                     hint = f"on TikTok use {way}" if way else "remove it or feature-test it (`if (tt.x)`) first"
                     model.report(TTM208, call.callee, f"{call.api} is a {others[call.api]} mini-game API that "
                                                       f"TikTok Minis does not document; {hint}")
@@ -217,8 +219,9 @@ def call_check(model: FileModel) -> Callable[[Call], None]:
 def _foreign_members(model: FileModel, guards: Guards, extra: set[str]) -> None:
     """TTM208 on another platform's object member that the code goes on to use (`wx.cloud.init()`:
     `wx.cloud` is WeChat's cloud development, absent on TikTok) — its mere test (`if (wx.cloud)`) is a guard."""
-    from ttminis_cli.platform.api import API, TIKTOK_WAY, other_platform_api
+    from ttminis_cli.platform.api import API, TIKTOK_WAY, TIKTOK_WAY_OPEN_DATA, other_platform_api
 
+    ways = TIKTOK_WAY_OPEN_DATA if model.open_data else TIKTOK_WAY
     others = None
     for access in model.uses.accesses:
         if not access.chained or access.api in API or access.api in extra:
@@ -230,7 +233,7 @@ def _foreign_members(model: FileModel, guards: Guards, extra: set[str]) -> None:
                                                           for c in P.parent(access.node).children)
         if optional or guards.member_tested(access.api, access.node) or guards.other_platform_only(access.node):
             continue
-        way = TIKTOK_WAY.get(access.api)
+        way = ways.get(access.api)
         hint = f"on TikTok use {way}" if way else "its members do not exist there: feature-test it first"
         model.report(TTM208, access.node, f"{access.api} is a {others[access.api]} mini-game API that TikTok Minis "
                                           f"does not document; {hint}")
@@ -413,6 +416,11 @@ def _unknown_keys(model: FileModel, call: Call, options: Node, pairs: list[tuple
             model.report(TTM203, key_node, f"{call.api} takes its list as `{renamed[key]}` on TikTok, not "
                                            f"`{key}` (the WeChat/Douyin name): rename it to `{renamed[key]}`",
                          _both_keys_fix(model, call, options, key_node, value, renamed[key]))
+            continue
+        foreign = dict(api.foreign).get(key)
+        if foreign is not None:
+            model.report(TTM203, key_node, f"{call.api} does not take `{key}` ({foreign}): remove it, or keep it "
+                                           "for the other platform")
             continue
         suggestion = _suggest(key, known)
         fix = None

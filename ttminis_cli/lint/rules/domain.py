@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 from ttminis_cli.lint.diagnostic import RuleInfo, Severity
 from ttminis_cli.lint.facts import resolve_module
+from ttminis_cli.lint.guards import Guards
 from ttminis_cli.lint.model import FileModel
 from ttminis_cli.lint.records import Facts
 
@@ -168,8 +169,11 @@ def _check_open_data(model: FileModel) -> None:
         else:
             model.report(TTM104, call.callee, f"{call.api} is not available in the open data domain "
                                               f"({api.family}); do it in the main domain and postMessage the result")
+    guards = Guards(model)
     for use in model.uses.web:
-        if use.what.startswith(_WEB_UNAVAILABLE):
+        # A library that serves the web too tests first (`if (typeof document !== 'undefined')`): what
+        # that guards never runs here.
+        if use.what.startswith(_WEB_UNAVAILABLE) and not guards.other_platform_only(use.at):
             name = use.what.split(":", 1)[1]
             model.report(TTM104, use.at, f"{name} is not available in the open data domain (no network, DOM or "
                                          "local storage there); do it in the main domain and postMessage the result")
