@@ -499,3 +499,23 @@ def test_wechats_share_to_moments_is_a_wechat_api_not_a_typo(tmp_path):
     "did you mean onShareTimeline?" (a listener, not a share)."""
     assert main_codes(tmp_path, "wx.shareTimeLine({ imageUrl: 'share.png', query: 'from=moments' });\n") == [
         (1, "TTM208")]
+
+
+@pytest.mark.parametrize("source,expected", [
+    ("if (wx.createCamera) { wx.createCamera({ fail() {} }); }\n", []),
+    ("wx.createCamera && wx.createCamera({ fail() {} });\n", []),
+    ("if (!wx.createCamera) { tt.showToast({ title: 'no camera' }); } else { wx.createCamera({ fail() {} }); }\n", []),
+    ("function f() { if (!wx.createCamera) return; wx.createCamera({ fail() {} }); }\n", []),
+    # a test that is only ever negated guards nothing where it holds: the call runs when the member is missing
+    ("!wx.createCamera && wx.createCamera({ fail() {} });\n", [(1, "TTM208")]),
+    ("if (!wx.createCamera) { wx.createCamera({ fail() {} }); }\n", [(1, "TTM208")]),
+    ("if (!!wx.createCamera) { wx.createCamera({ fail() {} }); }\n", []),
+])
+def test_a_negated_feature_test_is_no_guard_where_it_holds(tmp_path, source, expected):
+    assert main_codes(tmp_path, source) == expected
+
+
+def test_a_feature_test_that_is_the_whole_condition_guards_under_an_outer_negation(tmp_path):
+    """`!function () { … w.x ? w.x() : … }()`: the `!` of an enclosing IIFE is no negation of the test."""
+    source = "!function () { var w = wx; w.getLocation ? w.getLocation({ fail() {} }) : 0; }();\n"
+    assert main_codes(tmp_path, source) == []

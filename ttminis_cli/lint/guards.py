@@ -85,11 +85,15 @@ class Guards:
             if t in ("if_statement", "ternary_expression", "while_statement"):
                 cond = p.child_by_field_name("condition")
                 if cond is not None and not P.contains(cond, n) and _any_in(cond, guards):
-                    return True
+                    # In the branch taken when the test passes, a test that is only ever negated (`if
+                    # (!wx.x) { wx.x() }`) is no guard: that branch runs exactly when the member is missing.
+                    if not (_taken_when_true(p, n) and _only_negated(cond, guards)):
+                        return True
             elif t == "binary_expression" and P.text(p.child_by_field_name("operator")) in ("&&", "||"):
                 left = p.child_by_field_name("left")
                 if left is not None and not P.contains(left, n) and _any_in(left, guards):
-                    return True
+                    if not (P.text(p.child_by_field_name("operator")) == "&&" and _only_negated(left, guards)):
+                        return True  # `!wx.x && wx.x()` calls it when it is missing
             elif t in ("statement_block", "program", "switch_case", "class_body"):
                 for start, statement in self._early_exits(p):
                     if start >= n.start_byte:
@@ -330,6 +334,32 @@ def _same(a: Node | None, b: Node | None) -> bool:
 
 def _any_in(outer: Node, guards: list[Node]) -> bool:
     return any(P.contains(outer, g) for g in guards)
+
+
+def _taken_when_true(statement: Node, n: Node) -> bool:
+    """Whether `n` (a child of an if, ternary or while) is what runs when its condition holds."""
+    branch = statement.child_by_field_name("consequence") or statement.child_by_field_name("body")
+    return branch is not None and P.contains(branch, n)
+
+
+def _only_negated(cond: Node, guards: list[Node]) -> bool:
+    """Whether every test of the member inside `cond` stands under an odd number of `!`."""
+    found = False
+    for g in guards:
+        if not P.contains(cond, g):
+            continue
+        found = True
+        negations = 0
+        a = g
+        while a is not None:  # from the test itself up to the condition, never past it
+            if a.type == "unary_expression" and P.text(a.child_by_field_name("operator")) == "!":
+                negations += 1
+            if a == cond:
+                break
+            a = P.parent(a)
+        if negations % 2 == 0:
+            return False
+    return found
 
 
 def _exits(node: Node | None) -> bool:
