@@ -50,8 +50,8 @@ def _analyze_js(ctx, language: str, source: bytes) -> FileModel:
 
 def _check(model: FileModel, families) -> None:
     """The families' file-wide checks, then their per-call checks call by call: each call's options
-    are read once for all of them while its part of the tree is fresh in the CPU's caches, and what
-    they read of it is let go before the next (a bundle has tens of thousands of calls)."""
+    are read once for all of them (FileModel.pairs) while its part of the tree is fresh in the CPU's
+    caches, and what they read of it is let go for the next (a bundle has tens of thousands of calls)."""
     for family in families:
         family.check_file(model)
     checks = [family.call_check(model) for family in families if family in PER_CALL]
@@ -59,7 +59,6 @@ def _check(model: FileModel, families) -> None:
         for call in model.uses.calls:
             for check in checks:
                 check(call)
-            model.pairs_read.clear()
 
 
 def _conditional(model: FileModel) -> dict[tuple[str, str], list[Diagnostic]]:

@@ -78,9 +78,9 @@ class FileModel:
     # Findings that stand only if no file of the project declares the member: (name, span, message).
     deferred: list[tuple[str, Span, str]] = field(default_factory=list)
     memo: dict = field(default_factory=dict)  # what rules work out once per file: guards, rewrite's quote
-    # Options objects' pairs read by the rules, by node: shared by the rules of one call, then cleared
-    # (see analysis._check) so that a bundle's tens of thousands of calls do not keep their nodes.
-    pairs_read: dict = field(default_factory=dict)
+    # The options object whose pairs the rules read last, and its pairs: every rule of one call shares
+    # them, and the next call's replace them (a bundle's tens of thousands of calls keep none).
+    last_pairs: tuple = (None, [])
 
     @cached_property  # an attribute once read: span() asks for it per finding
     def columns(self) -> Columns:
@@ -90,10 +90,10 @@ class FileModel:
         """P.object_pairs of a node, read once however many rules look at the same options object."""
         if node is None:
             return []
-        # A node hashes and compares as the node it is, whichever object holds it.
-        found = self.pairs_read.get(node)
-        if found is None:
-            found = self.pairs_read[node] = P.object_pairs(node)
+        last, found = self.last_pairs
+        if last is None or last != node:  # a node compares as the node it is, whichever object holds it
+            found = P.object_pairs(node)
+            self.last_pairs = (node, found)
         return found
 
     @property
