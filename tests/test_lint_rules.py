@@ -519,3 +519,17 @@ def test_a_feature_test_that_is_the_whole_condition_guards_under_an_outer_negati
     """`!function () { … w.x ? w.x() : … }()`: the `!` of an enclosing IIFE is no negation of the test."""
     source = "!function () { var w = wx; w.getLocation ? w.getLocation({ fail() {} }) : 0; }();\n"
     assert main_codes(tmp_path, source) == []
+
+
+def test_a_global_set_to_the_platform_is_the_platform_where_it_is_named_bare(tmp_path):
+    """`GameGlobal.__env = GameGlobal.wx || GameGlobal.tt` (WeChat's open-data canvas engine): `__env.x()`
+    is a platform call, and `typeof __env !== 'undefined'` holds on TikTok, so what follows its early
+    return never runs there."""
+    source = ("GameGlobal.__env = GameGlobal.wx || GameGlobal.tt || GameGlobal.swan;\n"
+              "function canvas() { if (typeof __env !== 'undefined') return __env.createCanvas();\n"
+              "  return document.createElement('canvas'); }\n"
+              "__env.getFriendCloudStorage({ keyList: ['score'], fail() {} });\n")
+    assert odd_codes(tmp_path, source) == []
+    assert main_codes(tmp_path, source) == [(4, "TTM101")]
+    assert main_codes(tmp_path, "if (typeof wx !== 'undefined') { wx.getFriendCloudStorage({ keyList: ['s'] }); }\n"
+                      ) == [(1, "TTM101")]

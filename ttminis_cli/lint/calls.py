@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from tree_sitter import Node
 
 from ttminis_cli.lint import parse as P
-from ttminis_cli.lint.scan import GLOBAL_NAMES, INFERRED_MEMBERS, PLATFORM_NAMES, ROOT_NAMES, WEB_NAMES
+from ttminis_cli.lint.scan import (GLOBAL_NAMES, INFERRED_MEMBERS, OTHER_PLATFORM_GLOBALS, PLATFORM_NAMES,
+                                   ROOT_NAMES, WEB_NAMES)
 from ttminis_cli.lint.scan import scan as scan_file
 
 PLATFORM = ("platform",)
@@ -773,6 +774,13 @@ class _Finder:
             if obj is not None and obj.type == "this":
                 self.climbed.setdefault(_key(P.parent(left)), kind)
                 self._set_this_member(_owner_of_this(obj), prop, kind)
+            elif obj is not None and obj.type == "identifier" and P.text(obj) in GLOBAL_NAMES and prop:
+                # `GameGlobal.__env = GameGlobal.wx || GameGlobal.tt`: a global that code elsewhere names
+                # bare (`__env.createCanvas()`), as an undeclared `__env = …` would make it.
+                assignment = P.parent(left)
+                self.climbed.setdefault(_key(assignment), kind)
+                self.writes.setdefault(prop, []).append(assignment)
+                self._follow(prop, None)
             elif kind == PLATFORM and P.text(left) == "module.exports":
                 self.uses.exports.add("default")
             elif kind == PLATFORM and P.text(obj) in ("module.exports", "exports"):
@@ -935,6 +943,8 @@ def _own_returns(body: Node):
 def _global_kind(name: str) -> tuple | None:
     if name in PLATFORM_NAMES:
         return PLATFORM
+    if name in OTHER_PLATFORM_GLOBALS:
+        return NULLISH
     if name in GLOBAL_NAMES:
         return GLOBAL
     if name == "TTMinis":
@@ -953,6 +963,8 @@ def _member(kind: tuple | None, prop: str) -> tuple | None:
     if tag == "global":
         if prop in PLATFORM_NAMES:
             return PLATFORM
+        if prop in OTHER_PLATFORM_GLOBALS:
+            return NULLISH
         if prop == "TTMinis":
             return TTMINIS
         if prop in WEB_NAMES:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ttminis_cli.lint import parse as P
+from ttminis_cli.lint.scan import OTHER_PLATFORM_GLOBALS, PLATFORM_NAMES
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -29,8 +30,6 @@ _TYPEOF_ON_TIKTOK = {"tt": "object"}
 # it is false there, so the code it guards never runs in that domain.
 _TYPEOF_IN_OPEN_DATA = {**_TYPEOF_ON_TIKTOK, **{name: "undefined" for name in (
     "document", "localStorage", "sessionStorage", "XMLHttpRequest", "WebSocket", "fetch")}}
-_OTHER_PLATFORM_GLOBALS = frozenset({"qq", "swan", "my", "ks", "qg", "hbs", "uc", "jd", "bl", "dd", "xhs",
-                                     "kwaigame", "Taro"})
 _GLOBAL_HOLDERS = ("window.", "GameGlobal.", "globalThis.", "self.", "global.")
 # Engines' platform constants that name another platform's mini-game runtime (Cocos `sys.WECHAT_GAME`,
 # `cc.sys.Platform.WECHAT_GAME`): a game built for TikTok never runs with them.
@@ -65,6 +64,7 @@ class Guards:
         self._values: dict[str, bool | None] = {}  # a name's value on TikTok (see _name_value)
         self._evaluating: set[str] = set()
         self._exits_by_block: dict[Node, list[tuple[int, Node]]] = {}
+        self._typeof_names: dict[str, str] | None = None
 
     # ------------------------------------------------------------------ feature tests
 
@@ -205,14 +205,14 @@ class Guards:
                     return False if False in (a, b) else (True if a is True and b is True else None)
                 return True if True in (a, b) else (False if a is False and b is False else None)
             if op in ("===", "!==", "==", "!="):
-                same = _compare(left, right, _TYPEOF_IN_OPEN_DATA if self.model.open_data else _TYPEOF_ON_TIKTOK)
+                same = _compare(left, right, self._typeof())
                 return None if same is None else (same if op in ("===", "==") else not same)
             return None
         if t in ("identifier", "member_expression"):
             text = P.text(node)
             if _strip_holder(text) == "tt":
                 return True  # the platform object is there
-            if _strip_holder(text) in _OTHER_PLATFORM_GLOBALS:
+            if _strip_holder(text) in OTHER_PLATFORM_GLOBALS:
                 return False
             if t == "member_expression":
                 prop = P.text(node.child_by_field_name("property"))
@@ -224,6 +224,22 @@ class Guards:
                     return flag
             return self._name_value(node)
         return None
+
+    def _typeof(self) -> dict[str, str]:
+        """What `typeof name` is where this file runs, by name: the platform and the names this file
+        calls it through (`__env.createCanvas()`, `__env` set to `wx || tt`) are objects; in the open
+        data domain, what it lacks is undefined."""
+        if self._typeof_names is None:
+            names = dict(_TYPEOF_IN_OPEN_DATA if self.model.open_data else _TYPEOF_ON_TIKTOK)
+            for call in self.model.uses.calls:
+                if call.inferred or call.condition or call.namespace_mistake or call.callee.type != "member_expression":
+                    continue
+                holder = P.unwrap(call.callee.child_by_field_name("object"))
+                # `wx` itself stays unknown: whether TikTok defines it is what `typeof wx` tests ask.
+                if holder is not None and holder.type == "identifier" and P.text(holder) not in PLATFORM_NAMES:
+                    names.setdefault(P.text(holder), "object")
+            self._typeof_names = names
+        return self._typeof_names
 
     def _cocos_env(self, node: Node) -> bool | None:
         """Cocos Creator 3's build flags, when the name is imported from 'cc/env'."""
@@ -311,7 +327,7 @@ def _compare(a: Node | None, b: Node | None, typeof: dict[str, str]) -> bool | N
                 if literal == typeof[name]:
                     return True
                 return False if literal == "undefined" or typeof[name] == "undefined" else None
-            if name in _OTHER_PLATFORM_GLOBALS:
+            if name in OTHER_PLATFORM_GLOBALS:
                 return literal == "undefined"
             return None
         if right.type == "member_expression" and P.text(right.child_by_field_name("property")) \

@@ -22,6 +22,10 @@ if TYPE_CHECKING:
     from tree_sitter import Node
 
 PLATFORM_NAMES = ("tt", "wx")
+# The other mini-game platforms' globals (Baidu's `swan`, Alipay's `my`, QQ's `qq`, …): never there when
+# TikTok runs a game, so `GameGlobal.wx || GameGlobal.tt || GameGlobal.swan` is the platform object.
+OTHER_PLATFORM_GLOBALS = frozenset({"qq", "swan", "my", "ks", "qg", "hbs", "uc", "jd", "bl", "dd", "xhs",
+                                     "kwaigame", "Taro"})
 GLOBAL_NAMES = ("GameGlobal", "window", "globalThis")
 # Web globals that rules look at: network and storage (TTM104), dynamic code (TTM501), DOM and
 # navigation (TTM502–504), the parent frame (TTM105).
