@@ -104,6 +104,8 @@ class Uses:
     posts: list[Post] = field(default_factory=list)
     exports: set[str] = field(default_factory=set)  # names this module exports the platform as
     declared: set[str] = field(default_factory=set)  # members the code adds: `wx.aldSendEvent = …`
+    # Undeclared globals that hold the platform object (`GameGlobal.__env = wx || tt`, then `__env`).
+    platform_globals: set[str] = field(default_factory=set)
 
 
 def _key(node: Node) -> tuple[int, int, int]:
@@ -449,7 +451,10 @@ class _Finder:
         if scope is not None:
             return self._binding_kind(self.scopes[scope][name], (scope, name))
         if name not in ROOT_NAMES and self.writes.get(name):  # an undeclared (global) variable
-            return self._binding_kind(("assigned", name), (None, name))
+            kind = self._binding_kind(("assigned", name), (None, name))
+            if kind == PLATFORM:
+                self.uses.platform_globals.add(name)
+            return kind
         return _global_kind(name)
 
     def _scope_key(self, node: Node, name: str) -> tuple | None:

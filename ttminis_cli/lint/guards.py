@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ttminis_cli.lint import parse as P
-from ttminis_cli.lint.scan import OTHER_PLATFORM_GLOBALS, PLATFORM_NAMES
+from ttminis_cli.lint.scan import OTHER_PLATFORM_GLOBALS
 
 if TYPE_CHECKING:
     from tree_sitter import Node
@@ -226,18 +226,12 @@ class Guards:
         return None
 
     def _typeof(self) -> dict[str, str]:
-        """What `typeof name` is where this file runs, by name: the platform and the names this file
-        calls it through (`__env.createCanvas()`, `__env` set to `wx || tt`) are objects; in the open
-        data domain, what it lacks is undefined."""
+        """What `typeof name` is where this file runs, by name: the platform and the globals that hold
+        it (`GameGlobal.__env = wx || tt`, then `__env`) are objects; in the open data domain, what it
+        lacks is undefined."""
         if self._typeof_names is None:
             names = dict(_TYPEOF_IN_OPEN_DATA if self.model.open_data else _TYPEOF_ON_TIKTOK)
-            for call in self.model.uses.calls:
-                if call.inferred or call.condition or call.namespace_mistake or call.callee.type != "member_expression":
-                    continue
-                holder = P.unwrap(call.callee.child_by_field_name("object"))
-                # `wx` itself stays unknown: whether TikTok defines it is what `typeof wx` tests ask.
-                if holder is not None and holder.type == "identifier" and P.text(holder) not in PLATFORM_NAMES:
-                    names.setdefault(P.text(holder), "object")
+            names.update(dict.fromkeys(self.model.uses.platform_globals, "object"))
             self._typeof_names = names
         return self._typeof_names
 
