@@ -144,6 +144,25 @@ def test_text_never_sends_control_sequences_from_sources_or_messages(tmp_path, m
     assert "\ufffd]0;pwned" in out and "\ufffd[31mred" in out
 
 
+def test_plain_text_and_coloured_text_show_the_same_lines(tmp_path, monkeypatch):
+    """Off a terminal a finding is written in one piece; its lines are the coloured reporter's, a line
+    separator in the source (U+2028) breaking the frame's row as there."""
+    monkeypatch.chdir(tmp_path)
+    Path("game.js").write_text("const s = 'a\u2028b'; tt.shareToUsr();\nconst t = 1;\n")
+    diags = [Diagnostic("game.js", 1, 24, "TTM201", "shareToUsr is not an API", Severity.ERROR, 1, 37),
+             Diagnostic("game.js", 2, 7, "TTM201", "shareToUsr is not an API", Severity.ERROR, 2, 8)]
+    shown = {}
+    for color in (False, True):
+        out = io.StringIO()
+        REPORTERS["text"](out, io.StringIO(), rules=RULES, color=color).write_diagnostics(LintReport(diags, 1))
+        shown[color] = out.getvalue()
+    import re
+
+    plain, coloured = shown[False], re.sub(r"\x1b\[[0-9;]*m", "", shown[True])
+    assert plain.splitlines() == coloured.splitlines()
+    assert plain.count("game.js:") == 2 and "\u2028" not in plain.split("\n", 3)[1]
+
+
 def test_statistics_count_per_rule_most_frequent_first():
     diags = _diagnostics()
     table = statistics_table(diags + [diags[2]], RULES)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from json.encoder import encode_basestring
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -187,6 +188,17 @@ class TextReporter(Reporter):
 
     def write_diagnostics(self, report: LintReport) -> None:
         sources = _SourceLines()
+        if self.console is None:
+            # Plain text, one write per finding, each path and message made printable once: a bundle's
+            # sixty thousand findings mostly share theirs.
+            shown: dict[str, str] = {}
+            for d in report.diagnostics:
+                path = shown.get(d.path) or shown.setdefault(d.path, printable(d.path))
+                message = shown.get(d.message) or shown.setdefault(d.message, printable(d.message))
+                frame = code_frame(sources.get(d.path), d)
+                rows = "\n".join(frame.splitlines()) + "\n" if frame else ""  # what line() makes of each row
+                self.out.write(f"{path}:{d.line}:{d.column}: {d.code} {message}\n{rows}")
+            return
         for d in report.diagnostics:
             style = "bold red" if d.severity is Severity.ERROR else "bold yellow"
             self.line((printable(f"{d.path}:{d.line}:{d.column}"), "bold"), (": ", ""), (d.code, style),
@@ -244,8 +256,11 @@ class _SourceLines:
 _CONTROLS = {c: "\ufffd" for c in [*range(0x00, 0x09), *range(0x0a, 0x20), *range(0x7f, 0xa0)]}
 
 
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
 def printable(text: str) -> str:
-    return text.translate(_CONTROLS)
+    return text.translate(_CONTROLS) if _CONTROL.search(text) else text  # the search, in C, is the common case
 
 
 def code_frame(lines: list[str] | None, d: Diagnostic) -> str:
