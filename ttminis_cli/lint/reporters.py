@@ -189,15 +189,21 @@ class TextReporter(Reporter):
     def write_diagnostics(self, report: LintReport) -> None:
         sources = _SourceLines()
         if self.console is None:
-            # Plain text, one write per finding, each path and message made printable once: a bundle's
-            # sixty thousand findings mostly share theirs.
+            # Plain text, written _PIECE findings at a time, each path and message made printable once: a
+            # bundle's sixty thousand findings mostly share theirs.
             shown: dict[str, str] = {}
+            piece: list[str] = []
             for d in report.diagnostics:
                 path = shown.get(d.path) or shown.setdefault(d.path, printable(d.path))
                 message = shown.get(d.message) or shown.setdefault(d.message, printable(d.message))
                 frame = code_frame(sources.get(d.path), d)
                 rows = "\n".join(frame.splitlines()) + "\n" if frame else ""  # what line() makes of each row
-                self.out.write(f"{path}:{d.line}:{d.column}: {d.code} {message}\n{rows}")
+                piece.append(f"{path}:{d.line}:{d.column}: {d.code} {message}\n{rows}")
+                if len(piece) == _PIECE:
+                    self.out.write("".join(piece))
+                    piece.clear()
+            if piece:
+                self.out.write("".join(piece))
             return
         for d in report.diagnostics:
             style = "bold red" if d.severity is Severity.ERROR else "bold yellow"
