@@ -217,28 +217,19 @@ def _storage_entries(model: FileModel, call: Call) -> tuple[list[list[StorageEnt
             return None, None
     found = []
     keys = []
-    # An element's pairs straight from P.object_pairs, not model.pairs: only this reads them, once. Each
-    # value's type is read once for what both readings need (a bundle has one element per call).
-    count = data.named_child_count
-    for element in map(data.named_child, range(count)) if count <= 16 else data.named_children:
+    # An element's pairs straight from P.object_pairs, not model.pairs: only this reads them, once.
+    for element in P.named_children(data):
         entries = []
         written = None
         for name, _, value in P.object_pairs(element):
             if name == "key":
-                t = value.type
-                written = P.string_of(value, t) if t == "string" else static_string(value, model)
+                written = static_string(value, model)
                 entries.append((name, value, written))
             elif name == "value":
-                t = value.type
-                kind = P.LITERAL_KINDS.get(t) if t not in _UNREAD_KINDS else P.literal_kind(value)
-                entries.append((name, value, kind))
+                entries.append((name, value, P.literal_kind(value)))
         found.append(entries)
         keys.append(written)
     return found, tuple(keys)
-
-
-# Value types whose literal kind is not their type's (P.literal_kind unwraps them, or reads `-1`).
-_UNREAD_KINDS = P.WRAPPERS | {"unary_expression"}
 
 
 def _storage(model: FileModel) -> tuple[tuple[str, ...], bool, tuple[KeyRead, ...]]:

@@ -55,6 +55,14 @@ _FUNCTIONS = frozenset({"function_declaration", "function_expression", "function
                         "method_definition", "generator_function_declaration", "generator_function"})
 
 
+def guards_of(model: FileModel) -> Guards:
+    """The file's Guards, one for every rule that asks (what they work out is kept)."""
+    guards = model.memo.get("guards")
+    if guards is None:
+        guards = model.memo["guards"] = Guards(model)
+    return guards
+
+
 class Guards:
     """The guards of one file, built on first use."""
 

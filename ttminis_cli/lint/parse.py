@@ -253,11 +253,7 @@ def object_pairs(node: Node | None) -> list[tuple[str, Node, Node]]:
         if node is None or node.type != "object":
             return []
     out = []
-    # A small object's children one by one: `named_children` would keep them all in the node object (a
-    # cache py-tree-sitter keeps per Node), and a call's options object lives as long as its Call — four
-    # hundred bytes a call of a bundle. A big one's at once (named_child(i) walks from the first).
-    count = node.named_child_count
-    children = map(node.named_child, range(count)) if count <= _FEW else node.named_children
+    children = named_children(node)
     clean = not node.has_error  # then so is every pair: asked once, not per pair
     for child in children:
         t = child.type
@@ -283,6 +279,14 @@ def object_pairs(node: Node | None) -> list[tuple[str, Node, Node]]:
             if key is not None:
                 out.append((key, key_node, child))
     return out
+
+
+def named_children(node: Node):
+    """A node's named children. A small node's one by one: `named_children` would keep them all in the
+    node object (a cache py-tree-sitter keeps per Node), and a call's options object lives as long as its
+    Call — four hundred bytes a call of a bundle. A big one's at once (named_child(i) walks from the first)."""
+    count = node.named_child_count
+    return map(node.named_child, range(count)) if count <= _FEW else node.named_children
 
 
 _FEW = 16

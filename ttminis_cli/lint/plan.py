@@ -50,13 +50,6 @@ def plan(paths: list[Path], config: Config, *, cwd: Path | None = None, force_ex
     return planner.result
 
 
-class _NoDomainNote(NamedTuple):
-    """A project without a config file, noted while planning; put in words once every file is planned."""
-
-    root: Path
-    shown: str
-
-
 class _Planner:
     def __init__(self, config: Config, cwd: Path, force_exclude: bool = False) -> None:
         self.config = config
@@ -70,6 +63,7 @@ class _Planner:
         self.places: dict[tuple[str, str], _Place] = {}  # (real folder, real top) -> its selection facts
         self.last_place: tuple[str, str, _Place | None] = ("", "", None)
         self.projects: dict[tuple[Path, bool], tuple[Project, bool]] = {}
+        self.rootless: list[tuple[Path, str]] = []  # projects without a config file, and how they are shown
         self.folders: dict[tuple[str, Path], tuple[Project, bool, str | None, str, str] | None] = {}
         self.exclude_base = config.root.resolve() if config.root else cwd
         self.extra_apis = tuple(config.lint.extra_apis)
@@ -268,20 +262,18 @@ class _Planner:
             html = runtime == "html" or (runtime == "auto" and _loads_sdk(project.root / "index.html"))
             self.projects[key] = (project, html)
             if not project.domain_rules_enabled:
-                self.result.notes.append(_NoDomainNote(project.root, self._display(project.root)))
+                self.rootless.append((project.root, self._display(project.root)))
         return self.projects[key]
 
     def word_notes(self) -> None:
-        """The notes on projects without a config file, in words: where other projects were found too,
-        they name the few files they are about (a script beside several games), not the whole run."""
+        """The notes on projects without a config file, once every file is planned: where other projects
+        were found too, they name the few files they are about (a script beside several games), not the
+        whole run."""
         tasks = self.result.tasks
         elsewhere = any(t.ctx.domain_rules for t in tasks)
-        notes = []
-        for note in self.result.notes:
-            if not isinstance(note, _NoDomainNote):
-                notes.append(note)
-                continue
-            root = str(note.root).replace(os.sep, "/")
+        notes = self.result.notes
+        for project_root, shown in self.rootless:
+            root = str(project_root).replace(os.sep, "/")
             files = [t.ctx.path for t in tasks if t.ctx.project_root == root and not t.ctx.domain_rules]
             hint = "declare the open data folder with `[lint] open-data = [\"<folder>/**\"]` in ttminis.toml"
             if elsewhere and files:
@@ -291,9 +283,8 @@ class _Planner:
                              f"{'them' if len(files) > 1 else 'it'}, so the domain rules ({DOMAIN_RULE_CODES}) "
                              f"are off there; {hint}")
             else:
-                notes.append(f"{note.shown}: no project.config.json, game.json or openDataContext/ folder found, so "
+                notes.append(f"{shown}: no project.config.json, game.json or openDataContext/ folder found, so "
                              f"the domain rules ({DOMAIN_RULE_CODES}) are off; {hint}")
-        self.result.notes = notes
 
     def _excluded(self, path: str) -> bool:
         patterns = self.config.lint.exclude

@@ -260,9 +260,7 @@ class _SourceLines:
 # Source text, paths and messages can hold terminal control sequences (a binary file named .js, a
 # hostile string literal): shown as U+FFFD, never sent to the terminal. Tabs stay (expanded later).
 _CONTROLS = {c: "\ufffd" for c in [*range(0x00, 0x09), *range(0x0a, 0x20), *range(0x7f, 0xa0)]}
-
-
-_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+_CONTROL = re.compile("[" + re.escape("".join(map(chr, _CONTROLS))) + "]")  # any of them, searched in C
 
 
 def printable(text: str) -> str:

@@ -8,6 +8,7 @@ the same rows. Members WeChat or Douyin have and TikTok does not document live i
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Literal
@@ -61,6 +62,11 @@ class Api:
     def renamed_to(self) -> dict[str, str]:
         """`renamed` as a mapping: other platforms' key -> ours."""
         return dict(self.renamed)
+
+    @cached_property
+    def foreign_keys(self) -> dict[str, str]:
+        """`foreign` as a mapping: other platforms' key -> what it is there."""
+        return dict(self.foreign)
 
 
 CALLBACKS = "success:function fail:function complete:function"
@@ -211,14 +217,13 @@ TIKTOK_WAY: dict[str, str] = {
     "sendSocketMessage": "connectSocket(…).send",
 }
 # The same in the open data domain, where most of those ways (login, sharing, payment, the network) do
-# not exist: only these hold there; any other call gets the plain hint.
+# not exist: only those through an API the domain has, and its own way to the player's profile.
+_PROFILE_IN_OPEN_DATA = ("getFriendCloudStorage, whose results carry each friend's nickname and avatar (the player's "
+                         "own: log in in the main domain, read it on your server, and post it here)")
 TIKTOK_WAY_OPEN_DATA: dict[str, str] = {
-    **{name: way for name, way in TIKTOK_WAY.items() if way.startswith(("getFriendCloudStorage", "shareToUser",
-                                                                       "setUserCloudStorage", "getUserCloudStorage"))},
-    "getUserInfo": "getFriendCloudStorage, whose results carry each friend's nickname and avatar (the "
-                   "player's own: log in in the main domain, read it on your server, and post it here)",
-    "getUserProfile": "getFriendCloudStorage, whose results carry each friend's nickname and avatar (the "
-                      "player's own: log in in the main domain, read it on your server, and post it here)",
+    **{name: way for name, way in TIKTOK_WAY.items() if API[re.match(r"\w+", way).group(0)].domain != "main"},
+    "getUserInfo": _PROFILE_IN_OPEN_DATA,
+    "getUserProfile": _PROFILE_IN_OPEN_DATA,
 }
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Callable
 from ttminis_cli.lint import parse as P
 from ttminis_cli.lint import rewrite
 from ttminis_cli.lint.diagnostic import Fix, RuleInfo, Severity
-from ttminis_cli.lint.guards import Guards
+from ttminis_cli.lint.guards import Guards, guards_of
 from ttminis_cli.lint.model import FileModel
 
 # The platform table is loaded where a file is analysed: a warm cached run needs only these rules' docs.
@@ -172,7 +172,7 @@ def call_check(model: FileModel) -> Callable[[Call], None]:
     from ttminis_cli.platform.api import API, TIKTOK_WAY, TIKTOK_WAY_OPEN_DATA, other_platform_api
 
     ways = TIKTOK_WAY_OPEN_DATA if model.open_data else TIKTOK_WAY
-    guards = Guards(model)
+    guards = guards_of(model)
     extra = set(model.ctx.extra_apis)
     _foreign_members(model, guards, extra)
     open_data_rules = model.open_data and model.ctx.domain_rules
@@ -417,7 +417,7 @@ def _unknown_keys(model: FileModel, call: Call, options: Node, pairs: list[tuple
                                            f"`{key}` (the WeChat/Douyin name): rename it to `{renamed[key]}`",
                          _both_keys_fix(model, call, options, key_node, value, renamed[key]))
             continue
-        foreign = dict(api.foreign).get(key)
+        foreign = api.foreign_keys.get(key)
         if foreign is not None:
             model.report(TTM203, key_node, f"{call.api} does not take `{key}` ({foreign}): remove it, or keep it "
                                            "for the other platform")

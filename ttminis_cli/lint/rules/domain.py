@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 from ttminis_cli.lint.diagnostic import RuleInfo, Severity
 from ttminis_cli.lint.facts import resolve_module
-from ttminis_cli.lint.guards import Guards
+from ttminis_cli.lint.guards import guards_of
 from ttminis_cli.lint.model import FileModel
 from ttminis_cli.lint.records import Facts
 
@@ -169,7 +169,7 @@ def _check_open_data(model: FileModel) -> None:
         else:
             model.report(TTM104, call.callee, f"{call.api} is not available in the open data domain "
                                               f"({api.family}); do it in the main domain and postMessage the result")
-    guards = Guards(model)
+    guards = guards_of(model)
     for use in model.uses.web:
         # A library that serves the web too tests first (`if (typeof document !== 'undefined')`): what
         # that guards never runs here.
